@@ -1,0 +1,40 @@
+# Pier: `make run` serves a registry on :5000, `make test` runs every test.
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+PIER := $(BUILD_DIR)/pier
+PYTEST ?= /usr/bin/python3 -m pytest
+
+.PHONY: all deps test-deps build run test unit-test integration-test bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh build
+
+test-deps:
+	@scripts/install-deps.sh test
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR)
+
+run: build
+	$(PIER) serve --listen :5000 --data-dir ./var
+
+unit-test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure
+
+integration-test: build test-deps
+	PIER_BINARY=$(abspath $(PIER)) $(PYTEST) -q -p no:cacheprovider tests/integration
+
+test: build test-deps unit-test integration-test
+
+bench: build
+	@scripts/install-deps.sh bench
+	bench/run.sh
+
+clean:
+	rm -rf $(BUILD_DIR)

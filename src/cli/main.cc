@@ -1,0 +1,77 @@
+// The pier binary: `pier serve`, `pier migrate`, `pier config check`.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "cli/wiring.h"
+#include "config/config.h"
+
+namespace {
+
+struct CommonFlags {
+  std::string config_file;
+  std::string listen;
+  std::string data_dir;
+  std::string log_level;
+};
+
+void add_common_flags(CLI::App& command, CommonFlags& flags) {
+  command.add_option("--config", flags.config_file, "YAML configuration file")->check(CLI::ExistingFile);
+  command.add_option("--listen", flags.listen, "address to serve on, [host]:port (default :5000)");
+  command.add_option("--data-dir", flags.data_dir, "folder for the embedded database and blobs (default ./var)");
+  command.add_option("--log-level", flags.log_level, "trace, debug, info, warn or error");
+}
+
+pier::config::Config load(const CommonFlags& flags) {
+  pier::config::ConfigSources sources;
+  if (!flags.config_file.empty()) sources.file = flags.config_file;
+  sources.environment = pier::config::pier_environment();
+  if (!flags.listen.empty()) sources.flags["listen"] = flags.listen;
+  if (!flags.data_dir.empty()) sources.flags["data_dir"] = flags.data_dir;
+  if (!flags.log_level.empty()) sources.flags["log.level"] = flags.log_level;
+  return pier::config::load_config(sources);
+}
+
+std::string keys_help() {
+  std::string text = "\nConfiguration keys (YAML key / environment variable):\n";
+  for (const auto& key : pier::config::config_keys()) {
+    text += "  " + key.key + " / " + key.env + "\n      " + key.description + "\n";
+  }
+  return text;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Pier: a container image registry"};
+  app.require_subcommand(1);
+  CommonFlags flags;
+
+  auto* serve = app.add_subcommand("serve", "serve the registry");
+  add_common_flags(*serve, flags);
+  serve->footer(keys_help());
+  auto* migrate = app.add_subcommand("migrate", "create or upgrade the metadata database, then exit");
+  add_common_flags(*migrate, flags);
+  auto* config = app.add_subcommand("config", "configuration tools");
+  config->require_subcommand(1);
+  auto* check = config->add_subcommand("check", "validate the configuration and exit (2 if invalid)");
+  add_common_flags(*check, flags);
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    const auto loaded = load(flags);
+    if (*serve) return pier::cli::serve(loaded);
+    if (*migrate) return pier::cli::migrate(loaded);
+    if (*check) {
+      std::printf("configuration is valid\n");
+      return 0;
+    }
+  } catch (const pier::config::InvalidConfig& e) {
+    for (const auto& error : e.errors) std::fprintf(stderr, "pier: config: %s: %s\n", error.key.c_str(), error.message.c_str());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pier: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,34 @@
+// common/names.h: repository names, tags and references, validated against the OCI grammar.
+//
+// Every path built from a client-supplied name goes through these checks first, so a
+// name that passes can never contain "..", a leading "/" or any byte outside [a-z0-9._/-].
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "common/digest.h"
+#include "common/error.h"
+
+namespace pier {
+
+inline constexpr std::size_t kMaxRepositoryNameLength = 255;
+inline constexpr std::size_t kMaxTagLength = 128;
+
+// path-component ("/" path-component)*, where a component is
+// [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)* and the whole is at most 255 characters.
+bool is_valid_repository_name(std::string_view name);
+// [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}
+bool is_valid_tag(std::string_view tag);
+
+// kNameInvalid with a message naming the rule that failed.
+Result<void> check_repository_name(std::string_view name);
+
+// A manifest reference: a tag or a digest.
+using Reference = std::variant<std::string, Digest>;
+// Text containing ':' must be a digest (kDigestInvalid otherwise); anything else must be a
+// valid tag (kManifestInvalid otherwise; GET and DELETE callers answer kManifestUnknown).
+Result<Reference> parse_reference(std::string_view text);
+
+}  // namespace pier

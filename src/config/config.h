@@ -1,0 +1,102 @@
+// config/config.h: Pier's settings, as plain typed structs.
+//
+// Read once at start-up by load_config(): defaults, then the YAML file, then PIER_*
+// environment variables, then command-line flags. Every key has one dotted name (e.g.
+// "uploads.expiry"), its environment variable is PIER_ + the name upper-cased with '.'
+// turned into '_' (PIER_UPLOADS_EXPIRY), and every problem is reported with that name.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace pier::config {
+
+enum class StorageDriver { kFilesystem };
+enum class MetadataDriver { kSqlite };
+
+struct Config {
+  std::string listen = ":5000";
+  std::filesystem::path data_dir = "./var";
+
+  struct Tls {
+    std::string certificate;  // PEM; TLS is on when both are set
+    std::string key;
+  } tls;
+
+  struct Storage {
+    StorageDriver driver = StorageDriver::kFilesystem;
+    std::filesystem::path root;  // default: <data_dir>/blobs
+  } storage;
+
+  struct Metadata {
+    MetadataDriver driver = MetadataDriver::kSqlite;
+    std::filesystem::path path;  // default: <data_dir>/pier.db
+  } metadata;
+
+  struct Uploads {
+    std::chrono::seconds expiry{std::chrono::hours(24)};
+    std::chrono::seconds purge_interval{std::chrono::minutes(10)};
+  } uploads;
+
+  struct Limits {
+    std::uint64_t manifest_max_bytes = 4 * 1024 * 1024;
+    std::uint64_t header_max_bytes = 64 * 1024;
+  } limits;
+
+  struct Http {
+    std::chrono::seconds read_timeout{60};
+    std::chrono::seconds idle_timeout{120};
+    std::chrono::seconds shutdown_timeout{30};
+    unsigned io_threads = 0;  // 0: one per core
+    unsigned blocking_threads = 16;
+  } http;
+
+  struct Log {
+    std::string level = "info";
+    bool access_log = true;
+  } log;
+
+  bool tls_enabled() const { return !tls.certificate.empty() || !tls.key.empty(); }
+  // The listen address split into host and port.
+  std::string listen_host() const;
+  std::uint16_t listen_port() const;
+};
+
+struct ConfigError {
+  std::string key;
+  std::string message;
+};
+
+// Thrown by load_config with every problem found, each naming its key.
+struct InvalidConfig : std::runtime_error {
+  explicit InvalidConfig(std::vector<ConfigError> errors);
+  std::vector<ConfigError> errors;
+};
+
+struct ConfigSources {
+  std::optional<std::filesystem::path> file;
+  std::map<std::string, std::string> environment;  // PIER_* variables
+  std::map<std::string, std::string> flags;        // dotted key -> value
+};
+
+// Applies the sources in order over the defaults, validates, and fills derived defaults.
+Config load_config(const ConfigSources& sources);
+
+// PIER_* variables of this process.
+std::map<std::string, std::string> pier_environment();
+
+// Every key with its environment variable and description, for --help and the docs.
+struct KeyInfo {
+  std::string key;
+  std::string env;
+  std::string description;
+};
+std::vector<KeyInfo> config_keys();
+
+}  // namespace pier::config

@@ -1,0 +1,307 @@
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+
+#include "config/config.h"
+
+extern char** environ;
+
+namespace pier::config {
+
+namespace {
+
+using Setter = std::function<std::optional<std::string>(Config&, const std::string&)>;
+
+struct Key {
+  std::string name;
+  std::string description;
+  Setter set;
+};
+
+std::optional<std::uint64_t> to_uint(const std::string& text) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// "90", "90s", "15m", "24h", "7d".
+std::optional<std::chrono::seconds> to_duration(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  std::uint64_t unit = 1;
+  std::string number = text;
+  switch (text.back()) {
+    case 's': unit = 1; number.pop_back(); break;
+    case 'm': unit = 60; number.pop_back(); break;
+    case 'h': unit = 3600; number.pop_back(); break;
+    case 'd': unit = 86400; number.pop_back(); break;
+    default: break;
+  }
+  const auto value = to_uint(number);
+  if (!value) return std::nullopt;
+  return std::chrono::seconds(static_cast<std::int64_t>(*value * unit));
+}
+
+// "4194304", "4MiB", "64KiB", "1GiB".
+std::optional<std::uint64_t> to_size(const std::string& text) {
+  static const std::pair<std::string_view, std::uint64_t> kSuffixes[] = {
+      {"GiB", 1ull << 30}, {"MiB", 1ull << 20}, {"KiB", 1ull << 10}, {"B", 1}};
+  for (const auto& [suffix, factor] : kSuffixes) {
+    if (text.size() > suffix.size() && text.ends_with(suffix)) {
+      const auto value = to_uint(text.substr(0, text.size() - suffix.size()));
+      return value ? std::optional(*value * factor) : std::nullopt;
+    }
+  }
+  return to_uint(text);
+}
+
+std::optional<bool> to_bool(const std::string& text) {
+  if (text == "true" || text == "yes" || text == "on" || text == "1") return true;
+  if (text == "false" || text == "no" || text == "off" || text == "0") return false;
+  return std::nullopt;
+}
+
+template <class Field>
+Setter string_field(Field field) {
+  return [field](Config& c, const std::string& v) -> std::optional<std::string> {
+    field(c) = v;
+    return std::nullopt;
+  };
+}
+
+template <class Field>
+Setter duration_field(Field field, std::chrono::seconds minimum) {
+  return [field, minimum](Config& c, const std::string& v) -> std::optional<std::string> {
+    const auto d = to_duration(v);
+    if (!d) return "must be a duration such as 30s, 15m, 24h or 7d, got \"" + v + "\"";
+    if (*d < minimum) return "must be at least " + std::to_string(minimum.count()) + "s, got \"" + v + "\"";
+    field(c) = *d;
+    return std::nullopt;
+  };
+}
+
+template <class Field>
+Setter size_field(Field field, std::uint64_t minimum, std::uint64_t maximum) {
+  return [field, minimum, maximum](Config& c, const std::string& v) -> std::optional<std::string> {
+    const auto n = to_size(v);
+    if (!n) return "must be a size in bytes (or with KiB, MiB, GiB), got \"" + v + "\"";
+    if (*n < minimum || *n > maximum) {
+      return "must be between " + std::to_string(minimum) + " and " + std::to_string(maximum) + " bytes";
+    }
+    field(c) = *n;
+    return std::nullopt;
+  };
+}
+
+template <class Field>
+Setter count_field(Field field, unsigned maximum) {
+  return [field, maximum](Config& c, const std::string& v) -> std::optional<std::string> {
+    const auto n = to_uint(v);
+    if (!n || *n > maximum) return "must be a whole number from 0 to " + std::to_string(maximum);
+    field(c) = static_cast<unsigned>(*n);
+    return std::nullopt;
+  };
+}
+
+const std::vector<Key>& keys() {
+  using std::chrono::seconds;
+  static const std::vector<Key> table = {
+      {"listen", "address to serve on, [host]:port", string_field([](Config& c) -> auto& { return c.listen; })},
+      {"data_dir", "folder for the embedded database and blobs",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         if (v.empty()) return "must not be empty";
+         c.data_dir = v;
+         return std::nullopt;
+       }},
+      {"tls.certificate", "PEM certificate chain; TLS is on when set with tls.key",
+       string_field([](Config& c) -> auto& { return c.tls.certificate; })},
+      {"tls.key", "PEM private key", string_field([](Config& c) -> auto& { return c.tls.key; })},
+      {"storage.driver", "blob storage: filesystem",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         if (v != "filesystem") return "must be \"filesystem\", got \"" + v + "\"";
+         c.storage.driver = StorageDriver::kFilesystem;
+         return std::nullopt;
+       }},
+      {"storage.filesystem.root", "folder for blobs (default <data_dir>/blobs)",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         c.storage.root = v;
+         return std::nullopt;
+       }},
+      {"metadata.driver", "metadata database: sqlite",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         if (v != "sqlite") return "must be \"sqlite\", got \"" + v + "\"";
+         c.metadata.driver = MetadataDriver::kSqlite;
+         return std::nullopt;
+       }},
+      {"metadata.sqlite.path", "SQLite database file (default <data_dir>/pier.db)",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         c.metadata.path = v;
+         return std::nullopt;
+       }},
+      {"uploads.expiry", "an upload session idle this long is removed with its data",
+       duration_field([](Config& c) -> auto& { return c.uploads.expiry; }, seconds(1))},
+      {"uploads.purge_interval", "how often expired upload sessions are looked for",
+       duration_field([](Config& c) -> auto& { return c.uploads.purge_interval; }, seconds(1))},
+      {"limits.manifest_max_bytes", "largest manifest accepted (413 beyond)",
+       size_field([](Config& c) -> auto& { return c.limits.manifest_max_bytes; }, 1024, 64ull << 20)},
+      {"limits.header_max_bytes", "largest request header block accepted (431 beyond)",
+       size_field([](Config& c) -> auto& { return c.limits.header_max_bytes; }, 1024, 1ull << 20)},
+      {"http.read_timeout", "deadline for each read of a request's headers or body, and each write",
+       duration_field([](Config& c) -> auto& { return c.http.read_timeout; }, seconds(1))},
+      {"http.idle_timeout", "a kept-alive connection idle this long is closed",
+       duration_field([](Config& c) -> auto& { return c.http.idle_timeout; }, seconds(1))},
+      {"http.shutdown_timeout", "on SIGTERM, how long in-flight requests may take to finish",
+       duration_field([](Config& c) -> auto& { return c.http.shutdown_timeout; }, seconds(0))},
+      {"http.io_threads", "threads serving connections (0: one per core)",
+       count_field([](Config& c) -> auto& { return c.http.io_threads; }, 256)},
+      {"http.blocking_threads", "threads for disk syncs and database writes",
+       count_field([](Config& c) -> auto& { return c.http.blocking_threads; }, 1024)},
+      {"log.level", "trace, debug, info, warn, error",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error"};
+         if (std::find(levels.begin(), levels.end(), v) == levels.end()) {
+           return "must be one of trace, debug, info, warn, error; got \"" + v + "\"";
+         }
+         c.log.level = v;
+         return std::nullopt;
+       }},
+      {"log.access_log", "write one JSON line per request",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         const auto b = to_bool(v);
+         if (!b) return "must be true or false, got \"" + v + "\"";
+         c.log.access_log = *b;
+         return std::nullopt;
+       }},
+  };
+  return table;
+}
+
+std::string env_name(const std::string& key) {
+  std::string name = "PIER_";
+  for (char c : key) name.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return name;
+}
+
+const Key* find_key(const std::string& name) {
+  for (const auto& key : keys()) {
+    if (key.name == name) return &key;
+  }
+  return nullptr;
+}
+
+// Flattens a YAML mapping into dotted keys with scalar values.
+void flatten(const YAML::Node& node, const std::string& prefix, std::vector<std::pair<std::string, std::string>>& out,
+             std::vector<ConfigError>& errors) {
+  if (node.IsMap()) {
+    for (const auto& item : node) {
+      const auto name = item.first.as<std::string>();
+      flatten(item.second, prefix.empty() ? name : prefix + "." + name, out, errors);
+    }
+  } else if (node.IsScalar()) {
+    out.emplace_back(prefix, node.Scalar());
+  } else if (node.IsNull()) {
+    if (!prefix.empty()) errors.push_back({prefix, "has no value"});
+  } else {
+    errors.push_back({prefix, "must be a single value"});
+  }
+}
+
+void apply(Config& config, const std::string& key, const std::string& value, const std::string& origin,
+           std::vector<ConfigError>& errors) {
+  const Key* k = find_key(key);
+  if (!k) {
+    errors.push_back({key, "unknown key (" + origin + ")"});
+    return;
+  }
+  if (auto problem = k->set(config, value)) errors.push_back({key, *problem + " (" + origin + ")"});
+}
+
+void validate(Config& config, std::vector<ConfigError>& errors) {
+  const auto colon = config.listen.rfind(':');
+  const auto port = colon == std::string::npos ? std::nullopt : to_uint(config.listen.substr(colon + 1));
+  if (!port || *port > 65535) errors.push_back({"listen", "must be [host]:port, got \"" + config.listen + "\""});
+  if (config.tls.certificate.empty() != config.tls.key.empty()) {
+    errors.push_back({config.tls.certificate.empty() ? "tls.certificate" : "tls.key",
+                      "tls.certificate and tls.key must be set together"});
+  }
+  for (const auto& [key, path] : {std::pair{"tls.certificate", config.tls.certificate}, {"tls.key", config.tls.key}}) {
+    if (!path.empty() && !std::ifstream(path).good()) errors.push_back({key, "cannot read \"" + path + "\""});
+  }
+  if (config.storage.root.empty()) config.storage.root = config.data_dir / "blobs";
+  if (config.metadata.path.empty()) config.metadata.path = config.data_dir / "pier.db";
+}
+
+}  // namespace
+
+std::string Config::listen_host() const {
+  const auto colon = listen.rfind(':');
+  auto host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return host.empty() ? "0.0.0.0" : host;
+}
+
+std::uint16_t Config::listen_port() const {
+  return static_cast<std::uint16_t>(*to_uint(listen.substr(listen.rfind(':') + 1)));
+}
+
+InvalidConfig::InvalidConfig(std::vector<ConfigError> e)
+    : std::runtime_error("invalid configuration"), errors(std::move(e)) {}
+
+Config load_config(const ConfigSources& sources) {
+  Config config;
+  std::vector<ConfigError> errors;
+  if (sources.file) {
+    const std::string origin = sources.file->string();
+    try {
+      const YAML::Node root = YAML::LoadFile(origin);
+      if (!root.IsNull() && !root.IsMap()) {
+        errors.push_back({"(file)", origin + ": the top level must be a mapping"});
+      } else {
+        std::vector<std::pair<std::string, std::string>> values;
+        flatten(root, "", values, errors);
+        for (const auto& [key, value] : values) apply(config, key, value, origin, errors);
+      }
+    } catch (const YAML::Exception& e) {
+      errors.push_back({"(file)", origin + ": " + e.what()});
+    }
+  }
+  for (const auto& [name, value] : sources.environment) {
+    bool known = false;
+    for (const auto& key : keys()) {
+      if (env_name(key.name) == name) {
+        apply(config, key.name, value, "environment " + name, errors);
+        known = true;
+      }
+    }
+    if (!known && name != "PIER_BINARY" && name != "PIER_ADMIN_PASSWORD") {
+      errors.push_back({name, "unknown environment variable"});
+    }
+  }
+  for (const auto& [key, value] : sources.flags) apply(config, key, value, "flag", errors);
+  validate(config, errors);
+  if (!errors.empty()) throw InvalidConfig(std::move(errors));
+  return config;
+}
+
+std::map<std::string, std::string> pier_environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string_view entry(*e);
+    if (!entry.starts_with("PIER_")) continue;
+    const auto eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    env.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+  }
+  return env;
+}
+
+std::vector<KeyInfo> config_keys() {
+  std::vector<KeyInfo> info;
+  for (const auto& key : keys()) info.push_back({key.name, env_name(key.name), key.description});
+  return info;
+}
+
+}  // namespace pier::config

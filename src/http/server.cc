@@ -1,0 +1,523 @@
+#include "http/server.h"
+
+#include <sys/sendfile.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+#include <cerrno>
+#include <list>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "http/error_response.h"
+
+namespace pier::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kBodyChunk = 256 * 1024;
+
+Method to_method(bhttp::verb verb) {
+  switch (verb) {
+    case bhttp::verb::get: return Method::kGet;
+    case bhttp::verb::head: return Method::kHead;
+    case bhttp::verb::post: return Method::kPost;
+    case bhttp::verb::put: return Method::kPut;
+    case bhttp::verb::patch: return Method::kPatch;
+    case bhttp::verb::delete_: return Method::kDelete;
+    default: return Method::kOther;
+  }
+}
+
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Fills path segments and query parameters, percent-decoded; kBadRequest if the target is malformed.
+Result<void> parse_target(std::string_view target, Request& request) {
+  auto url = boost::urls::parse_origin_form(target);
+  if (!url) return make_error(ErrorCode::kBadRequest, "malformed request target");
+  for (auto segment : url->segments()) request.path.push_back(segment);
+  for (auto param : url->params()) request.query.emplace_back(param.key, param.has_value ? param.value : "");
+  return {};
+}
+
+// Tracks live connections so shutdown can close the idle ones at once.
+class ConnectionSet {
+ public:
+  struct Entry {
+    std::atomic<bool> idle{true};
+    std::function<void()> close;  // posts a close onto the connection's strand
+  };
+  using Handle = std::list<std::shared_ptr<Entry>>::iterator;
+
+  Handle add(std::shared_ptr<Entry> entry) {
+    std::lock_guard lock(mutex_);
+    entries_.push_front(std::move(entry));
+    return entries_.begin();
+  }
+  void remove(Handle handle) {
+    std::lock_guard lock(mutex_);
+    entries_.erase(handle);
+  }
+  bool empty() {
+    std::lock_guard lock(mutex_);
+    return entries_.empty();
+  }
+  void close_idle() {
+    std::lock_guard lock(mutex_);
+    for (auto& entry : entries_) {
+      if (entry->idle) entry->close();
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  std::list<std::shared_ptr<Entry>> entries_;  // guarded by mutex_
+};
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions o, RequestHandler& h, Metrics& m, Probes p, std::shared_ptr<spdlog::logger> l,
+       std::shared_ptr<spdlog::logger> a)
+      : options(std::move(o)),
+        handler(h),
+        metrics(m),
+        probes(std::move(p)),
+        log(std::move(l)),
+        access(std::move(a)),
+        io_threads(options.io_threads ? options.io_threads : std::max(1u, std::thread::hardware_concurrency())),
+        ioc(static_cast<int>(io_threads)),
+        blocking(options.blocking_threads),
+        acceptor(ioc),
+        signals(ioc, SIGINT, SIGTERM),
+        tls_context(asio::ssl::context::tls_server) {}
+
+  ServerOptions options;
+  RequestHandler& handler;
+  Metrics& metrics;
+  Probes probes;
+  std::shared_ptr<spdlog::logger> log;
+  std::shared_ptr<spdlog::logger> access;
+  const unsigned io_threads;
+  asio::io_context ioc;
+  asio::thread_pool blocking;
+  tcp::acceptor acceptor;
+  asio::signal_set signals;
+  asio::ssl::context tls_context;
+  ConnectionSet connections;
+  std::atomic<bool> stopping{false};
+  std::vector<std::unique_ptr<asio::steady_timer>> timers;
+
+  void configure_tls() {
+    tls_context.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                            asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                            asio::ssl::context::no_tlsv1_1);
+    tls_context.use_certificate_chain_file(options.tls->certificate);
+    tls_context.use_private_key_file(options.tls->key, asio::ssl::context::pem);
+  }
+
+  // Runs `job` on the blocking pool and resumes on the caller's executor when it is done.
+  // The job writes its result into the caller's frame: values are not passed back through
+  // co_spawn, whose result path g++ 12 miscompiles for non-trivial types.
+  awaitable<void> offload(const std::function<void()>& job) {
+    co_await asio::co_spawn(
+        blocking, [&job]() -> awaitable<void> {
+          job();
+          co_return;
+        },
+        use_awaitable);
+  }
+
+  awaitable<Result<Reply>> handle_maybe_offloaded(Request& request, bool may_block) {
+    std::optional<Result<Reply>> reply;
+    if (may_block) {
+      co_await offload([&] { reply.emplace(handler.handle(request)); });
+    } else {
+      reply.emplace(handler.handle(request));
+    }
+    co_return std::move(*reply);
+  }
+
+  // Answers the operational endpoints; nullopt for everything else.
+  std::optional<Response> ops(const Request& request) {
+    if (request.path.size() != 1) return std::nullopt;
+    const auto& p = request.path[0];
+    Response response;
+    response.header("Content-Type", "text/plain; charset=utf-8");
+    if (p == "healthz") {
+      response.body = "ok\n";
+    } else if (p == "readyz") {
+      const bool ready = !stopping && probes.ready();
+      response.status = ready ? 200 : 503;
+      response.body = ready ? "ready\n" : "not ready\n";
+    } else if (p == "metrics") {
+      response.header("Content-Type", "text/plain; version=0.0.4");
+      response.body = metrics.render();
+    } else {
+      return std::nullopt;
+    }
+    return response;
+  }
+
+  template <class Stream>
+  awaitable<void> write_file_region(Stream& stream, const FileRegion& region) {
+    auto& socket = beast::get_lowest_layer(stream).socket();
+    std::uint64_t remaining = region.length();
+    off_t offset = static_cast<off_t>(region.offset());
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      // Zero-copy: the kernel moves page-cache pages straight to the socket.
+      socket.native_non_blocking(true);
+      asio::steady_timer deadline(socket.get_executor());
+      while (remaining > 0) {
+        const ssize_t n = ::sendfile(socket.native_handle(), region.fd(), &offset,
+                                     static_cast<std::size_t>(std::min<std::uint64_t>(remaining, 1u << 30)));
+        if (n > 0) {
+          remaining -= static_cast<std::uint64_t>(n);
+          continue;
+        }
+        if (n == 0) throw std::runtime_error("blob shorter than expected");
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) throw beast::system_error(beast::error_code(errno, beast::system_category()));
+        deadline.expires_after(options.read_timeout);
+        deadline.async_wait([&socket](beast::error_code ec) {
+          if (!ec) socket.cancel();
+        });
+        co_await socket.async_wait(tcp::socket::wait_write, use_awaitable);
+        deadline.cancel();
+      }
+    } else {
+      std::unique_ptr<char[]> buffer(new char[kBodyChunk]);
+      while (remaining > 0) {
+        const ssize_t n = ::pread(region.fd(), buffer.get(),
+                                  static_cast<std::size_t>(std::min<std::uint64_t>(remaining, kBodyChunk)), offset);
+        if (n <= 0) throw std::runtime_error("blob read failed");
+        beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+        co_await asio::async_write(stream, asio::buffer(buffer.get(), static_cast<std::size_t>(n)), use_awaitable);
+        offset += n;
+        remaining -= static_cast<std::uint64_t>(n);
+      }
+    }
+  }
+
+  template <class Stream>
+  awaitable<std::uint64_t> write_response(Stream& stream, Response& response, bool keep_alive, bool head) {
+    handler.decorate(response);
+    const std::uint64_t length = response.content_length.value_or(
+        response.file ? response.file->length() : response.body.size());
+    const bool send_body = !head && !response.omit_body;
+    auto fill = [&](auto& message) {
+      message.result(response.status);
+      message.keep_alive(keep_alive);
+      message.set(bhttp::field::server, "pier");
+      for (auto& [name, value] : response.headers) message.insert(name, value);
+      message.content_length(length);
+    };
+    beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+    if (send_body && !response.file) {
+      bhttp::response<bhttp::string_body> message;
+      fill(message);
+      message.body() = std::move(response.body);
+      co_await bhttp::async_write(stream, message, use_awaitable);
+      co_return length;
+    }
+    bhttp::response<bhttp::empty_body> message;
+    fill(message);
+    bhttp::response_serializer<bhttp::empty_body> serializer(message);
+    co_await bhttp::async_write_header(stream, serializer, use_awaitable);
+    if (!send_body) co_return 0;
+    co_await write_file_region(stream, *response.file);
+    co_return length;
+  }
+
+  // Reads the rest of the body in chunks, handing each to `consume`; stops early when
+  // consume fails. Returns bytes read.
+  template <class Stream, class Parser, class Consume>
+  awaitable<std::uint64_t> read_body(Stream& stream, beast::flat_buffer& buffer, Parser& parser, Consume consume,
+                                     std::optional<Error>& failure) {
+    std::unique_ptr<char[]> chunk(new char[kBodyChunk]);
+    std::uint64_t total = 0;
+    while (!parser.is_done()) {
+      parser.get().body().data = chunk.get();
+      parser.get().body().size = kBodyChunk;
+      beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+      auto [ec, ignored] = co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
+      if (ec && ec != bhttp::error::need_buffer) throw beast::system_error(ec);
+      const std::size_t n = kBodyChunk - parser.get().body().size;
+      total += n;
+      if (n > 0) {
+        if (auto r = consume(std::string_view(chunk.get(), n)); !r) {
+          failure = r.error();
+          co_return total;
+        }
+      }
+    }
+    co_return total;
+  }
+
+  template <class Stream>
+  awaitable<void> serve(Stream& stream, std::shared_ptr<ConnectionSet::Entry> entry, std::string remote, bool secure) {
+    beast::flat_buffer buffer;
+    while (!stopping) {
+      bhttp::request_parser<bhttp::buffer_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+      parser.body_limit(boost::none);  // bodies are limited by the plan, or streamed
+      entry->idle = true;
+      beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
+      auto [read_ec, ignored] = co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
+      if (read_ec == bhttp::error::end_of_stream || read_ec == asio::error::eof ||
+          read_ec == asio::error::operation_aborted || read_ec == beast::error::timeout ||
+          read_ec == asio::error::connection_reset) {
+        co_return;
+      }
+      entry->idle = false;
+      if (stopping && read_ec) co_return;
+      const auto started = Clock::now();
+      Request request;
+      request.remote_address = remote;
+      request.secure = secure;
+      std::optional<Response> ready;
+      bool keep_alive = false;
+      if (read_ec) {
+        // Malformed or oversized headers: answer once and close.
+        ready = error_response(make_error(read_ec == bhttp::error::header_limit ? ErrorCode::kPayloadTooLarge
+                                                                                : ErrorCode::kBadRequest,
+                                          read_ec == bhttp::error::header_limit ? "request headers too large"
+                                                                                : "malformed HTTP request"));
+        if (read_ec == bhttp::error::header_limit) ready->status = 431;
+      } else {
+        auto& header = parser.get();
+        request.method = to_method(header.method());
+        request.target = std::string(header.target());
+        for (const auto& field : header) request.headers.emplace_back(lowercase(field.name_string()), field.value());
+        if (parser.content_length()) request.content_length = *parser.content_length();
+        keep_alive = header.keep_alive();
+      }
+      std::string_view route = "invalid";
+      std::uint64_t bytes_in = 0;
+      if (!ready) {
+        if (auto parsed = parse_target(request.target, request); !parsed) {
+          ready = error_response(parsed.error());
+        } else if (auto o = ops(request)) {
+          ready = std::move(*o);
+          route = "ops";
+        }
+      }
+      if (!ready) {
+        auto plan = handler.plan(request);
+        if (!plan) {
+          ready = error_response(plan.error());
+        } else {
+          route = plan->route;
+          std::optional<Error> failure;
+          Result<Reply> reply = make_error(ErrorCode::kInternal, "no reply");
+          if (plan->body == BodyMode::kBuffer) {
+            if (request.content_length && *request.content_length > plan->body_limit) {
+              failure = make_error(plan->too_large, "request body too large");
+            } else {
+              bytes_in = co_await read_body(
+                  stream, buffer, parser,
+                  [&](std::string_view chunk) -> Result<void> {
+                    if (request.body.size() + chunk.size() > plan->body_limit) {
+                      return make_error(plan->too_large, "request body too large");
+                    }
+                    request.body.append(chunk);
+                    return {};
+                  },
+                  failure);
+            }
+            if (!failure) reply = co_await handle_maybe_offloaded(request, plan->may_block);
+          } else {
+            reply = co_await handle_maybe_offloaded(request, true);
+          }
+          if (failure) {
+            ready = error_response(*failure);
+          } else if (!reply) {
+            ready = error_response(reply.error());
+          } else if (auto* response = std::get_if<Response>(&*reply)) {
+            ready = std::move(*response);
+          } else {
+            auto sink = std::move(std::get<std::unique_ptr<BodySink>>(*reply));
+            bytes_in += co_await read_body(
+                stream, buffer, parser, [&](std::string_view chunk) { return sink->write(chunk); }, failure);
+            if (failure) {
+              sink.reset();
+              ready = error_response(*failure);
+            } else {
+              std::optional<Result<Response>> finished;
+              co_await offload([&] { finished.emplace(sink->finish()); });
+              sink.reset();
+              ready = *finished ? std::move(**finished) : error_response(finished->error());
+            }
+          }
+        }
+      }
+      // A body left unread cannot be skipped safely: close after answering.
+      if (!parser.is_done() || stopping) keep_alive = false;
+      if (ready->status >= 500) {
+        log->error("{} {} -> {}: {}", request.target, static_cast<int>(request.method), ready->status, ready->body);
+      }
+      const bool head = request.method == Method::kHead;
+      const std::uint64_t bytes_out = co_await write_response(stream, *ready, keep_alive, head);
+      const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+      metrics.record(route, read_ec ? "?" : std::string_view(bhttp::to_string(parser.get().method())), ready->status,
+                     bytes_in, bytes_out, seconds);
+      if (options.access_log) {
+        access->info(
+            R"({{"remote":"{}","method":"{}","target":"{}","route":"{}","status":{},"bytes_in":{},"bytes_out":{},"ms":{:.3f}}})",
+            remote, read_ec ? "?" : std::string_view(bhttp::to_string(parser.get().method())), request.target, route,
+            ready->status, bytes_in, bytes_out, seconds * 1000);
+      }
+      if (!keep_alive) break;
+    }
+  }
+
+  awaitable<void> session(tcp::socket socket) {
+    const auto remote = [&] {
+      beast::error_code ec;
+      auto endpoint = socket.remote_endpoint(ec);
+      return ec ? std::string("?") : endpoint.address().to_string();
+    }();
+    socket.set_option(tcp::no_delay(true));
+    beast::tcp_stream plain(std::move(socket));
+    auto entry = std::make_shared<ConnectionSet::Entry>();
+    auto executor = plain.get_executor();
+    entry->close = [executor, &plain] {
+      asio::post(executor, [&plain] { plain.socket().cancel(); });
+    };
+    const auto handle = connections.add(entry);
+    try {
+      if (options.tls) {
+        asio::ssl::stream<beast::tcp_stream&> tls(plain, tls_context);
+        plain.expires_after(options.read_timeout);
+        co_await tls.async_handshake(asio::ssl::stream_base::server, use_awaitable);
+        co_await serve(tls, entry, remote, true);
+        plain.expires_after(std::chrono::seconds(5));
+        auto [ec] = co_await tls.async_shutdown(asio::as_tuple(use_awaitable));
+        (void)ec;
+      } else {
+        co_await serve(plain, entry, remote, false);
+        beast::error_code ec;
+        plain.socket().shutdown(tcp::socket::shutdown_send, ec);
+      }
+    } catch (const std::exception& e) {
+      log->debug("connection from {} ended: {}", remote, e.what());
+    }
+    // The close hook refers to `plain`, which dies with this frame: take it out first.
+    connections.remove(handle);
+  }
+
+  awaitable<void> listen() {
+    while (!stopping) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(use_awaitable));
+      if (ec) {
+        if (stopping) co_return;
+        log->warn("accept failed: {}", ec.message());
+        continue;
+      }
+      auto executor = socket.get_executor();
+      asio::co_spawn(executor, session(std::move(socket)), asio::detached);
+    }
+  }
+};
+
+Server::Server(ServerOptions options, RequestHandler& handler, Metrics& metrics, Probes probes,
+               std::shared_ptr<spdlog::logger> log, std::shared_ptr<spdlog::logger> access_log)
+    : impl_(std::make_unique<Impl>(std::move(options), handler, metrics, std::move(probes), std::move(log),
+                                   std::move(access_log))) {}
+
+Server::~Server() = default;
+
+void Server::bind() {
+  auto& i = *impl_;
+  if (i.options.tls) i.configure_tls();
+  const auto address = asio::ip::make_address(i.options.host.empty() ? "0.0.0.0" : i.options.host);
+  tcp::endpoint endpoint(address, i.options.port);
+  i.acceptor.open(endpoint.protocol());
+  i.acceptor.set_option(asio::socket_base::reuse_address(true));
+  i.acceptor.bind(endpoint);
+  i.acceptor.listen(asio::socket_base::max_listen_connections);
+}
+
+std::uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void Server::every(std::chrono::seconds period, std::function<void()> task) {
+  auto& i = *impl_;
+  auto timer = std::make_unique<asio::steady_timer>(i.ioc);
+  auto* raw = timer.get();
+  i.timers.push_back(std::move(timer));
+  asio::co_spawn(
+      i.ioc,
+      [&i, raw, period, task = std::move(task)]() -> awaitable<void> {
+        while (!i.stopping) {
+          raw->expires_after(period);
+          auto [ec] = co_await raw->async_wait(asio::as_tuple(use_awaitable));
+          if (ec || i.stopping) co_return;
+          co_await i.offload(task);
+        }
+      },
+      asio::detached);
+}
+
+void Server::run() {
+  auto& i = *impl_;
+  i.signals.async_wait([&i](beast::error_code ec, int signal) {
+    if (ec) return;
+    i.log->info("received signal {}: finishing in-flight requests", signal);
+    i.stopping = true;
+    beast::error_code ignored;
+    i.acceptor.close(ignored);
+    for (auto& timer : i.timers) timer->cancel();
+    i.connections.close_idle();
+    // In-flight requests get shutdown_timeout to finish; then everything stops.
+    auto deadline = std::make_shared<asio::steady_timer>(i.ioc, i.options.shutdown_timeout);
+    deadline->async_wait([&i, deadline](beast::error_code ec) {
+      if (ec) return;
+      i.log->warn("shutdown timeout reached: closing remaining connections");
+      i.ioc.stop();
+    });
+    // Poll until the last connection is gone, then let run() return.
+    auto poll = std::make_shared<asio::steady_timer>(i.ioc);
+    auto check = std::make_shared<std::function<void()>>();
+    *check = [&i, poll, check, deadline] {
+      poll->expires_after(std::chrono::milliseconds(20));
+      poll->async_wait([&i, poll, check, deadline](beast::error_code) {
+        i.connections.close_idle();
+        if (i.connections.empty()) {
+          deadline->cancel();
+          i.ioc.stop();
+          *check = nullptr;
+          return;
+        }
+        (*check)();
+      });
+    };
+    (*check)();
+  });
+  asio::co_spawn(i.ioc, i.listen(), asio::detached);
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < i.io_threads; ++t) threads.emplace_back([&i] { i.ioc.run(); });
+  i.ioc.run();
+  for (auto& thread : threads) thread.join();
+  i.blocking.join();
+}
+
+}  // namespace pier::http

@@ -1,0 +1,125 @@
+// meta/metadata_store.h: repositories, manifests, tags, blob links and upload sessions.
+//
+// The seam between registry rules (services/) and the database. Every method is one
+// transaction; implementations are thread-safe and serialise writes so that concurrent
+// pushes to one repository never lose a tag move (each move is recorded in tag history).
+// Repository names, tags and digests passed in are already validated.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/digest.h"
+#include "common/error.h"
+
+namespace pier::meta {
+
+enum class ReferenceKind { kBlob = 0, kManifest = 1 };
+
+struct ManifestReference {
+  std::string digest;
+  ReferenceKind kind = ReferenceKind::kBlob;
+};
+
+// A manifest as put: its exact bytes and what it points at.
+struct ManifestRecord {
+  std::string digest;
+  std::string media_type;
+  std::string content;
+  std::string artifact_type;     // for the referrers API; empty when none
+  std::string subject;           // digest of the subject, empty when none
+  std::string annotations_json;  // the manifest's annotations object, empty when none
+  std::vector<ManifestReference> references;
+};
+
+struct StoredManifest {
+  std::string digest;
+  std::string media_type;
+  std::string content;
+};
+
+struct Referrer {
+  std::string digest;
+  std::string media_type;
+  std::uint64_t size = 0;
+  std::string artifact_type;
+  std::string annotations_json;
+};
+
+struct TagEvent {
+  std::string tag;
+  std::string old_digest;  // empty: the tag was created
+  std::string new_digest;  // empty: the tag was deleted
+  std::int64_t changed_at = 0;
+};
+
+struct UploadRecord {
+  std::string id;
+  std::string repository;
+  std::int64_t started_at = 0;
+  std::int64_t updated_at = 0;
+};
+
+class MetadataStore {
+ public:
+  virtual ~MetadataStore() = default;
+
+  // Repositories exist from their first blob link or manifest.
+  virtual Result<bool> repository_exists(std::string_view repository) = 0;
+  // Names after `after` in byte order, at most `limit`.
+  virtual Result<std::vector<std::string>> list_repositories(std::string_view after,
+                                                             std::size_t limit) = 0;
+
+  // Records that blob `digest` of `size` bytes is stored and belongs to `repository`
+  // (creating the repository). Idempotent.
+  virtual Result<void> link_blob(std::string_view repository, const Digest& digest,
+                                 std::uint64_t size, std::int64_t now) = 0;
+  // The blob's size if it is linked to `repository`.
+  virtual Result<std::optional<std::uint64_t>> linked_blob_size(std::string_view repository,
+                                                                const Digest& digest) = 0;
+  // The blob's size if any repository links it.
+  virtual Result<std::optional<std::uint64_t>> blob_size(const Digest& digest) = 0;
+  // False if the blob was not linked to `repository`.
+  virtual Result<bool> unlink_blob(std::string_view repository, const Digest& digest) = 0;
+
+  // Stores a manifest (idempotent for the same digest) and points `tags` at it, recording
+  // each move. Every reference must exist in `repository` when the transaction commits:
+  // otherwise kManifestBlobUnknown naming the first missing digest, and nothing changes.
+  virtual Result<void> put_manifest(std::string_view repository, const ManifestRecord& manifest,
+                                    const std::vector<std::string>& tags, std::int64_t now) = 0;
+  virtual Result<std::optional<StoredManifest>> get_manifest(std::string_view repository,
+                                                             const Digest& digest) = 0;
+  virtual Result<std::optional<StoredManifest>> get_tagged_manifest(std::string_view repository,
+                                                                    std::string_view tag) = 0;
+  // Deletes the manifest and the tags pointing at it (recorded in tag history).
+  // False if it was not there.
+  virtual Result<bool> delete_manifest(std::string_view repository, const Digest& digest,
+                                       std::int64_t now) = 0;
+  // False if there was no such tag.
+  virtual Result<bool> delete_tag(std::string_view repository, std::string_view tag,
+                                  std::int64_t now) = 0;
+  // Tags after `after` in byte order, at most `limit`; kNameUnknown if no such repository.
+  virtual Result<std::vector<std::string>> list_tags(std::string_view repository,
+                                                     std::string_view after, std::size_t limit) = 0;
+  // Manifests in `repository` whose subject is `subject`, optionally only those of one
+  // artifact type, ordered by digest.
+  virtual Result<std::vector<Referrer>> list_referrers(std::string_view repository,
+                                                       const Digest& subject,
+                                                       std::optional<std::string_view> artifact_type) = 0;
+  // Every move of `tag`, oldest first.
+  virtual Result<std::vector<TagEvent>> tag_history(std::string_view repository,
+                                                    std::string_view tag) = 0;
+
+  virtual Result<void> create_upload(const UploadRecord& upload) = 0;
+  virtual Result<std::optional<UploadRecord>> get_upload(std::string_view id) = 0;
+  virtual Result<void> touch_upload(std::string_view id, std::int64_t now) = 0;
+  virtual Result<void> delete_upload(std::string_view id) = 0;
+  // Uploads last written before `cutoff`, for expiry.
+  virtual Result<std::vector<UploadRecord>> uploads_idle_since(std::int64_t cutoff) = 0;
+  virtual Result<std::uint64_t> count_uploads() = 0;
+};
+
+}  // namespace pier::meta

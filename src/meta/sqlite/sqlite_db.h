@@ -1,0 +1,113 @@
+// meta/sqlite/sqlite_db.h: a thin C++ face on sqlite3 for the SQLite store.
+//
+// Failures throw SqliteError; the store catches them at each method's boundary and turns
+// them into Errors, so no exception leaves the backend.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace pier::meta::sqlite {
+
+struct SqliteError : std::runtime_error {
+  SqliteError(int code, const std::string& message) : std::runtime_error(message), code(code) {}
+  int code;
+};
+
+// A prepared statement, reset when the Statement goes out of scope so it can be reused.
+class Statement {
+ public:
+  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind_null(int index);
+  // Binds text, or NULL when empty.
+  Statement& bind_optional(int index, std::string_view text);
+  // True while there is a row to read.
+  bool step();
+  void run() { step(); }
+
+  std::string text(int column) const;
+  std::int64_t integer(int column) const;
+  bool is_null(int column) const;
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+class Connection {
+ public:
+  explicit Connection(const std::string& path);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void exec(std::string_view sql);
+  // A cached prepared statement for this SQL text.
+  Statement prepare(std::string_view sql);
+  int changes() const;
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+};
+
+// One writer connection behind a mutex, and reader connections handed out one per caller:
+// in WAL mode readers never wait for the writer.
+class ConnectionPool {
+ public:
+  explicit ConnectionPool(std::string path);
+
+  class Lease {
+   public:
+    Lease(ConnectionPool& pool, std::unique_ptr<Connection> connection)
+        : pool_(pool), connection_(std::move(connection)) {}
+    ~Lease() { pool_.give_back(std::move(connection_)); }
+    Connection* operator->() { return connection_.get(); }
+    Connection& operator*() { return *connection_; }
+
+   private:
+    ConnectionPool& pool_;
+    std::unique_ptr<Connection> connection_;
+  };
+
+  Lease reader();
+  // The writer, locked for the caller's lifetime of the returned lock.
+  std::unique_lock<std::mutex> lock_writer() { return std::unique_lock(writer_mutex_); }
+  Connection& writer() { return *writer_; }
+
+ private:
+  void give_back(std::unique_ptr<Connection> connection);
+
+  const std::string path_;
+  std::mutex writer_mutex_;
+  std::unique_ptr<Connection> writer_;  // guarded by writer_mutex_
+  std::mutex readers_mutex_;
+  std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by readers_mutex_
+};
+
+// BEGIN IMMEDIATE ... COMMIT on the writer; rolls back if not committed.
+class Transaction {
+ public:
+  explicit Transaction(Connection& connection);
+  ~Transaction();
+  void commit();
+
+ private:
+  Connection& connection_;
+  bool done_ = false;
+};
+
+}  // namespace pier::meta::sqlite

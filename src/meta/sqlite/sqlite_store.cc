@@ -1,0 +1,398 @@
+#include "meta/sqlite/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include "meta/sqlite/sqlite_db.h"
+
+namespace pier::meta {
+
+namespace {
+
+using sqlite::Connection;
+using sqlite::ConnectionPool;
+using sqlite::SqliteError;
+using sqlite::Transaction;
+
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+
+constexpr Migration kMigrations[] = {
+#include "sqlite_migrations.inc"
+};
+
+int current_version(Connection& db) {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  auto stmt = db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+  stmt.step();
+  return static_cast<int>(stmt.integer(0));
+}
+
+void migrate(Connection& db) {
+  for (const auto& migration : kMigrations) {
+    if (migration.version <= current_version(db)) continue;
+    Transaction txn(db);
+    db.exec(migration.sql);
+    db.prepare("INSERT INTO schema_version (version) VALUES (?)").bind(1, std::int64_t{migration.version}).run();
+    txn.commit();
+  }
+}
+
+// The one place SQLite failures become Errors.
+Error sqlite_error(const SqliteError& e) {
+  if (e.code == SQLITE_BUSY || e.code == SQLITE_LOCKED) {
+    return make_error(ErrorCode::kUnavailable, "metadata store busy");
+  }
+  if (e.code == SQLITE_FULL) return make_error(ErrorCode::kUnavailable, "metadata store is full");
+  return make_error(ErrorCode::kInternal, "metadata store failure", e.what());
+}
+
+template <class F>
+auto guarded(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const SqliteError& e) {
+    return sqlite_error(e);
+  }
+}
+
+constexpr std::string_view kRepositoryId = "SELECT id FROM repositories WHERE name = ?";
+
+std::optional<std::int64_t> find_repository_id(Connection& db, std::string_view repository) {
+  auto stmt = db.prepare(kRepositoryId);
+  stmt.bind(1, repository);
+  if (!stmt.step()) return std::nullopt;
+  return stmt.integer(0);
+}
+
+std::int64_t ensure_repository_id(Connection& db, std::string_view repository, std::int64_t now) {
+  if (auto id = find_repository_id(db, repository)) return *id;
+  db.prepare("INSERT INTO repositories (name, created_at) VALUES (?, ?)").bind(1, repository).bind(2, now).run();
+  return *find_repository_id(db, repository);
+}
+
+std::optional<std::string> tag_target(Connection& db, std::int64_t repo, std::string_view tag) {
+  auto stmt = db.prepare("SELECT manifest_digest FROM tags WHERE repository_id = ? AND name = ?");
+  stmt.bind(1, repo).bind(2, tag);
+  if (!stmt.step()) return std::nullopt;
+  return stmt.text(0);
+}
+
+void record_tag_move(Connection& db, std::int64_t repo, std::string_view tag, std::string_view old_digest,
+                     std::string_view new_digest, std::int64_t now) {
+  db.prepare("INSERT INTO tag_history (repository_id, tag, old_digest, new_digest, changed_at) VALUES (?, ?, ?, ?, ?)")
+      .bind(1, repo).bind(2, tag).bind_optional(3, old_digest).bind_optional(4, new_digest).bind(5, now).run();
+}
+
+bool reference_exists(Connection& db, std::int64_t repo, const ManifestReference& ref) {
+  auto stmt = db.prepare(ref.kind == ReferenceKind::kBlob
+                             ? "SELECT 1 FROM repository_blobs WHERE repository_id = ? AND digest = ?"
+                             : "SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ?");
+  stmt.bind(1, repo).bind(2, ref.digest);
+  return stmt.step();
+}
+
+std::optional<StoredManifest> read_manifest(sqlite::Statement& stmt) {
+  if (!stmt.step()) return std::nullopt;
+  return StoredManifest{stmt.text(0), stmt.text(1), stmt.text(2)};
+}
+
+class SqliteStore final : public MetadataStore {
+ public:
+  explicit SqliteStore(const std::string& path) : pool_(path) {
+    auto lock = pool_.lock_writer();
+    migrate(pool_.writer());
+  }
+
+  Result<bool> repository_exists(std::string_view repository) override {
+    return guarded([&]() -> Result<bool> {
+      auto db = pool_.reader();
+      return find_repository_id(*db, repository).has_value();
+    });
+  }
+
+  Result<std::vector<std::string>> list_repositories(std::string_view after, std::size_t limit) override {
+    return guarded([&]() -> Result<std::vector<std::string>> {
+      auto db = pool_.reader();
+      auto stmt = db->prepare("SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?");
+      stmt.bind(1, after).bind(2, static_cast<std::int64_t>(limit));
+      std::vector<std::string> names;
+      while (stmt.step()) names.push_back(stmt.text(0));
+      return names;
+    });
+  }
+
+  Result<void> link_blob(std::string_view repository, const Digest& digest, std::uint64_t size,
+                         std::int64_t now) override {
+    return guarded([&]() -> Result<void> {
+      auto lock = pool_.lock_writer();
+      auto& db = pool_.writer();
+      Transaction txn(db);
+      const auto repo = ensure_repository_id(db, repository, now);
+      db.prepare("INSERT OR IGNORE INTO blobs (digest, size, created_at) VALUES (?, ?, ?)")
+          .bind(1, digest.str()).bind(2, static_cast<std::int64_t>(size)).bind(3, now).run();
+      db.prepare("INSERT OR IGNORE INTO repository_blobs (repository_id, digest, created_at) VALUES (?, ?, ?)")
+          .bind(1, repo).bind(2, digest.str()).bind(3, now).run();
+      txn.commit();
+      return {};
+    });
+  }
+
+  Result<std::optional<std::uint64_t>> linked_blob_size(std::string_view repository,
+                                                        const Digest& digest) override {
+    return guarded([&]() -> Result<std::optional<std::uint64_t>> {
+      auto db = pool_.reader();
+      auto stmt = db->prepare(
+          "SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest "
+          "WHERE rb.repository_id = (SELECT id FROM repositories WHERE name = ?) AND rb.digest = ?");
+      stmt.bind(1, repository).bind(2, digest.str());
+      if (!stmt.step()) return std::optional<std::uint64_t>();
+      return std::optional<std::uint64_t>(static_cast<std::uint64_t>(stmt.integer(0)));
+    });
+  }
+
+  Result<std::optional<std::uint64_t>> blob_size(const Digest& digest) override {
+    return guarded([&]() -> Result<std::optional<std::uint64_t>> {
+      auto db = pool_.reader();
+      auto stmt = db->prepare("SELECT size FROM blobs WHERE digest = ?");
+      stmt.bind(1, digest.str());
+      if (!stmt.step()) return std::optional<std::uint64_t>();
+      return std::optional<std::uint64_t>(static_cast<std::uint64_t>(stmt.integer(0)));
+    });
+  }
+
+  Result<bool> unlink_blob(std::string_view repository, const Digest& digest) override {
+    return guarded([&]() -> Result<bool> {
+      auto lock = pool_.lock_writer();
+      auto& db = pool_.writer();
+      db.prepare("DELETE FROM repository_blobs WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND digest = ?")
+          .bind(1, repository).bind(2, digest.str()).run();
+      return db.changes() > 0;
+    });
+  }
+
+  Result<void> put_manifest(std::string_view repository, const ManifestRecord& manifest,
+                            const std::vector<std::string>& tags, std::int64_t now) override {
+    return guarded([&]() -> Result<void> {
+      auto lock = pool_.lock_writer();
+      auto& db = pool_.writer();
+      Transaction txn(db);
+      const auto repo = ensure_repository_id(db, repository, now);
+      for (const auto& ref : manifest.references) {
+        if (!reference_exists(db, repo, ref)) {
+          return make_error(ErrorCode::kManifestBlobUnknown,
+                            ref.kind == ReferenceKind::kBlob ? "manifest references an unknown blob"
+                                                             : "manifest references an unknown manifest",
+                            "{\"digest\":\"" + ref.digest + "\"}");
+        }
+      }
+      db.prepare("INSERT OR IGNORE INTO manifests (repository_id, digest, media_type, artifact_type, subject, "
+                 "annotations, size, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+          .bind(1, repo).bind(2, manifest.digest).bind(3, manifest.media_type).bind(4, manifest.artifact_type)
+          .bind_optional(5, manifest.subject).bind_optional(6, manifest.annotations_json)
+          .bind(7, static_cast<std::int64_t>(manifest.content.size())).bind(8, manifest.content).bind(9, now).run();
+      for (const auto& ref : manifest.references) {
+        db.prepare("INSERT OR IGNORE INTO manifest_references (repository_id, manifest_digest, child_digest, "
+                   "child_kind) VALUES (?, ?, ?, ?)")
+            .bind(1, repo).bind(2, manifest.digest).bind(3, ref.digest).bind(4, static_cast<std::int64_t>(ref.kind)).run();
+      }
+      for (const auto& tag : tags) {
+        const auto previous = tag_target(db, repo, tag);
+        if (previous == manifest.digest) continue;
+        db.prepare("INSERT INTO tags (repository_id, name, manifest_digest, updated_at) VALUES (?, ?, ?, ?) "
+                   "ON CONFLICT (repository_id, name) DO UPDATE SET manifest_digest = excluded.manifest_digest, "
+                   "updated_at = excluded.updated_at")
+            .bind(1, repo).bind(2, tag).bind(3, manifest.digest).bind(4, now).run();
+        record_tag_move(db, repo, tag, previous.value_or(""), manifest.digest, now);
+      }
+      txn.commit();
+      return {};
+    });
+  }
+
+  Result<std::optional<StoredManifest>> get_manifest(std::string_view repository, const Digest& digest) override {
+    return guarded([&]() -> Result<std::optional<StoredManifest>> {
+      auto db = pool_.reader();
+      auto stmt = db->prepare(
+          "SELECT digest, media_type, content FROM manifests "
+          "WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND digest = ?");
+      stmt.bind(1, repository).bind(2, digest.str());
+      return read_manifest(stmt);
+    });
+  }
+
+  Result<std::optional<StoredManifest>> get_tagged_manifest(std::string_view repository,
+                                                            std::string_view tag) override {
+    return guarded([&]() -> Result<std::optional<StoredManifest>> {
+      auto db = pool_.reader();
+      auto stmt = db->prepare(
+          "SELECT m.digest, m.media_type, m.content FROM tags t "
+          "JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest "
+          "WHERE t.repository_id = (SELECT id FROM repositories WHERE name = ?) AND t.name = ?");
+      stmt.bind(1, repository).bind(2, tag);
+      return read_manifest(stmt);
+    });
+  }
+
+  Result<bool> delete_manifest(std::string_view repository, const Digest& digest, std::int64_t now) override {
+    return guarded([&]() -> Result<bool> {
+      auto lock = pool_.lock_writer();
+      auto& db = pool_.writer();
+      Transaction txn(db);
+      const auto repo = find_repository_id(db, repository);
+      if (!repo) return false;
+      std::vector<std::string> tags;
+      {
+        auto stmt = db.prepare("SELECT name FROM tags WHERE repository_id = ? AND manifest_digest = ?");
+        stmt.bind(1, *repo).bind(2, digest.str());
+        while (stmt.step()) tags.push_back(stmt.text(0));
+      }
+      for (const auto& tag : tags) record_tag_move(db, *repo, tag, digest.str(), "", now);
+      db.prepare("DELETE FROM tags WHERE repository_id = ? AND manifest_digest = ?").bind(1, *repo).bind(2, digest.str()).run();
+      db.prepare("DELETE FROM manifests WHERE repository_id = ? AND digest = ?").bind(1, *repo).bind(2, digest.str()).run();
+      const bool deleted = db.changes() > 0;
+      txn.commit();
+      return deleted;
+    });
+  }
+
+  Result<bool> delete_tag(std::string_view repository, std::string_view tag, std::int64_t now) override {
+    return guarded([&]() -> Result<bool> {
+      auto lock = pool_.lock_writer();
+      auto& db = pool_.writer();
+      Transaction txn(db);
+      const auto repo = find_repository_id(db, repository);
+      if (!repo) return false;
+      const auto previous = tag_target(db, *repo, tag);
+      if (!previous) return false;
+      db.prepare("DELETE FROM tags WHERE repository_id = ? AND name = ?").bind(1, *repo).bind(2, tag).run();
+      record_tag_move(db, *repo, tag, *previous, "", now);
+      txn.commit();
+      return true;
+    });
+  }
+
+  Result<std::vector<std::string>> list_tags(std::string_view repository, std::string_view after,
+                                             std::size_t limit) override {
+    return guarded([&]() -> Result<std::vector<std::string>> {
+      auto db = pool_.reader();
+      const auto repo = find_repository_id(*db, repository);
+      if (!repo) return make_error(ErrorCode::kNameUnknown, "repository name not known to registry");
+      auto stmt = db->prepare("SELECT name FROM tags WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?");
+      stmt.bind(1, *repo).bind(2, after).bind(3, static_cast<std::int64_t>(limit));
+      std::vector<std::string> tags;
+      while (stmt.step()) tags.push_back(stmt.text(0));
+      return tags;
+    });
+  }
+
+  Result<std::vector<Referrer>> list_referrers(std::string_view repository, const Digest& subject,
+                                               std::optional<std::string_view> artifact_type) override {
+    return guarded([&]() -> Result<std::vector<Referrer>> {
+      auto db = pool_.reader();
+      auto stmt = db->prepare(
+          "SELECT digest, media_type, size, artifact_type, COALESCE(annotations, '') FROM manifests "
+          "WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND subject = ? "
+          "AND (? IS NULL OR artifact_type = ?) ORDER BY digest");
+      stmt.bind(1, repository).bind(2, subject.str());
+      if (artifact_type) {
+        stmt.bind(3, *artifact_type).bind(4, *artifact_type);
+      } else {
+        stmt.bind_null(3).bind_null(4);
+      }
+      std::vector<Referrer> referrers;
+      while (stmt.step()) {
+        referrers.push_back(Referrer{stmt.text(0), stmt.text(1), static_cast<std::uint64_t>(stmt.integer(2)),
+                                     stmt.text(3), stmt.text(4)});
+      }
+      return referrers;
+    });
+  }
+
+  Result<std::vector<TagEvent>> tag_history(std::string_view repository, std::string_view tag) override {
+    return guarded([&]() -> Result<std::vector<TagEvent>> {
+      auto db = pool_.reader();
+      auto stmt = db->prepare(
+          "SELECT tag, COALESCE(old_digest, ''), COALESCE(new_digest, ''), changed_at FROM tag_history "
+          "WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND tag = ? ORDER BY id");
+      stmt.bind(1, repository).bind(2, tag);
+      std::vector<TagEvent> events;
+      while (stmt.step()) events.push_back(TagEvent{stmt.text(0), stmt.text(1), stmt.text(2), stmt.integer(3)});
+      return events;
+    });
+  }
+
+  Result<void> create_upload(const UploadRecord& upload) override {
+    return guarded([&]() -> Result<void> {
+      auto lock = pool_.lock_writer();
+      pool_.writer()
+          .prepare("INSERT INTO uploads (id, repository, started_at, updated_at) VALUES (?, ?, ?, ?)")
+          .bind(1, upload.id).bind(2, upload.repository).bind(3, upload.started_at).bind(4, upload.updated_at).run();
+      return {};
+    });
+  }
+
+  Result<std::optional<UploadRecord>> get_upload(std::string_view id) override {
+    return guarded([&]() -> Result<std::optional<UploadRecord>> {
+      auto db = pool_.reader();
+      auto stmt = db->prepare("SELECT id, repository, started_at, updated_at FROM uploads WHERE id = ?");
+      stmt.bind(1, id);
+      if (!stmt.step()) return std::optional<UploadRecord>();
+      return std::optional<UploadRecord>(UploadRecord{stmt.text(0), stmt.text(1), stmt.integer(2), stmt.integer(3)});
+    });
+  }
+
+  Result<void> touch_upload(std::string_view id, std::int64_t now) override {
+    return guarded([&]() -> Result<void> {
+      auto lock = pool_.lock_writer();
+      pool_.writer().prepare("UPDATE uploads SET updated_at = ? WHERE id = ?").bind(1, now).bind(2, id).run();
+      return {};
+    });
+  }
+
+  Result<void> delete_upload(std::string_view id) override {
+    return guarded([&]() -> Result<void> {
+      auto lock = pool_.lock_writer();
+      pool_.writer().prepare("DELETE FROM uploads WHERE id = ?").bind(1, id).run();
+      return {};
+    });
+  }
+
+  Result<std::vector<UploadRecord>> uploads_idle_since(std::int64_t cutoff) override {
+    return guarded([&]() -> Result<std::vector<UploadRecord>> {
+      auto db = pool_.reader();
+      auto stmt = db->prepare("SELECT id, repository, started_at, updated_at FROM uploads WHERE updated_at < ?");
+      stmt.bind(1, cutoff);
+      std::vector<UploadRecord> uploads;
+      while (stmt.step()) uploads.push_back(UploadRecord{stmt.text(0), stmt.text(1), stmt.integer(2), stmt.integer(3)});
+      return uploads;
+    });
+  }
+
+  Result<std::uint64_t> count_uploads() override {
+    return guarded([&]() -> Result<std::uint64_t> {
+      auto db = pool_.reader();
+      auto stmt = db->prepare("SELECT COUNT(*) FROM uploads");
+      stmt.step();
+      return static_cast<std::uint64_t>(stmt.integer(0));
+    });
+  }
+
+ private:
+  ConnectionPool pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<MetadataStore> open_sqlite_store(const std::filesystem::path& path) {
+  return std::make_unique<SqliteStore>(path.string());
+}
+
+int sqlite_schema_version(const std::filesystem::path& path) {
+  Connection db(path.string());
+  return current_version(db);
+}
+
+}  // namespace pier::meta

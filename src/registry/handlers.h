@@ -1,0 +1,47 @@
+// registry/handlers.h: one handler per route family, each in its own file.
+//
+// Handlers take a routed Request and return a Reply or an Error (which http/ renders as
+// the OCI error body). They never see a socket.
+#pragma once
+
+#include "common/error.h"
+#include "common/message.h"
+#include "services/blob_service.h"
+#include "services/manifest_service.h"
+#include "services/upload_service.h"
+
+namespace pier::registry {
+
+struct RegistryServices {
+  services::BlobService& blobs;
+  services::UploadService& uploads;
+  services::ManifestService& manifests;
+};
+
+// blob_handler.cc: GET/HEAD/DELETE /v2/<name>/blobs/<digest>
+Result<Reply> get_blob(RegistryServices& s, Request& request);
+Result<Reply> delete_blob(RegistryServices& s, Request& request);
+
+// upload_handler.cc: /v2/<name>/blobs/uploads/[<id>]
+Result<Reply> start_upload(RegistryServices& s, Request& request);
+Result<Reply> get_upload(RegistryServices& s, Request& request);
+Result<Reply> patch_upload(RegistryServices& s, Request& request);
+Result<Reply> put_upload(RegistryServices& s, Request& request);
+Result<Reply> delete_upload(RegistryServices& s, Request& request);
+
+// manifest_handler.cc: GET/HEAD/PUT/DELETE /v2/<name>/manifests/<reference>
+Result<Reply> get_manifest(RegistryServices& s, Request& request);
+Result<Reply> put_manifest(RegistryServices& s, Request& request);
+Result<Reply> delete_manifest(RegistryServices& s, Request& request);
+
+// listing_handler.cc: tags/list, _catalog and referrers
+Result<Reply> list_tags(RegistryServices& s, Request& request);
+Result<Reply> list_catalog(RegistryServices& s, Request& request);
+Result<Reply> list_referrers(RegistryServices& s, Request& request);
+
+// Shared by the handlers above.
+Response empty_response(unsigned status);
+Response json_response(std::string body, std::string content_type = "application/json");
+std::string blob_location(std::string_view repository, std::string_view digest);
+
+}  // namespace pier::registry

@@ -1,0 +1,69 @@
+#include "registry/handlers.h"
+
+namespace pier::registry {
+
+namespace {
+
+// True if the Accept headers admit `media_type` (no Accept at all admits everything).
+bool acceptable(const Request& request, std::string_view media_type) {
+  bool any_accept = false;
+  for (const auto& [name, value] : request.headers) {
+    if (name != "accept") continue;
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      std::string_view item = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      item = item.substr(0, item.find(';'));
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      if (item.empty()) continue;
+      any_accept = true;
+      if (item == media_type || item == "*/*" || item == "application/*") return true;
+    }
+  }
+  return !any_accept;
+}
+
+}  // namespace
+
+Result<Reply> get_manifest(RegistryServices& s, Request& request) {
+  auto manifest = s.manifests.get(request.repository, request.reference);
+  if (!manifest) return manifest.error();
+  if (!acceptable(request, manifest->media_type)) {
+    return make_error(ErrorCode::kManifestUnknown,
+                      "manifest is of media type " + manifest->media_type + ", which the request does not Accept");
+  }
+  Response response;
+  response.header("Content-Type", manifest->media_type)
+      .header("Docker-Content-Digest", manifest->digest)
+      .header("ETag", "\"" + manifest->digest + "\"");
+  if (request.method == Method::kHead) {
+    response.omit_body = true;
+    response.content_length = manifest->content.size();
+  } else {
+    response.body = std::move(manifest->content);
+  }
+  return Reply(std::move(response));
+}
+
+Result<Reply> put_manifest(RegistryServices& s, Request& request) {
+  auto pushed = s.manifests.put(request.repository, request.reference, request.body, request.header("content-type"),
+                                request.query_params("tag"));
+  if (!pushed) return pushed.error();
+  Response response = empty_response(201);
+  response.header("Location", "/v2/" + request.repository + "/manifests/" + pushed->digest)
+      .header("Docker-Content-Digest", pushed->digest);
+  if (!pushed->subject.empty()) response.header("OCI-Subject", pushed->subject);
+  if (!request.query_params("tag").empty()) {
+    for (const auto& tag : pushed->tags) response.header("OCI-Tag", tag);
+  }
+  return Reply(std::move(response));
+}
+
+Result<Reply> delete_manifest(RegistryServices& s, Request& request) {
+  if (auto r = s.manifests.remove(request.repository, request.reference); !r) return r.error();
+  return Reply(empty_response(202));
+}
+
+}  // namespace pier::registry

@@ -1,0 +1,51 @@
+// services/manifest_service.h: manifests, tags, referrers and the catalog of a registry.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "meta/metadata_store.h"
+
+namespace pier::services {
+
+struct PushedManifest {
+  std::string digest;
+  std::string subject;            // empty when the manifest has none
+  std::vector<std::string> tags;  // tags now pointing at it
+};
+
+class ManifestService {
+ public:
+  ManifestService(meta::MetadataStore& metadata, Clock& clock, std::size_t max_manifest_bytes);
+
+  // Stores `content` under `reference` (a tag, or the digest the content must hash to) and
+  // points `extra_tags` at it too. kManifestInvalid, kDigestInvalid, kManifestTooLarge,
+  // kManifestBlobUnknown; nothing is stored on error.
+  Result<PushedManifest> put(std::string_view repository, std::string_view reference,
+                             std::string_view content, std::string_view content_type,
+                             const std::vector<std::string_view>& extra_tags);
+  // kManifestUnknown if the reference does not resolve in `repository`.
+  Result<meta::StoredManifest> get(std::string_view repository, std::string_view reference);
+  // By digest: the manifest and its tags. By tag: only the tag. kManifestUnknown if absent.
+  Result<void> remove(std::string_view repository, std::string_view reference);
+
+  // kNameUnknown if the repository does not exist.
+  Result<std::vector<std::string>> tags(std::string_view repository, std::string_view after, std::size_t limit);
+  Result<std::vector<meta::Referrer>> referrers(std::string_view repository, std::string_view subject,
+                                                std::optional<std::string_view> artifact_type);
+  Result<std::vector<std::string>> repositories(std::string_view after, std::size_t limit);
+
+  std::size_t max_manifest_bytes() const { return max_manifest_bytes_; }
+
+ private:
+  meta::MetadataStore& metadata_;
+  Clock& clock_;
+  const std::size_t max_manifest_bytes_;
+};
+
+}  // namespace pier::services

@@ -1,0 +1,200 @@
+#include "services/upload_service.h"
+
+#include "storage/layout.h"
+
+namespace pier::services {
+
+// In-memory state of an open upload. `busy` keeps a second writer out while one is
+// appending (a writer may live across threads, so it is a flag, not a held mutex).
+struct UploadWriter::Session {
+  std::atomic<bool> busy{false};
+  std::optional<Hasher> hasher;  // touched only by whoever set busy
+  std::uint64_t size = 0;        // bytes appended, as far as this process knows
+};
+
+namespace {
+Error unknown_upload() { return make_error(ErrorCode::kBlobUploadUnknown, "blob upload unknown to registry"); }
+Error busy_upload() {
+  return make_error(ErrorCode::kBlobUploadInvalid, "another request is writing to this upload");
+}
+}  // namespace
+
+UploadWriter::UploadWriter(UploadService& service, std::string id, std::shared_ptr<Session> session,
+                           std::unique_ptr<storage::UploadAppender> appender)
+    : service_(service), id_(std::move(id)), session_(std::move(session)), appender_(std::move(appender)) {}
+
+UploadWriter::~UploadWriter() {
+  appender_.reset();
+  (void)service_.metadata_.touch_upload(id_, service_.clock_.unix_seconds());
+  session_->busy.store(false);
+}
+
+Result<void> UploadWriter::write(std::string_view bytes) {
+  if (!session_->hasher) return make_error(ErrorCode::kInternal, "upload write after a failure");
+  auto appended = appender_->append(bytes);
+  if (!appended) {
+    session_->hasher.reset();  // the stored bytes are now unknown: rehash before completing
+    return appended.error();
+  }
+  session_->hasher->update(bytes);
+  session_->size += bytes.size();
+  return {};
+}
+
+std::uint64_t UploadWriter::size() const { return session_->size; }
+
+UploadService::UploadService(storage::BlobStore& blobs, meta::MetadataStore& metadata, Clock& clock,
+                             std::chrono::seconds expiry)
+    : blobs_(blobs), metadata_(metadata), clock_(clock), expiry_(expiry) {}
+
+Result<std::string> UploadService::start(std::string_view repository) {
+  auto id = storage::new_upload_id();
+  const auto now = clock_.unix_seconds();
+  // The row first: a crash between the two leaves a row that expiry removes, never an
+  // unaccounted file.
+  if (auto r = metadata_.create_upload({id, std::string(repository), now, now}); !r) return r.error();
+  if (auto r = blobs_.create_upload(id); !r) {
+    (void)metadata_.delete_upload(id);
+    return r.error();
+  }
+  auto session = std::make_shared<Session>();
+  session->hasher.emplace(DigestAlgorithm::kSha256);
+  std::lock_guard lock(sessions_mutex_);
+  sessions_.emplace(id, std::move(session));
+  return id;
+}
+
+Result<std::shared_ptr<UploadService::Session>> UploadService::session_for(std::string_view repository,
+                                                                           std::string_view id) {
+  if (!storage::is_valid_upload_id(id)) return unknown_upload();
+  auto record = metadata_.get_upload(id);
+  if (!record) return record.error();
+  if (!*record || (*record)->repository != repository) return unknown_upload();
+  std::lock_guard lock(sessions_mutex_);
+  auto& session = sessions_[std::string(id)];
+  if (!session) session = std::make_shared<Session>();  // opened before a restart
+  return session;
+}
+
+Result<std::uint64_t> UploadService::status(std::string_view repository, std::string_view id) {
+  auto session = session_for(repository, id);
+  if (!session) return session.error();
+  return blobs_.upload_size(id);
+}
+
+Result<void> UploadService::ensure_hash_current(std::string_view id, Session& session,
+                                                DigestAlgorithm algorithm) {
+  auto stored = blobs_.upload_size(id);
+  if (!stored) return stored.error();
+  if (session.hasher && session.hasher->algorithm() == algorithm && session.size == *stored &&
+      session.hasher->bytes_hashed() == *stored) {
+    return {};
+  }
+  // Rebuilt from the stored bytes: after a restart, a failed write, or for sha512.
+  Hasher hasher(algorithm);
+  if (auto r = blobs_.read_upload(id, [&](std::string_view bytes) { hasher.update(bytes); }); !r) {
+    return r.error();
+  }
+  session.hasher.emplace(std::move(hasher));
+  session.size = session.hasher->bytes_hashed();
+  return {};
+}
+
+Result<std::unique_ptr<UploadWriter>> UploadService::open_writer(std::string_view repository,
+                                                                 std::string_view id,
+                                                                 std::optional<ByteRange> range) {
+  auto session = session_for(repository, id);
+  if (!session) return session.error();
+  if ((*session)->busy.exchange(true)) return busy_upload();
+  // From here on the session is ours; release it on every early return.
+  struct Release {
+    Session* s;
+    ~Release() { if (s) s->busy.store(false); }
+  } release{session->get()};
+
+  if (auto r = ensure_hash_current(id, **session, DigestAlgorithm::kSha256); !r) return r.error();
+  if (range && range->first != (*session)->size) {
+    return make_error(ErrorCode::kRangeNotSatisfiable, "chunk does not start where the upload ends",
+                      "{\"offset\":" + std::to_string((*session)->size) + "}");
+  }
+  auto appender = blobs_.append_upload(id);
+  if (!appender) return appender.error();
+  release.s = nullptr;
+  return std::unique_ptr<UploadWriter>(
+      new UploadWriter(*this, std::string(id), std::move(*session), std::move(*appender)));
+}
+
+Result<CommittedBlob> UploadService::complete(std::string_view repository, std::string_view id,
+                                              const Digest& expected) {
+  auto session = session_for(repository, id);
+  if (!session) return session.error();
+  if ((*session)->busy.exchange(true)) return busy_upload();
+  struct Release {
+    Session* s;
+    ~Release() { s->busy.store(false); }
+  } release{session->get()};
+
+  if (auto r = ensure_hash_current(id, **session, expected.algorithm()); !r) return r.error();
+  const auto size = (*session)->size;
+  const Digest actual = (*session)->hasher->finish();
+  (*session)->hasher.reset();
+  if (actual != expected) {
+    (void)discard(id);
+    return make_error(ErrorCode::kDigestInvalid, "provided digest did not match uploaded content",
+                      "{\"expected\":\"" + expected.str() + "\",\"actual\":\"" + actual.str() + "\"}");
+  }
+  if (auto r = blobs_.commit_upload(id, expected); !r) return r.error();
+  if (auto r = metadata_.link_blob(repository, expected, size, clock_.unix_seconds()); !r) return r.error();
+  (void)metadata_.delete_upload(id);
+  forget(id);
+  return CommittedBlob{expected, size};
+}
+
+Result<void> UploadService::cancel(std::string_view repository, std::string_view id) {
+  auto session = session_for(repository, id);
+  if (!session) return session.error();
+  return discard(id);
+}
+
+Result<std::optional<std::uint64_t>> UploadService::mount(std::string_view repository, const Digest& digest,
+                                                         std::optional<std::string_view> from) {
+  auto size = from ? metadata_.linked_blob_size(*from, digest) : metadata_.blob_size(digest);
+  if (!size) return size.error();
+  if (!*size) return std::optional<std::uint64_t>();
+  // The metadata says the blob exists; make sure its bytes do too before linking.
+  if (!blobs_.stat(digest)) return std::optional<std::uint64_t>();
+  if (auto r = metadata_.link_blob(repository, digest, **size, clock_.unix_seconds()); !r) return r.error();
+  return *size;
+}
+
+std::size_t UploadService::expire_idle() {
+  const auto cutoff = clock_.unix_seconds() - expiry_.count();
+  auto idle = metadata_.uploads_idle_since(cutoff);
+  if (!idle) return 0;
+  std::size_t removed = 0;
+  for (const auto& upload : *idle) {
+    std::shared_ptr<Session> session;
+    {
+      std::lock_guard lock(sessions_mutex_);
+      if (auto it = sessions_.find(upload.id); it != sessions_.end()) session = it->second;
+    }
+    if (session && session->busy.load()) continue;  // being written right now
+    if (discard(upload.id)) ++removed;
+  }
+  return removed;
+}
+
+Result<void> UploadService::discard(std::string_view id) {
+  // The bytes first, then the row: a crash in between leaves a row that expiry retries.
+  if (auto r = blobs_.remove_upload(id); !r) return r.error();
+  if (auto r = metadata_.delete_upload(id); !r) return r.error();
+  forget(id);
+  return {};
+}
+
+void UploadService::forget(std::string_view id) {
+  std::lock_guard lock(sessions_mutex_);
+  sessions_.erase(std::string(id));
+}
+
+}  // namespace pier::services

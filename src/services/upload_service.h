@@ -1,0 +1,102 @@
+// services/upload_service.h: blob upload sessions, from POST to the committed blob.
+//
+// Bytes are hashed as they stream in (one pass) and appended to the store's upload; the
+// session row lives in the metadata store, so a session survives a restart: its hash is
+// then rebuilt from the bytes already stored. A completed upload is committed under the
+// digest the client named only if the bytes hash to it; otherwise nothing is left behind.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/byte_range.h"
+#include "common/clock.h"
+#include "common/digest.h"
+#include "common/error.h"
+#include "meta/metadata_store.h"
+#include "storage/blob_store.h"
+
+namespace pier::services {
+
+class UploadService;
+
+// Appends one request's bytes to an upload. At most one writer per upload at a time.
+class UploadWriter {
+ public:
+  ~UploadWriter();
+  UploadWriter(const UploadWriter&) = delete;
+  UploadWriter& operator=(const UploadWriter&) = delete;
+
+  Result<void> write(std::string_view bytes);
+  // Size of the upload including what this writer appended.
+  std::uint64_t size() const;
+
+ private:
+  friend class UploadService;
+  struct Session;
+  UploadWriter(UploadService& service, std::string id, std::shared_ptr<Session> session,
+               std::unique_ptr<storage::UploadAppender> appender);
+
+  UploadService& service_;
+  const std::string id_;
+  std::shared_ptr<Session> session_;
+  std::unique_ptr<storage::UploadAppender> appender_;
+};
+
+struct CommittedBlob {
+  Digest digest;
+  std::uint64_t size;
+};
+
+class UploadService {
+ public:
+  UploadService(storage::BlobStore& blobs, meta::MetadataStore& metadata, Clock& clock,
+                std::chrono::seconds expiry);
+
+  // Opens a session for `repository`; returns its id.
+  Result<std::string> start(std::string_view repository);
+  // Bytes received so far; kBlobUploadUnknown if the session is not open for `repository`.
+  Result<std::uint64_t> status(std::string_view repository, std::string_view id);
+  // A writer for the next bytes. With `range` (a PATCH Content-Range), the range must begin
+  // exactly where the upload ends: kRangeNotSatisfiable otherwise.
+  Result<std::unique_ptr<UploadWriter>> open_writer(std::string_view repository, std::string_view id,
+                                                    std::optional<ByteRange> range);
+  // Closes the session: commits the bytes as blob `expected` and links it to the repository.
+  // kDigestInvalid if the bytes hash otherwise; the session and its bytes are then removed.
+  Result<CommittedBlob> complete(std::string_view repository, std::string_view id, const Digest& expected);
+  Result<void> cancel(std::string_view repository, std::string_view id);
+  // Links an existing blob into `repository` without an upload; nullopt when the blob is
+  // not available (in `from`, or, with no `from`, anywhere).
+  Result<std::optional<std::uint64_t>> mount(std::string_view repository, const Digest& digest,
+                                             std::optional<std::string_view> from);
+  // Removes sessions idle for longer than the expiry, with their bytes. Returns how many.
+  std::size_t expire_idle();
+
+  std::chrono::seconds expiry() const { return expiry_; }
+
+ private:
+  friend class UploadWriter;
+  using Session = UploadWriter::Session;
+
+  Result<std::shared_ptr<Session>> session_for(std::string_view repository, std::string_view id);
+  Result<void> ensure_hash_current(std::string_view id, Session& session, DigestAlgorithm algorithm);
+  void forget(std::string_view id);
+  Result<void> discard(std::string_view id);
+
+  storage::BlobStore& blobs_;
+  meta::MetadataStore& metadata_;
+  Clock& clock_;
+  const std::chrono::seconds expiry_;
+
+  std::mutex sessions_mutex_;
+  std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;  // guarded by sessions_mutex_
+};
+
+}  // namespace pier::services

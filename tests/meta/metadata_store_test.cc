@@ -1,0 +1,151 @@
+// One suite for every MetadataStore implementation.
+#include "meta/metadata_store.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "meta/sqlite/sqlite_store.h"
+#include "test_dirs.h"
+
+namespace pier::meta {
+namespace {
+
+struct Backend {
+  std::string name;
+  std::function<std::unique_ptr<MetadataStore>(const std::filesystem::path&)> make;
+};
+
+Digest d(std::string_view content) { return digest_of(content); }
+
+class MetadataStoreSuite : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override { store_ = GetParam().make(dir_.path()); }
+
+  ManifestRecord manifest(std::string_view content, std::vector<ManifestReference> refs = {},
+                          std::string subject = "", std::string artifact_type = "") {
+    return ManifestRecord{d(content).str(), "application/vnd.oci.image.manifest.v1+json", std::string(content),
+                          std::move(artifact_type), std::move(subject), "", std::move(refs)};
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<MetadataStore> store_;
+};
+
+TEST_P(MetadataStoreSuite, BlobLinksArePerRepository) {
+  ASSERT_TRUE(store_->link_blob("a/b", d("layer"), 5, 100));
+  EXPECT_EQ(store_->linked_blob_size("a/b", d("layer")).value(), 5u);
+  EXPECT_FALSE(store_->linked_blob_size("other", d("layer")).value());
+  EXPECT_EQ(store_->blob_size(d("layer")).value(), 5u);
+  EXPECT_TRUE(store_->repository_exists("a/b").value());
+  EXPECT_FALSE(store_->repository_exists("other").value());
+  EXPECT_TRUE(store_->unlink_blob("a/b", d("layer")).value());
+  EXPECT_FALSE(store_->unlink_blob("a/b", d("layer")).value());
+  EXPECT_FALSE(store_->linked_blob_size("a/b", d("layer")).value());
+}
+
+TEST_P(MetadataStoreSuite, ManifestWithUnknownReferenceChangesNothing) {
+  auto m = manifest("m1", {{d("missing").str(), ReferenceKind::kBlob}});
+  auto put = store_->put_manifest("repo", m, {"latest"}, 1);
+  ASSERT_FALSE(put);
+  EXPECT_EQ(put.error().code, ErrorCode::kManifestBlobUnknown);
+  EXPECT_NE(put.error().detail.find(d("missing").str()), std::string::npos);
+  EXPECT_FALSE(store_->get_manifest("repo", d("m1")).value());
+  EXPECT_FALSE(store_->repository_exists("repo").value());
+}
+
+TEST_P(MetadataStoreSuite, TagsMoveAndEveryMoveIsRecorded) {
+  ASSERT_TRUE(store_->link_blob("repo", d("config"), 6, 1));
+  auto m1 = manifest("m1", {{d("config").str(), ReferenceKind::kBlob}});
+  auto m2 = manifest("m2", {{d("config").str(), ReferenceKind::kBlob}});
+  ASSERT_TRUE(store_->put_manifest("repo", m1, {"latest", "v1"}, 10));
+  ASSERT_TRUE(store_->put_manifest("repo", m2, {"latest"}, 20));
+  ASSERT_TRUE(store_->put_manifest("repo", m2, {"latest"}, 30));  // no move: not recorded
+  EXPECT_EQ(store_->get_tagged_manifest("repo", "latest").value()->digest, m2.digest);
+  EXPECT_EQ(store_->get_tagged_manifest("repo", "v1").value()->content, "m1");
+  EXPECT_EQ(store_->list_tags("repo", "", 100).value(), (std::vector<std::string>{"latest", "v1"}));
+  EXPECT_EQ(store_->list_tags("repo", "latest", 100).value(), (std::vector<std::string>{"v1"}));
+  EXPECT_EQ(store_->list_tags("repo", "", 1).value(), (std::vector<std::string>{"latest"}));
+  EXPECT_EQ(store_->list_tags("nope", "", 1).error().code, ErrorCode::kNameUnknown);
+
+  ASSERT_TRUE(store_->delete_tag("repo", "latest", 40).value());
+  EXPECT_FALSE(store_->delete_tag("repo", "latest", 41).value());
+  const auto history = store_->tag_history("repo", "latest").value();
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[0].old_digest, "");
+  EXPECT_EQ(history[0].new_digest, m1.digest);
+  EXPECT_EQ(history[1].old_digest, m1.digest);
+  EXPECT_EQ(history[1].new_digest, m2.digest);
+  EXPECT_EQ(history[2].new_digest, "");
+  EXPECT_EQ(history[2].changed_at, 40);
+}
+
+TEST_P(MetadataStoreSuite, DeletingAManifestDeletesItsTags) {
+  auto m1 = manifest("m1");
+  ASSERT_TRUE(store_->put_manifest("repo", m1, {"a", "b"}, 1));
+  EXPECT_TRUE(store_->delete_manifest("repo", d("m1"), 2).value());
+  EXPECT_FALSE(store_->delete_manifest("repo", d("m1"), 3).value());
+  EXPECT_FALSE(store_->get_manifest("repo", d("m1")).value());
+  EXPECT_TRUE(store_->list_tags("repo", "", 10).value().empty());
+  EXPECT_EQ(store_->tag_history("repo", "a").value().back().new_digest, "");
+}
+
+TEST_P(MetadataStoreSuite, IndexNeedsItsChildren) {
+  auto child = manifest("child");
+  auto index = manifest("index", {{child.digest, ReferenceKind::kManifest}});
+  EXPECT_EQ(store_->put_manifest("repo", index, {}, 1).error().code, ErrorCode::kManifestBlobUnknown);
+  ASSERT_TRUE(store_->put_manifest("repo", child, {}, 1));
+  EXPECT_TRUE(store_->put_manifest("repo", index, {"multi"}, 2));
+}
+
+TEST_P(MetadataStoreSuite, ReferrersByArtifactType) {
+  const auto subject = d("subject");
+  ASSERT_TRUE(store_->put_manifest("repo", manifest("sig", {}, subject.str(), "application/sig"), {}, 1));
+  ASSERT_TRUE(store_->put_manifest("repo", manifest("sbom", {}, subject.str(), "application/sbom"), {}, 1));
+  ASSERT_TRUE(store_->put_manifest("other", manifest("elsewhere", {}, subject.str(), "application/sig"), {}, 1));
+  EXPECT_EQ(store_->list_referrers("repo", subject, std::nullopt).value().size(), 2u);
+  const auto sigs = store_->list_referrers("repo", subject, "application/sig").value();
+  ASSERT_EQ(sigs.size(), 1u);
+  EXPECT_EQ(sigs[0].digest, d("sig").str());
+  EXPECT_EQ(sigs[0].size, 3u);
+  EXPECT_TRUE(store_->list_referrers("repo", d("nothing"), std::nullopt).value().empty());
+}
+
+TEST_P(MetadataStoreSuite, CatalogPages) {
+  for (const char* name : {"c", "a/x", "b"}) ASSERT_TRUE(store_->link_blob(name, d("x"), 1, 1));
+  EXPECT_EQ(store_->list_repositories("", 10).value(), (std::vector<std::string>{"a/x", "b", "c"}));
+  EXPECT_EQ(store_->list_repositories("a/x", 1).value(), (std::vector<std::string>{"b"}));
+}
+
+TEST_P(MetadataStoreSuite, UploadSessions) {
+  ASSERT_TRUE(store_->create_upload({"u1", "repo", 10, 10}));
+  ASSERT_TRUE(store_->create_upload({"u2", "repo", 10, 10}));
+  ASSERT_TRUE(store_->touch_upload("u2", 50));
+  EXPECT_EQ(store_->get_upload("u1").value()->repository, "repo");
+  EXPECT_EQ(store_->count_uploads().value(), 2u);
+  const auto idle = store_->uploads_idle_since(20).value();
+  ASSERT_EQ(idle.size(), 1u);
+  EXPECT_EQ(idle[0].id, "u1");
+  ASSERT_TRUE(store_->delete_upload("u1"));
+  EXPECT_FALSE(store_->get_upload("u1").value());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, MetadataStoreSuite,
+    ::testing::Values(Backend{"sqlite", [](const auto& dir) { return open_sqlite_store(dir / "pier.db"); }}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(SqliteStore, MigratesOnceAndKeepsData) {
+  testing::TempDir dir;
+  {
+    auto store = open_sqlite_store(dir.path() / "pier.db");
+    ASSERT_TRUE(store->link_blob("repo", d("x"), 1, 1));
+  }
+  EXPECT_EQ(sqlite_schema_version(dir.path() / "pier.db"), 1);
+  auto reopened = open_sqlite_store(dir.path() / "pier.db");
+  EXPECT_TRUE(reopened->repository_exists("repo").value());
+  EXPECT_EQ(sqlite_schema_version(dir.path() / "pier.db"), 1);
+}
+
+}  // namespace
+}  // namespace pier::meta

@@ -1,0 +1,125 @@
+#include "services/upload_service.h"
+
+#include <gtest/gtest.h>
+
+#include "meta/sqlite/sqlite_store.h"
+#include "storage/fs/fs_blob_store.h"
+#include "test_dirs.h"
+
+namespace pier::services {
+namespace {
+
+class FixedClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point now() const override { return time; }
+  std::chrono::system_clock::time_point time{std::chrono::seconds(1'000'000)};
+};
+
+class UploadServiceTest : public ::testing::Test {
+ protected:
+  UploadServiceTest()
+      : blobs_(storage::make_filesystem_blob_store(dir_.path() / "blobs")),
+        metadata_(meta::open_sqlite_store(dir_.path() / "pier.db")),
+        uploads_(std::make_unique<UploadService>(*blobs_, *metadata_, clock_, std::chrono::hours(1))) {}
+
+  void write(const std::string& id, std::string_view bytes, std::optional<ByteRange> range = std::nullopt) {
+    auto writer = uploads_->open_writer("repo", id, range);
+    ASSERT_TRUE(writer) << writer.error().message;
+    ASSERT_TRUE((*writer)->write(bytes));
+  }
+
+  testing::TempDir dir_;
+  FixedClock clock_;
+  std::unique_ptr<storage::BlobStore> blobs_;
+  std::unique_ptr<meta::MetadataStore> metadata_;
+  std::unique_ptr<UploadService> uploads_;
+};
+
+TEST_F(UploadServiceTest, ChunksCommitUnderTheirDigest) {
+  const auto id = uploads_->start("repo").value();
+  write(id, "hello ", ByteRange{0, 5});
+  write(id, "world", ByteRange{6, 10});
+  EXPECT_EQ(uploads_->status("repo", id).value(), 11u);
+  auto blob = uploads_->complete("repo", id, digest_of("hello world"));
+  ASSERT_TRUE(blob);
+  EXPECT_EQ(blob->size, 11u);
+  EXPECT_EQ(metadata_->linked_blob_size("repo", digest_of("hello world")).value(), 11u);
+  EXPECT_EQ(uploads_->status("repo", id).error().code, ErrorCode::kBlobUploadUnknown);
+}
+
+TEST_F(UploadServiceTest, OutOfOrderChunkIsRefused) {
+  const auto id = uploads_->start("repo").value();
+  write(id, "abc", ByteRange{0, 2});
+  auto writer = uploads_->open_writer("repo", id, ByteRange{5, 7});
+  ASSERT_FALSE(writer);
+  EXPECT_EQ(writer.error().code, ErrorCode::kRangeNotSatisfiable);
+  EXPECT_EQ(uploads_->status("repo", id).value(), 3u);
+}
+
+TEST_F(UploadServiceTest, DigestMismatchLeavesNothing) {
+  const auto id = uploads_->start("repo").value();
+  write(id, "content");
+  auto blob = uploads_->complete("repo", id, digest_of("other"));
+  ASSERT_FALSE(blob);
+  EXPECT_EQ(blob.error().code, ErrorCode::kDigestInvalid);
+  EXPECT_EQ(blobs_->stat(digest_of("other")).error().code, ErrorCode::kBlobUnknown);
+  EXPECT_EQ(blobs_->stat(digest_of("content")).error().code, ErrorCode::kBlobUnknown);
+  EXPECT_TRUE(blobs_->list_uploads().value().empty());
+  EXPECT_FALSE(metadata_->get_upload(id).value());
+}
+
+TEST_F(UploadServiceTest, SessionSurvivesARestart) {
+  const auto id = uploads_->start("repo").value();
+  write(id, "first half,");
+  uploads_ = std::make_unique<UploadService>(*blobs_, *metadata_, clock_, std::chrono::hours(1));
+  EXPECT_EQ(uploads_->status("repo", id).value(), 11u);
+  write(id, "second half", ByteRange{11, 21});
+  EXPECT_TRUE(uploads_->complete("repo", id, digest_of("first half,second half")));
+}
+
+TEST_F(UploadServiceTest, Sha512Digests) {
+  const auto id = uploads_->start("repo").value();
+  write(id, "abc");
+  EXPECT_TRUE(uploads_->complete("repo", id, digest_of("abc", DigestAlgorithm::kSha512)));
+}
+
+TEST_F(UploadServiceTest, SessionsBelongToTheirRepository) {
+  const auto id = uploads_->start("repo").value();
+  EXPECT_EQ(uploads_->status("other", id).error().code, ErrorCode::kBlobUploadUnknown);
+  EXPECT_EQ(uploads_->open_writer("other", id, std::nullopt).error().code, ErrorCode::kBlobUploadUnknown);
+  EXPECT_EQ(uploads_->status("repo", "not-an-id").error().code, ErrorCode::kBlobUploadUnknown);
+}
+
+TEST_F(UploadServiceTest, OneWriterAtATime) {
+  const auto id = uploads_->start("repo").value();
+  auto first = uploads_->open_writer("repo", id, std::nullopt);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(uploads_->open_writer("repo", id, std::nullopt).error().code, ErrorCode::kBlobUploadInvalid);
+  first->reset();
+  EXPECT_TRUE(uploads_->open_writer("repo", id, std::nullopt));
+}
+
+TEST_F(UploadServiceTest, IdleSessionsExpireWithTheirBytes) {
+  const auto stale = uploads_->start("repo").value();
+  write(stale, "old bytes");
+  clock_.time += std::chrono::minutes(30);
+  const auto fresh = uploads_->start("repo").value();
+  clock_.time += std::chrono::minutes(45);
+  EXPECT_EQ(uploads_->expire_idle(), 1u);
+  EXPECT_EQ(uploads_->status("repo", stale).error().code, ErrorCode::kBlobUploadUnknown);
+  EXPECT_TRUE(uploads_->status("repo", fresh));
+  EXPECT_EQ(blobs_->list_uploads().value(), std::vector<std::string>{fresh});
+}
+
+TEST_F(UploadServiceTest, MountNeedsTheBlobInTheSource) {
+  const auto id = uploads_->start("source").value();
+  ASSERT_TRUE(uploads_->open_writer("source", id, std::nullopt).value()->write("shared"));
+  ASSERT_TRUE(uploads_->complete("source", id, digest_of("shared")));
+  EXPECT_FALSE(uploads_->mount("target", digest_of("shared"), std::string_view("elsewhere")).value());
+  EXPECT_EQ(uploads_->mount("target", digest_of("shared"), std::string_view("source")).value(), 6u);
+  EXPECT_EQ(metadata_->linked_blob_size("target", digest_of("shared")).value(), 6u);
+  EXPECT_EQ(uploads_->mount("third", digest_of("shared"), std::nullopt).value(), 6u);
+}
+
+}  // namespace
+}  // namespace pier::services
