@@ -60,7 +60,7 @@ Result<RequestPlan> RegistryApp::plan(Request& request) {
     case Route::kUpload:
       if (m == Method::kPatch || m == Method::kPut) {
         plan.body = BodyMode::kStream;
-      } else if (m != Method::kGet && m != Method::kDelete) {
+      } else if (!is_read(m) && m != Method::kDelete) {
         return method_not_allowed();
       }
       plan.may_block = true;
