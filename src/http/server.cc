@@ -31,6 +31,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kBodyChunk = 256 * 1024;
+constexpr std::uint64_t kDrainLimit = 1024 * 1024;
 
 Method to_method(bhttp::verb verb) {
   switch (verb) {
@@ -64,7 +65,8 @@ class ConnectionSet {
  public:
   struct Entry {
     std::atomic<bool> idle{true};
-    std::function<void()> close;  // posts a close onto the connection's strand
+    bool open = true;             // touched only on the connection's strand
+    std::function<void()> close;  // posts a cancel onto the connection's strand
   };
   using Handle = std::list<std::shared_ptr<Entry>>::iterator;
 
@@ -281,11 +283,23 @@ struct Server::Impl {
       parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
       parser.body_limit(boost::none);  // bodies are limited by the plan, or streamed
       entry->idle = true;
-      beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
-      auto [read_ec, ignored] = co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
+      // Between requests a connection may wait idle_timeout for a first byte; from then on
+      // the headers must arrive within read_timeout, so a slow sender cannot hold it open.
+      beast::error_code read_ec;
+      if (buffer.size() == 0) {
+        beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), asio::as_tuple(use_awaitable));
+        buffer.commit(n);
+        read_ec = ec;
+      }
+      if (!read_ec) {
+        beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+        auto [ec, ignored] = co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
+        read_ec = ec;
+      }
       if (read_ec == bhttp::error::end_of_stream || read_ec == asio::error::eof ||
           read_ec == asio::error::operation_aborted || read_ec == beast::error::timeout ||
-          read_ec == asio::error::connection_reset) {
+          read_ec == asio::error::connection_reset || read_ec == asio::ssl::error::stream_truncated) {
         co_return;
       }
       entry->idle = false;
@@ -329,6 +343,10 @@ struct Server::Impl {
           route = plan->route;
           std::optional<Error> failure;
           Result<Reply> reply = make_error(ErrorCode::kInternal, "no reply");
+          if (!parser.is_done() && request.header("expect") == "100-continue") {
+            static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+            co_await asio::async_write(stream, asio::buffer(kContinue), use_awaitable);
+          }
           if (plan->body == BodyMode::kBuffer) {
             if (request.content_length && *request.content_length > plan->body_limit) {
               failure = make_error(plan->too_large, "request body too large");
@@ -370,7 +388,13 @@ struct Server::Impl {
           }
         }
       }
-      // A body left unread cannot be skipped safely: close after answering.
+      // An error answered before the body was read: a short body is read and dropped so the
+      // client sees the answer and the connection stays usable; a long one closes it.
+      if (!parser.is_done() && request.content_length && *request.content_length <= kDrainLimit) {
+        std::optional<Error> ignored;
+        bytes_in += co_await read_body(
+            stream, buffer, parser, [](std::string_view) -> Result<void> { return {}; }, ignored);
+      }
       if (!parser.is_done() || stopping) keep_alive = false;
       if (ready->status >= 500) {
         log->error("{} {} -> {}: {}", request.target, static_cast<int>(request.method), ready->status, ready->body);
@@ -396,12 +420,17 @@ struct Server::Impl {
       auto endpoint = socket.remote_endpoint(ec);
       return ec ? std::string("?") : endpoint.address().to_string();
     }();
-    socket.set_option(tcp::no_delay(true));
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     beast::tcp_stream plain(std::move(socket));
     auto entry = std::make_shared<ConnectionSet::Entry>();
     auto executor = plain.get_executor();
-    entry->close = [executor, &plain] {
-      asio::post(executor, [&plain] { plain.socket().cancel(); });
+    // The cancel may run after this connection has ended: it checks `open`, which is
+    // cleared on the same strand before `plain` goes away.
+    entry->close = [executor, weak = std::weak_ptr<ConnectionSet::Entry>(entry), &plain] {
+      asio::post(executor, [weak, &plain] {
+        if (auto e = weak.lock(); e && e->open) plain.socket().cancel();
+      });
     };
     const auto handle = connections.add(entry);
     try {
@@ -421,7 +450,7 @@ struct Server::Impl {
     } catch (const std::exception& e) {
       log->debug("connection from {} ended: {}", remote, e.what());
     }
-    // The close hook refers to `plain`, which dies with this frame: take it out first.
+    entry->open = false;
     connections.remove(handle);
   }
 
@@ -434,7 +463,14 @@ struct Server::Impl {
         continue;
       }
       auto executor = socket.get_executor();
-      asio::co_spawn(executor, session(std::move(socket)), asio::detached);
+      asio::co_spawn(executor, session(std::move(socket)), [this](std::exception_ptr e) {
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          log->error("connection failed: {}", ex.what());
+        }
+      });
     }
   }
 };

@@ -94,6 +94,12 @@ bool reference_exists(Connection& db, std::int64_t repo, const ManifestReference
   return stmt.step();
 }
 
+constexpr std::string_view kUploadColumns = "SELECT id, repository, started_at, updated_at FROM uploads ";
+
+UploadRecord upload_row(const sqlite::Statement& stmt) {
+  return UploadRecord{stmt.text(0), stmt.text(1), stmt.integer(2), stmt.integer(3)};
+}
+
 std::optional<StoredManifest> read_manifest(sqlite::Statement& stmt) {
   if (!stmt.step()) return std::nullopt;
   return StoredManifest{stmt.text(0), stmt.text(1), stmt.text(2)};
@@ -337,10 +343,10 @@ class SqliteStore final : public MetadataStore {
   Result<std::optional<UploadRecord>> get_upload(std::string_view id) override {
     return guarded([&]() -> Result<std::optional<UploadRecord>> {
       auto db = pool_.reader();
-      auto stmt = db->prepare("SELECT id, repository, started_at, updated_at FROM uploads WHERE id = ?");
+      auto stmt = db->prepare(std::string(kUploadColumns) + "WHERE id = ?");
       stmt.bind(1, id);
       if (!stmt.step()) return std::optional<UploadRecord>();
-      return std::optional<UploadRecord>(UploadRecord{stmt.text(0), stmt.text(1), stmt.integer(2), stmt.integer(3)});
+      return std::optional<UploadRecord>(upload_row(stmt));
     });
   }
 
@@ -363,10 +369,10 @@ class SqliteStore final : public MetadataStore {
   Result<std::vector<UploadRecord>> uploads_idle_since(std::int64_t cutoff) override {
     return guarded([&]() -> Result<std::vector<UploadRecord>> {
       auto db = pool_.reader();
-      auto stmt = db->prepare("SELECT id, repository, started_at, updated_at FROM uploads WHERE updated_at < ?");
+      auto stmt = db->prepare(std::string(kUploadColumns) + "WHERE updated_at < ?");
       stmt.bind(1, cutoff);
       std::vector<UploadRecord> uploads;
-      while (stmt.step()) uploads.push_back(UploadRecord{stmt.text(0), stmt.text(1), stmt.integer(2), stmt.integer(3)});
+      while (stmt.step()) uploads.push_back(upload_row(stmt));
       return uploads;
     });
   }
