@@ -1,5 +1,7 @@
 #include "services/upload_service.h"
 
+#include <condition_variable>
+
 #include "storage/layout.h"
 
 namespace pier::services {
@@ -7,8 +9,27 @@ namespace pier::services {
 // In-memory state of an open upload. `busy` keeps a second writer out while one is
 // appending (a writer may live across threads, so it is a flag, not a held mutex).
 struct UploadWriter::Session {
+  // Claimed by one writer or completion at a time. A writer may live across threads, so
+  // the claim is a flag, not a held mutex. A claimant waits a little for the previous one:
+  // a client whose connection just dropped retries before the server has let go.
+  bool claim(std::chrono::milliseconds wait) {
+    std::unique_lock lock(mutex);
+    if (!released.wait_for(lock, wait, [&] { return !busy.load(); })) return false;
+    busy = true;
+    return true;
+  }
+  void release() {
+    {
+      std::lock_guard lock(mutex);
+      busy = false;
+    }
+    released.notify_all();
+  }
+
+  std::mutex mutex;
+  std::condition_variable released;
   std::atomic<bool> busy{false};
-  std::optional<Hasher> hasher;  // touched only by whoever set busy
+  std::optional<Hasher> hasher;  // touched only by the claimant
   std::uint64_t size = 0;        // bytes appended, as far as this process knows
 };
 
@@ -19,14 +40,12 @@ Error busy_upload() {
 }
 }  // namespace
 
-UploadWriter::UploadWriter(UploadService& service, std::string id, std::shared_ptr<Session> session,
-                           std::unique_ptr<storage::UploadAppender> appender)
-    : service_(service), id_(std::move(id)), session_(std::move(session)), appender_(std::move(appender)) {}
+UploadWriter::UploadWriter(std::shared_ptr<Session> session, std::unique_ptr<storage::UploadAppender> appender)
+    : session_(std::move(session)), appender_(std::move(appender)) {}
 
 UploadWriter::~UploadWriter() {
   appender_.reset();
-  (void)service_.metadata_.touch_upload(id_, service_.clock_.unix_seconds());
-  session_->busy.store(false);
+  session_->release();
 }
 
 Result<void> UploadWriter::write(std::string_view bytes) {
@@ -44,8 +63,8 @@ Result<void> UploadWriter::write(std::string_view bytes) {
 std::uint64_t UploadWriter::size() const { return session_->size; }
 
 UploadService::UploadService(storage::BlobStore& blobs, meta::MetadataStore& metadata, Clock& clock,
-                             std::chrono::seconds expiry)
-    : blobs_(blobs), metadata_(metadata), clock_(clock), expiry_(expiry) {}
+                             std::chrono::seconds expiry, std::chrono::milliseconds claim_wait)
+    : blobs_(blobs), metadata_(metadata), clock_(clock), expiry_(expiry), claim_wait_(claim_wait) {}
 
 Result<std::string> UploadService::start(std::string_view repository) {
   auto id = storage::new_upload_id();
@@ -105,12 +124,15 @@ Result<std::unique_ptr<UploadWriter>> UploadService::open_writer(std::string_vie
                                                                  std::optional<ByteRange> range) {
   auto session = session_for(repository, id);
   if (!session) return session.error();
-  if ((*session)->busy.exchange(true)) return busy_upload();
+  if (!(*session)->claim(claim_wait_)) return busy_upload();
   // From here on the session is ours; release it on every early return.
   struct Release {
     Session* s;
-    ~Release() { if (s) s->busy.store(false); }
+    ~Release() {
+      if (s) s->release();
+    }
   } release{session->get()};
+  if (auto r = metadata_.touch_upload(id, clock_.unix_seconds()); !r) return r.error();
 
   if (auto r = ensure_hash_current(id, **session, DigestAlgorithm::kSha256); !r) return r.error();
   if (range && range->first != (*session)->size) {
@@ -121,17 +143,17 @@ Result<std::unique_ptr<UploadWriter>> UploadService::open_writer(std::string_vie
   if (!appender) return appender.error();
   release.s = nullptr;
   return std::unique_ptr<UploadWriter>(
-      new UploadWriter(*this, std::string(id), std::move(*session), std::move(*appender)));
+      new UploadWriter(std::move(*session), std::move(*appender)));
 }
 
 Result<CommittedBlob> UploadService::complete(std::string_view repository, std::string_view id,
                                               const Digest& expected) {
   auto session = session_for(repository, id);
   if (!session) return session.error();
-  if ((*session)->busy.exchange(true)) return busy_upload();
+  if (!(*session)->claim(claim_wait_)) return busy_upload();
   struct Release {
     Session* s;
-    ~Release() { s->busy.store(false); }
+    ~Release() { s->release(); }
   } release{session->get()};
 
   if (auto r = ensure_hash_current(id, **session, expected.algorithm()); !r) return r.error();

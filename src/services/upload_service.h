@@ -41,11 +41,8 @@ class UploadWriter {
  private:
   friend class UploadService;
   struct Session;
-  UploadWriter(UploadService& service, std::string id, std::shared_ptr<Session> session,
-               std::unique_ptr<storage::UploadAppender> appender);
+  UploadWriter(std::shared_ptr<Session> session, std::unique_ptr<storage::UploadAppender> appender);
 
-  UploadService& service_;
-  const std::string id_;
   std::shared_ptr<Session> session_;
   std::unique_ptr<storage::UploadAppender> appender_;
 };
@@ -57,8 +54,10 @@ struct CommittedBlob {
 
 class UploadService {
  public:
+  // A request for a session another request is writing waits up to `claim_wait` for it
+  // (a client retrying after a dropped connection can be quicker than the server).
   UploadService(storage::BlobStore& blobs, meta::MetadataStore& metadata, Clock& clock,
-                std::chrono::seconds expiry);
+                std::chrono::seconds expiry, std::chrono::milliseconds claim_wait = std::chrono::seconds(5));
 
   // Opens a session for `repository`; returns its id.
   Result<std::string> start(std::string_view repository);
@@ -94,6 +93,7 @@ class UploadService {
   meta::MetadataStore& metadata_;
   Clock& clock_;
   const std::chrono::seconds expiry_;
+  const std::chrono::milliseconds claim_wait_;
 
   std::mutex sessions_mutex_;
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;  // guarded by sessions_mutex_

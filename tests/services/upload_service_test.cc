@@ -20,7 +20,12 @@ class UploadServiceTest : public ::testing::Test {
   UploadServiceTest()
       : blobs_(storage::make_filesystem_blob_store(dir_.path() / "blobs")),
         metadata_(meta::open_sqlite_store(dir_.path() / "pier.db")),
-        uploads_(std::make_unique<UploadService>(*blobs_, *metadata_, clock_, std::chrono::hours(1))) {}
+        uploads_(make_service()) {}
+
+  std::unique_ptr<UploadService> make_service() {
+    return std::make_unique<UploadService>(*blobs_, *metadata_, clock_, std::chrono::hours(1),
+                                           std::chrono::milliseconds(50));
+  }
 
   void write(const std::string& id, std::string_view bytes, std::optional<ByteRange> range = std::nullopt) {
     auto writer = uploads_->open_writer("repo", id, range);
@@ -71,7 +76,7 @@ TEST_F(UploadServiceTest, DigestMismatchLeavesNothing) {
 TEST_F(UploadServiceTest, SessionSurvivesARestart) {
   const auto id = uploads_->start("repo").value();
   write(id, "first half,");
-  uploads_ = std::make_unique<UploadService>(*blobs_, *metadata_, clock_, std::chrono::hours(1));
+  uploads_ = make_service();
   EXPECT_EQ(uploads_->status("repo", id).value(), 11u);
   write(id, "second half", ByteRange{11, 21});
   EXPECT_TRUE(uploads_->complete("repo", id, digest_of("first half,second half")));

@@ -60,8 +60,13 @@ class Connection {
   int changes() const;
 
  private:
+  // Looked up by string_view without building a string (heterogeneous lookup).
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> statements_;
 };
 
 // One writer connection behind a mutex, and reader connections handed out one per caller:
