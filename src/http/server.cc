@@ -429,7 +429,10 @@ struct Server::Impl {
     // cleared on the same strand before `plain` goes away.
     entry->close = [executor, weak = std::weak_ptr<ConnectionSet::Entry>(entry), &plain] {
       asio::post(executor, [weak, &plain] {
-        if (auto e = weak.lock(); e && e->open) plain.socket().cancel();
+        if (auto e = weak.lock(); e && e->open) {
+          beast::error_code ignored_error;
+          plain.socket().cancel(ignored_error);
+        }
       });
     };
     const auto handle = connections.add(entry);
