@@ -30,19 +30,20 @@ bool acceptable(const Request& request, std::string_view media_type) {
 Result<Reply> get_manifest(RegistryServices& s, Request& request) {
   auto manifest = s.manifests.get(request.repository, request.reference);
   if (!manifest) return manifest.error();
-  if (!acceptable(request, manifest->media_type)) {
+  const auto& stored = **manifest;
+  if (!acceptable(request, stored.media_type)) {
     return make_error(ErrorCode::kManifestUnknown,
-                      "manifest is of media type " + manifest->media_type + ", which the request does not Accept");
+                      "manifest is of media type " + stored.media_type + ", which the request does not Accept");
   }
   Response response;
-  response.header("Content-Type", manifest->media_type)
-      .header("Docker-Content-Digest", manifest->digest)
-      .header("ETag", "\"" + manifest->digest + "\"");
+  response.header("Content-Type", stored.media_type)
+      .header("Docker-Content-Digest", stored.digest)
+      .header("ETag", "\"" + stored.digest + "\"");
   if (request.method == Method::kHead) {
     response.omit_body = true;
-    response.content_length = manifest->content.size();
+    response.content_length = stored.content.size();
   } else {
-    response.body = std::move(manifest->content);
+    response.body = stored.content;
   }
   return Reply(std::move(response));
 }

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/message.h"
 #include "meta/metadata_store.h"
+#include "services/lookup_cache.h"
 #include "storage/blob_store.h"
 
 namespace pier::services {
@@ -17,7 +18,8 @@ class BlobService {
  public:
   BlobService(storage::BlobStore& blobs, meta::MetadataStore& metadata);
 
-  // Size of a blob linked to `repository`; kBlobUnknown if it is not.
+  // Size of a blob linked to `repository`; kBlobUnknown if it is not. Links found are
+  // cached; unlink() invalidates them.
   Result<std::uint64_t> stat(std::string_view repository, const Digest& digest);
   // Bytes [offset, offset + length) of a blob; the caller has checked the link with stat().
   Result<std::shared_ptr<FileRegion>> open(const Digest& digest, std::uint64_t offset,
@@ -29,6 +31,7 @@ class BlobService {
  private:
   storage::BlobStore& blobs_;
   meta::MetadataStore& metadata_;
+  LookupCache<std::uint64_t> linked_sizes_{100000};
 };
 
 }  // namespace pier::services

@@ -41,23 +41,28 @@ Result<PushedManifest> ManifestService::put(std::string_view repository, std::st
     return make_error(ErrorCode::kDigestInvalid, "manifest content does not match the digest in the URL",
                       "{\"expected\":\"" + digest->str() + "\",\"actual\":\"" + record->digest + "\"}");
   }
-  if (auto r = metadata_.put_manifest(repository, *record, pushed.tags, clock_.unix_seconds()); !r) {
-    return r.error();
-  }
+  auto stored = metadata_.put_manifest(repository, *record, pushed.tags, clock_.unix_seconds());
+  cache_.invalidate(repository);
+  if (!stored) return stored.error();
   pushed.digest = record->digest;
   pushed.subject = record->subject;
   return pushed;
 }
 
-Result<meta::StoredManifest> ManifestService::get(std::string_view repository, std::string_view reference) {
+Result<std::shared_ptr<const meta::StoredManifest>> ManifestService::get(std::string_view repository,
+                                                                         std::string_view reference) {
+  if (auto cached = cache_.get(repository, reference)) return std::move(*cached);
   auto ref = parse_reference(reference);
   if (!ref) return ref.error().code == ErrorCode::kDigestInvalid ? ref.error() : unknown_manifest();
+  const auto generation = cache_.generation();
   auto found = std::holds_alternative<Digest>(*ref)
                    ? metadata_.get_manifest(repository, std::get<Digest>(*ref))
                    : metadata_.get_tagged_manifest(repository, std::get<std::string>(*ref));
   if (!found) return found.error();
   if (!*found) return unknown_manifest();
-  return std::move(**found);
+  auto manifest = std::make_shared<const meta::StoredManifest>(std::move(**found));
+  cache_.put_if_current(repository, reference, manifest, generation);
+  return manifest;
 }
 
 Result<void> ManifestService::remove(std::string_view repository, std::string_view reference) {
@@ -67,6 +72,7 @@ Result<void> ManifestService::remove(std::string_view repository, std::string_vi
   auto removed = std::holds_alternative<Digest>(*ref)
                      ? metadata_.delete_manifest(repository, std::get<Digest>(*ref), now)
                      : metadata_.delete_tag(repository, std::get<std::string>(*ref), now);
+  cache_.invalidate(repository);
   if (!removed) return removed.error();
   if (!*removed) return unknown_manifest();
   return {};

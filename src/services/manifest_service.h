@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "meta/metadata_store.h"
+#include "services/lookup_cache.h"
 
 namespace pier::services {
 
@@ -29,8 +31,9 @@ class ManifestService {
   Result<PushedManifest> put(std::string_view repository, std::string_view reference,
                              std::string_view content, std::string_view content_type,
                              const std::vector<std::string_view>& extra_tags);
-  // kManifestUnknown if the reference does not resolve in `repository`.
-  Result<meta::StoredManifest> get(std::string_view repository, std::string_view reference);
+  // kManifestUnknown if the reference does not resolve in `repository`. Served from a
+  // cache that every write through this service invalidates.
+  Result<std::shared_ptr<const meta::StoredManifest>> get(std::string_view repository, std::string_view reference);
   // By digest: the manifest and its tags. By tag: only the tag. kManifestUnknown if absent.
   Result<void> remove(std::string_view repository, std::string_view reference);
 
@@ -46,6 +49,7 @@ class ManifestService {
   meta::MetadataStore& metadata_;
   Clock& clock_;
   const std::size_t max_manifest_bytes_;
+  LookupCache<std::shared_ptr<const meta::StoredManifest>> cache_{100000};
 };
 
 }  // namespace pier::services
