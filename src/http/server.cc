@@ -32,6 +32,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kBodyChunk = 256 * 1024;
 constexpr std::uint64_t kDrainLimit = 1024 * 1024;
+constexpr std::size_t kBodyReadAhead = 64 * 1024 + 4096;
 
 Method to_method(bhttp::verb verb) {
   switch (verb) {
@@ -257,6 +258,9 @@ struct Server::Impl {
                                      std::optional<Error>& failure) {
     std::unique_ptr<char[]> chunk(new char[kBodyChunk]);
     std::uint64_t total = 0;
+    // Beast reads at most the read buffer's spare capacity per call; a header-sized buffer
+    // would turn a large body into thousands of 4 KiB reads.
+    if (!parser.is_done() && buffer.capacity() < kBodyReadAhead) buffer.reserve(kBodyReadAhead);
     while (!parser.is_done()) {
       parser.get().body().data = chunk.get();
       parser.get().body().size = kBodyChunk;

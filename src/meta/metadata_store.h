@@ -77,6 +77,9 @@ class MetadataStore {
   // (creating the repository). Idempotent.
   virtual Result<void> link_blob(std::string_view repository, const Digest& digest,
                                  std::uint64_t size, std::int64_t now) = 0;
+  // link_blob, and closes upload session `upload_id` in the same transaction.
+  virtual Result<void> link_uploaded_blob(std::string_view repository, const Digest& digest, std::uint64_t size,
+                                          std::string_view upload_id, std::int64_t now) = 0;
   // The blob's size if it is linked to `repository`.
   virtual Result<std::optional<std::uint64_t>> linked_blob_size(std::string_view repository,
                                                                 const Digest& digest) = 0;

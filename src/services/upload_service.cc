@@ -30,6 +30,7 @@ struct UploadWriter::Session {
   std::condition_variable released;
   std::atomic<bool> busy{false};
   std::optional<Hasher> hasher;  // touched only by the claimant
+  std::int64_t touched_at = 0;   // when the row's updated_at was last set; only by the claimant
   std::uint64_t size = 0;        // bytes appended, as far as this process knows
 };
 
@@ -78,6 +79,7 @@ Result<std::string> UploadService::start(std::string_view repository) {
   }
   auto session = std::make_shared<Session>();
   session->hasher.emplace(DigestAlgorithm::kSha256);
+  session->touched_at = now;
   std::lock_guard lock(sessions_mutex_);
   sessions_.emplace(id, std::move(session));
   return id;
@@ -132,7 +134,13 @@ Result<std::unique_ptr<UploadWriter>> UploadService::open_writer(std::string_vie
       if (s) s->release();
     }
   } release{session->get()};
-  if (auto r = metadata_.touch_upload(id, clock_.unix_seconds()); !r) return r.error();
+  // Expiry counts from the last write; the row is refreshed only when it is a quarter of
+  // the expiry (at most a minute) old, which is precise enough and spares a disk sync.
+  const auto now = clock_.unix_seconds();
+  if (now - (*session)->touched_at >= std::min<std::int64_t>(60, expiry_.count() / 4)) {
+    if (auto r = metadata_.touch_upload(id, now); !r) return r.error();
+    (*session)->touched_at = now;
+  }
 
   if (auto r = ensure_hash_current(id, **session, DigestAlgorithm::kSha256); !r) return r.error();
   if (range && range->first != (*session)->size) {
@@ -166,8 +174,9 @@ Result<CommittedBlob> UploadService::complete(std::string_view repository, std::
                       "{\"expected\":\"" + expected.str() + "\",\"actual\":\"" + actual.str() + "\"}");
   }
   if (auto r = blobs_.commit_upload(id, expected); !r) return r.error();
-  if (auto r = metadata_.link_blob(repository, expected, size, clock_.unix_seconds()); !r) return r.error();
-  (void)metadata_.delete_upload(id);
+  if (auto r = metadata_.link_uploaded_blob(repository, expected, size, id, clock_.unix_seconds()); !r) {
+    return r.error();
+  }
   forget(id);
   return CommittedBlob{expected, size};
 }

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
+#include <thread>
 
 #include "meta/sqlite/sqlite_store.h"
 #include "test_dirs.h"
@@ -128,6 +130,32 @@ TEST_P(MetadataStoreSuite, UploadSessions) {
   EXPECT_EQ(idle[0].id, "u1");
   ASSERT_TRUE(store_->delete_upload("u1"));
   EXPECT_FALSE(store_->get_upload("u1").value());
+}
+
+TEST_P(MetadataStoreSuite, ConcurrentWritersEachLandOrFailAlone) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 40;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const auto name = "t" + std::to_string(t) + "-" + std::to_string(i);
+        if (!store_->link_blob("repo", d(name), 1, 1)) ++failures;
+        auto good = manifest("m-" + name, {{d(name).str(), ReferenceKind::kBlob}});
+        if (!store_->put_manifest("repo", good, {"shared", name}, 2)) ++failures;
+        // Interleaved with the good writes: refused alone, without undoing its neighbours.
+        auto bad = manifest("bad-" + name, {{d("absent-" + name).str(), ReferenceKind::kBlob}});
+        if (store_->put_manifest("repo", bad, {"shared"}, 3)) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(store_->list_tags("repo", "", 10000).value().size(), 1u + kThreads * kPerThread);
+  // Every move of the contended tag was recorded: one per good put.
+  EXPECT_EQ(store_->tag_history("repo", "shared").value().size(), static_cast<std::size_t>(kThreads * kPerThread));
+  EXPECT_FALSE(store_->get_manifest("repo", d("bad-t0-0")).value());
 }
 
 INSTANTIATE_TEST_SUITE_P(

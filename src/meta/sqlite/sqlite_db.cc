@@ -102,8 +102,7 @@ Statement Connection::prepare(std::string_view sql) {
 
 int Connection::changes() const { return sqlite3_changes(db_); }
 
-ConnectionPool::ConnectionPool(std::string path)
-    : path_(std::move(path)), writer_(std::make_unique<Connection>(path_)) {}
+ConnectionPool::ConnectionPool(std::string path) : path_(std::move(path)) {}
 
 ConnectionPool::Lease ConnectionPool::reader() {
   std::unique_ptr<Connection> connection;

@@ -69,8 +69,8 @@ class Connection {
   std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> statements_;
 };
 
-// One writer connection behind a mutex, and reader connections handed out one per caller:
-// in WAL mode readers never wait for the writer.
+// Reader connections handed out one per caller: in WAL mode readers never wait for the
+// writer (which the store keeps apart, see group_commit.h).
 class ConnectionPool {
  public:
   explicit ConnectionPool(std::string path);
@@ -89,16 +89,11 @@ class ConnectionPool {
   };
 
   Lease reader();
-  // The writer, locked for the caller's lifetime of the returned lock.
-  std::unique_lock<std::mutex> lock_writer() { return std::unique_lock(writer_mutex_); }
-  Connection& writer() { return *writer_; }
 
  private:
   void give_back(std::unique_ptr<Connection> connection);
 
   const std::string path_;
-  std::mutex writer_mutex_;
-  std::unique_ptr<Connection> writer_;  // guarded by writer_mutex_
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by readers_mutex_
 };

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include "meta/sqlite/group_commit.h"
 #include "meta/sqlite/sqlite_db.h"
 
 namespace pier::meta {
@@ -100,6 +101,15 @@ UploadRecord upload_row(const sqlite::Statement& stmt) {
   return UploadRecord{stmt.text(0), stmt.text(1), stmt.integer(2), stmt.integer(3)};
 }
 
+void insert_blob_link(Connection& db, std::string_view repository, const Digest& digest, std::uint64_t size,
+                      std::int64_t now) {
+  const auto repo = ensure_repository_id(db, repository, now);
+  db.prepare("INSERT OR IGNORE INTO blobs (digest, size, created_at) VALUES (?, ?, ?)")
+      .bind(1, digest.str()).bind(2, static_cast<std::int64_t>(size)).bind(3, now).run();
+  db.prepare("INSERT OR IGNORE INTO repository_blobs (repository_id, digest, created_at) VALUES (?, ?, ?)")
+      .bind(1, repo).bind(2, digest.str()).bind(3, now).run();
+}
+
 std::optional<StoredManifest> read_manifest(sqlite::Statement& stmt) {
   if (!stmt.step()) return std::nullopt;
   return StoredManifest{stmt.text(0), stmt.text(1), stmt.text(2)};
@@ -107,10 +117,7 @@ std::optional<StoredManifest> read_manifest(sqlite::Statement& stmt) {
 
 class SqliteStore final : public MetadataStore {
  public:
-  explicit SqliteStore(const std::string& path) : pool_(path) {
-    auto lock = pool_.lock_writer();
-    migrate(pool_.writer());
-  }
+  explicit SqliteStore(const std::string& path) : pool_(path), writer_(path), committer_(migrated(writer_)) {}
 
   Result<bool> repository_exists(std::string_view repository) override {
     return guarded([&]() -> Result<bool> {
@@ -132,16 +139,17 @@ class SqliteStore final : public MetadataStore {
 
   Result<void> link_blob(std::string_view repository, const Digest& digest, std::uint64_t size,
                          std::int64_t now) override {
-    return guarded([&]() -> Result<void> {
-      auto lock = pool_.lock_writer();
-      auto& db = pool_.writer();
-      Transaction txn(db);
-      const auto repo = ensure_repository_id(db, repository, now);
-      db.prepare("INSERT OR IGNORE INTO blobs (digest, size, created_at) VALUES (?, ?, ?)")
-          .bind(1, digest.str()).bind(2, static_cast<std::int64_t>(size)).bind(3, now).run();
-      db.prepare("INSERT OR IGNORE INTO repository_blobs (repository_id, digest, created_at) VALUES (?, ?, ?)")
-          .bind(1, repo).bind(2, digest.str()).bind(3, now).run();
-      txn.commit();
+    return write<void>([&](Connection& db) -> Result<void> {
+      insert_blob_link(db, repository, digest, size, now);
+      return {};
+    });
+  }
+
+  Result<void> link_uploaded_blob(std::string_view repository, const Digest& digest, std::uint64_t size,
+                                  std::string_view upload_id, std::int64_t now) override {
+    return write<void>([&](Connection& db) -> Result<void> {
+      insert_blob_link(db, repository, digest, size, now);
+      db.prepare("DELETE FROM uploads WHERE id = ?").bind(1, upload_id).run();
       return {};
     });
   }
@@ -170,9 +178,7 @@ class SqliteStore final : public MetadataStore {
   }
 
   Result<bool> unlink_blob(std::string_view repository, const Digest& digest) override {
-    return guarded([&]() -> Result<bool> {
-      auto lock = pool_.lock_writer();
-      auto& db = pool_.writer();
+    return write<bool>([&](Connection& db) -> Result<bool> {
       db.prepare("DELETE FROM repository_blobs WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND digest = ?")
           .bind(1, repository).bind(2, digest.str()).run();
       return db.changes() > 0;
@@ -181,10 +187,7 @@ class SqliteStore final : public MetadataStore {
 
   Result<void> put_manifest(std::string_view repository, const ManifestRecord& manifest,
                             const std::vector<std::string>& tags, std::int64_t now) override {
-    return guarded([&]() -> Result<void> {
-      auto lock = pool_.lock_writer();
-      auto& db = pool_.writer();
-      Transaction txn(db);
+    return write<void>([&](Connection& db) -> Result<void> {
       const auto repo = ensure_repository_id(db, repository, now);
       for (const auto& ref : manifest.references) {
         if (!reference_exists(db, repo, ref)) {
@@ -213,7 +216,6 @@ class SqliteStore final : public MetadataStore {
             .bind(1, repo).bind(2, tag).bind(3, manifest.digest).bind(4, now).run();
         record_tag_move(db, repo, tag, previous.value_or(""), manifest.digest, now);
       }
-      txn.commit();
       return {};
     });
   }
@@ -243,10 +245,7 @@ class SqliteStore final : public MetadataStore {
   }
 
   Result<bool> delete_manifest(std::string_view repository, const Digest& digest, std::int64_t now) override {
-    return guarded([&]() -> Result<bool> {
-      auto lock = pool_.lock_writer();
-      auto& db = pool_.writer();
-      Transaction txn(db);
+    return write<bool>([&](Connection& db) -> Result<bool> {
       const auto repo = find_repository_id(db, repository);
       if (!repo) return false;
       std::vector<std::string> tags;
@@ -258,24 +257,18 @@ class SqliteStore final : public MetadataStore {
       for (const auto& tag : tags) record_tag_move(db, *repo, tag, digest.str(), "", now);
       db.prepare("DELETE FROM tags WHERE repository_id = ? AND manifest_digest = ?").bind(1, *repo).bind(2, digest.str()).run();
       db.prepare("DELETE FROM manifests WHERE repository_id = ? AND digest = ?").bind(1, *repo).bind(2, digest.str()).run();
-      const bool deleted = db.changes() > 0;
-      txn.commit();
-      return deleted;
+      return db.changes() > 0;
     });
   }
 
   Result<bool> delete_tag(std::string_view repository, std::string_view tag, std::int64_t now) override {
-    return guarded([&]() -> Result<bool> {
-      auto lock = pool_.lock_writer();
-      auto& db = pool_.writer();
-      Transaction txn(db);
+    return write<bool>([&](Connection& db) -> Result<bool> {
       const auto repo = find_repository_id(db, repository);
       if (!repo) return false;
       const auto previous = tag_target(db, *repo, tag);
       if (!previous) return false;
       db.prepare("DELETE FROM tags WHERE repository_id = ? AND name = ?").bind(1, *repo).bind(2, tag).run();
       record_tag_move(db, *repo, tag, *previous, "", now);
-      txn.commit();
       return true;
     });
   }
@@ -331,9 +324,8 @@ class SqliteStore final : public MetadataStore {
   }
 
   Result<void> create_upload(const UploadRecord& upload) override {
-    return guarded([&]() -> Result<void> {
-      auto lock = pool_.lock_writer();
-      pool_.writer()
+    return write<void>([&](Connection& db) -> Result<void> {
+      db
           .prepare("INSERT INTO uploads (id, repository, started_at, updated_at) VALUES (?, ?, ?, ?)")
           .bind(1, upload.id).bind(2, upload.repository).bind(3, upload.started_at).bind(4, upload.updated_at).run();
       return {};
@@ -351,17 +343,15 @@ class SqliteStore final : public MetadataStore {
   }
 
   Result<void> touch_upload(std::string_view id, std::int64_t now) override {
-    return guarded([&]() -> Result<void> {
-      auto lock = pool_.lock_writer();
-      pool_.writer().prepare("UPDATE uploads SET updated_at = ? WHERE id = ?").bind(1, now).bind(2, id).run();
+    return write<void>([&](Connection& db) -> Result<void> {
+      db.prepare("UPDATE uploads SET updated_at = ? WHERE id = ?").bind(1, now).bind(2, id).run();
       return {};
     });
   }
 
   Result<void> delete_upload(std::string_view id) override {
-    return guarded([&]() -> Result<void> {
-      auto lock = pool_.lock_writer();
-      pool_.writer().prepare("DELETE FROM uploads WHERE id = ?").bind(1, id).run();
+    return write<void>([&](Connection& db) -> Result<void> {
+      db.prepare("DELETE FROM uploads WHERE id = ?").bind(1, id).run();
       return {};
     });
   }
@@ -387,7 +377,27 @@ class SqliteStore final : public MetadataStore {
   }
 
  private:
+  static Connection& migrated(Connection& db) {
+    migrate(db);
+    return db;
+  }
+
+  // Runs `f` as one write of the next group commit (group_commit.h).
+  template <class T, class F>
+  Result<T> write(F&& f) {
+    return guarded([&]() -> Result<T> {
+      std::optional<Result<T>> result;
+      committer_.run([&](Connection& db) {
+        result.emplace(f(db));
+        return result->has_value();
+      });
+      return std::move(*result);
+    });
+  }
+
   ConnectionPool pool_;
+  Connection writer_;
+  sqlite::GroupCommitter committer_;  // uses writer_; declared after it so it stops first
 };
 
 }  // namespace
