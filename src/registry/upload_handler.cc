@@ -101,7 +101,7 @@ Result<Reply> start_upload(RegistryServices& s, Request& request) {
   } else if (request.query_param("digest")) {
     auto digest = required_digest(request);
     if (!digest) return digest.error();
-    auto id = s.uploads.start(request.repository);
+    auto id = s.uploads.start_transient(request.repository);
     if (!id) return id.error();
     return stream_into(s.uploads, request, std::move(*id), std::nullopt, Completion::kMonolithic, std::move(*digest));
   }

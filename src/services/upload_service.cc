@@ -31,6 +31,8 @@ struct UploadWriter::Session {
   std::atomic<bool> busy{false};
   std::optional<Hasher> hasher;  // touched only by the claimant
   std::int64_t touched_at = 0;   // when the row's updated_at was last set; only by the claimant
+  std::string repository;
+  bool transient = false;        // no row in the metadata store
   std::uint64_t size = 0;        // bytes appended, as far as this process knows
 };
 
@@ -77,23 +79,47 @@ Result<std::string> UploadService::start(std::string_view repository) {
     (void)metadata_.delete_upload(id);
     return r.error();
   }
+  new_session(repository, id, false)->touched_at = now;
+  return id;
+}
+
+Result<std::string> UploadService::start_transient(std::string_view repository) {
+  auto id = storage::new_upload_id();
+  if (auto r = blobs_.create_upload(id); !r) return r.error();
+  new_session(repository, id, true);
+  return id;
+}
+
+std::shared_ptr<UploadService::Session> UploadService::new_session(std::string_view repository, std::string_view id,
+                                                                   bool transient) {
   auto session = std::make_shared<Session>();
   session->hasher.emplace(DigestAlgorithm::kSha256);
-  session->touched_at = now;
+  session->repository = std::string(repository);
+  session->transient = transient;
   std::lock_guard lock(sessions_mutex_);
-  sessions_.emplace(id, std::move(session));
-  return id;
+  sessions_.insert_or_assign(std::string(id), session);
+  return session;
 }
 
 Result<std::shared_ptr<UploadService::Session>> UploadService::session_for(std::string_view repository,
                                                                            std::string_view id) {
   if (!storage::is_valid_upload_id(id)) return unknown_upload();
+  {
+    std::lock_guard lock(sessions_mutex_);
+    if (auto it = sessions_.find(std::string(id)); it != sessions_.end() && it->second->transient) {
+      if (it->second->repository != repository) return unknown_upload();
+      return it->second;
+    }
+  }
   auto record = metadata_.get_upload(id);
   if (!record) return record.error();
   if (!*record || (*record)->repository != repository) return unknown_upload();
   std::lock_guard lock(sessions_mutex_);
   auto& session = sessions_[std::string(id)];
-  if (!session) session = std::make_shared<Session>();  // opened before a restart
+  if (!session) {  // opened before a restart
+    session = std::make_shared<Session>();
+    session->repository = std::string(repository);
+  }
   return session;
 }
 
@@ -137,7 +163,7 @@ Result<std::unique_ptr<UploadWriter>> UploadService::open_writer(std::string_vie
   // Expiry counts from the last write; the row is refreshed only when it is a quarter of
   // the expiry (at most a minute) old, which is precise enough and spares a disk sync.
   const auto now = clock_.unix_seconds();
-  if (now - (*session)->touched_at >= std::min<std::int64_t>(60, expiry_.count() / 4)) {
+  if (!(*session)->transient && now - (*session)->touched_at >= std::min<std::int64_t>(60, expiry_.count() / 4)) {
     if (auto r = metadata_.touch_upload(id, now); !r) return r.error();
     (*session)->touched_at = now;
   }
@@ -211,6 +237,18 @@ std::size_t UploadService::expire_idle() {
     }
     if (session && session->busy.load()) continue;  // being written right now
     if (discard(upload.id)) ++removed;
+  }
+  // Bytes no session accounts for: a transient session cut off by a crash.
+  auto stale_files = blobs_.list_uploads(cutoff);
+  if (!stale_files) return removed;
+  for (const auto& id : *stale_files) {
+    {
+      std::lock_guard lock(sessions_mutex_);
+      if (sessions_.contains(id)) continue;
+    }
+    auto record = metadata_.get_upload(id);
+    if (!record || *record) continue;
+    if (blobs_.remove_upload(id)) ++removed;
   }
   return removed;
 }

@@ -61,6 +61,9 @@ class UploadService {
 
   // Opens a session for `repository`; returns its id.
   Result<std::string> start(std::string_view repository);
+  // Opens a session that lives within one request (a monolithic POST): it is kept only in
+  // memory, saving a database write; bytes left by a crash are removed by expire_idle().
+  Result<std::string> start_transient(std::string_view repository);
   // Bytes received so far; kBlobUploadUnknown if the session is not open for `repository`.
   Result<std::uint64_t> status(std::string_view repository, std::string_view id);
   // A writer for the next bytes. With `range` (a PATCH Content-Range), the range must begin
@@ -75,7 +78,8 @@ class UploadService {
   // not available (in `from`, or, with no `from`, anywhere).
   Result<std::optional<std::uint64_t>> mount(std::string_view repository, const Digest& digest,
                                              std::optional<std::string_view> from);
-  // Removes sessions idle for longer than the expiry, with their bytes. Returns how many.
+  // Removes sessions idle for longer than the expiry, with their bytes, and upload bytes as
+  // old that no session accounts for. Returns how many.
   std::size_t expire_idle();
 
   std::chrono::seconds expiry() const { return expiry_; }
@@ -84,6 +88,7 @@ class UploadService {
   friend class UploadWriter;
   using Session = UploadWriter::Session;
 
+  std::shared_ptr<Session> new_session(std::string_view repository, std::string_view id, bool transient);
   Result<std::shared_ptr<Session>> session_for(std::string_view repository, std::string_view id);
   Result<void> ensure_hash_current(std::string_view id, Session& session, DigestAlgorithm algorithm);
   void forget(std::string_view id);

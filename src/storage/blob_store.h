@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,8 +53,10 @@ class BlobStore {
   virtual Result<void> commit_upload(std::string_view id, const Digest& digest) = 0;
   // Removes an upload; succeeds if it was already gone.
   virtual Result<void> remove_upload(std::string_view id) = 0;
-  // Every upload id present, for expiry.
-  virtual Result<std::vector<std::string>> list_uploads() = 0;
+  // Ids of the uploads last written before `cutoff` (Unix seconds), for expiry;
+  // kAllUploads lists every upload.
+  static constexpr std::int64_t kAllUploads = std::numeric_limits<std::int64_t>::max();
+  virtual Result<std::vector<std::string>> list_uploads(std::int64_t cutoff) = 0;
 };
 
 }  // namespace pier::storage

@@ -4,6 +4,7 @@
 
 #include "meta/sqlite/sqlite_store.h"
 #include "storage/fs/fs_blob_store.h"
+#include "storage/layout.h"
 #include "test_dirs.h"
 
 namespace pier::services {
@@ -69,7 +70,7 @@ TEST_F(UploadServiceTest, DigestMismatchLeavesNothing) {
   EXPECT_EQ(blob.error().code, ErrorCode::kDigestInvalid);
   EXPECT_EQ(blobs_->stat(digest_of("other")).error().code, ErrorCode::kBlobUnknown);
   EXPECT_EQ(blobs_->stat(digest_of("content")).error().code, ErrorCode::kBlobUnknown);
-  EXPECT_TRUE(blobs_->list_uploads().value().empty());
+  EXPECT_TRUE(blobs_->list_uploads(storage::BlobStore::kAllUploads).value().empty());
   EXPECT_FALSE(metadata_->get_upload(id).value());
 }
 
@@ -113,7 +114,23 @@ TEST_F(UploadServiceTest, IdleSessionsExpireWithTheirBytes) {
   EXPECT_EQ(uploads_->expire_idle(), 1u);
   EXPECT_EQ(uploads_->status("repo", stale).error().code, ErrorCode::kBlobUploadUnknown);
   EXPECT_TRUE(uploads_->status("repo", fresh));
-  EXPECT_EQ(blobs_->list_uploads().value(), std::vector<std::string>{fresh});
+  EXPECT_EQ(blobs_->list_uploads(storage::BlobStore::kAllUploads).value(), std::vector<std::string>{fresh});
+}
+
+TEST_F(UploadServiceTest, TransientSessionsLeaveNoRowAndOrphanedBytesExpire) {
+  clock_.time = std::chrono::system_clock::now();  // upload files carry real write times
+  const auto id = uploads_->start_transient("repo").value();
+  EXPECT_FALSE(metadata_->get_upload(id).value());
+  EXPECT_EQ(uploads_->status("other", id).error().code, ErrorCode::kBlobUploadUnknown);
+  write(id, "abc");
+  EXPECT_TRUE(uploads_->complete("repo", id, digest_of("abc")));
+  // Bytes no session accounts for, as a crash mid-way through a transient session leaves.
+  const auto orphan = storage::new_upload_id();
+  ASSERT_TRUE(blobs_->create_upload(orphan));
+  EXPECT_EQ(uploads_->expire_idle(), 0u);  // not old enough yet
+  clock_.time += std::chrono::hours(2);
+  EXPECT_EQ(uploads_->expire_idle(), 1u);
+  EXPECT_TRUE(blobs_->list_uploads(storage::BlobStore::kAllUploads).value().empty());
 }
 
 TEST_F(UploadServiceTest, MountNeedsTheBlobInTheSource) {

@@ -52,7 +52,7 @@ TEST_P(BlobStoreSuite, CommittedUploadIsReadableByDigest) {
   auto region = store_->open(digest, 6, 4);
   ASSERT_TRUE(region);
   EXPECT_EQ(read_region(**region), "blob");
-  EXPECT_TRUE(store_->list_uploads().value().empty());
+  EXPECT_TRUE(store_->list_uploads(BlobStore::kAllUploads).value().empty());
 }
 
 TEST_P(BlobStoreSuite, UnknownBlobAndUpload) {
@@ -77,9 +77,9 @@ TEST_P(BlobStoreSuite, UploadsGrowAndReadBackInOrder) {
   std::string seen;
   ASSERT_TRUE(store_->read_upload(id, [&](std::string_view bytes) { seen.append(bytes); }));
   EXPECT_EQ(seen, "one,two,three");
-  EXPECT_EQ(store_->list_uploads().value(), std::vector<std::string>{id});
+  EXPECT_EQ(store_->list_uploads(BlobStore::kAllUploads).value(), std::vector<std::string>{id});
   ASSERT_TRUE(store_->remove_upload(id));
-  EXPECT_TRUE(store_->list_uploads().value().empty());
+  EXPECT_TRUE(store_->list_uploads(BlobStore::kAllUploads).value().empty());
   EXPECT_TRUE(store_->remove_upload(id));  // already gone is fine
 }
 

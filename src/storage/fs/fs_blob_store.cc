@@ -176,12 +176,14 @@ class FsBlobStore final : public BlobStore {
     return {};
   }
 
-  Result<std::vector<std::string>> list_uploads() override {
+  Result<std::vector<std::string>> list_uploads(std::int64_t cutoff) override {
     std::vector<std::string> ids;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(root_ / "uploads", ec)) {
       auto name = entry.path().filename().string();
-      if (is_valid_upload_id(name)) ids.push_back(std::move(name));
+      struct stat st;
+      if (!is_valid_upload_id(name) || ::stat(entry.path().c_str(), &st) != 0) continue;
+      if (st.st_mtim.tv_sec < cutoff) ids.push_back(std::move(name));
     }
     if (ec) return posix_error(ec.value(), ErrorCode::kInternal, "uploads directory");
     return ids;

@@ -113,10 +113,13 @@ class MemoryBlobStore final : public BlobStore {
     return {};
   }
 
-  Result<std::vector<std::string>> list_uploads() override {
+  Result<std::vector<std::string>> list_uploads(std::int64_t cutoff) override {
     std::lock_guard lock(mutex_);
+    // Held in memory, uploads have no write times: all are listed, or none.
     std::vector<std::string> ids;
-    for (const auto& [id, bytes] : uploads_) ids.push_back(id);
+    if (cutoff == kAllUploads) {
+      for (const auto& [id, bytes] : uploads_) ids.push_back(id);
+    }
     return ids;
   }
 
