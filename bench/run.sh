@@ -123,6 +123,9 @@ measure_best() {  # key field runs command...
   local key=$1 field=$2 runs=$3 i status all=()
   shift 3
   for ((i = 0; i < runs; i++)); do
+    # Each run starts with no dirty pages left by the previous one (fair to both registries:
+    # otherwise one pays for the other's writeback).
+    sync
     status=0
     OUT=$("$@") || status=$?
     ((status == 0)) || log "$key: exit status $status (see messages above)"
@@ -248,6 +251,7 @@ run_registry() {  # kind
 
   # Workload 4: many small image pushes.
   log "$kind: workload 4, $IMAGES small image pushes with $CLIENTS clients"
+  sync
   measure "$kind.small_pushes" bounded 900 "$LOADGEN" small-pushes --url "$url" --images "$IMAGES" \
     --clients "$CLIENTS" --repo-prefix bench/small
   repo=$(json "$OUT" sample.repo) || { echo "bench: $kind: the small pushes failed" >&2; return 1; }
