@@ -86,7 +86,7 @@ int serve(const config::Config& config) {
   const char* scheme = options.tls ? "https" : "http";
   log->info("pier listening on {}://{}:{} (data in {}; metadata {}, blobs {})", scheme, options.host, server.port(),
             config.data_dir.string(), config.metadata.path.string(), config.storage.root.string());
-  log->info("push a first image: skopeo copy{} docker://quay.io/example/app:latest docker://localhost:{}/example/app:latest",
+  log->info("push a first image: skopeo copy{} oci:./my-image:latest docker://localhost:{}/team/app:1.0",
             options.tls ? "" : " --dest-tls-verify=false", server.port());
   server.run();
   log->info("pier stopped");

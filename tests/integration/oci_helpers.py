@@ -423,3 +423,15 @@ def send_partial_request(reg, method: str, path: str, headers: dict, declared_le
         sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
         sock.sendall(body_part)
         sock.shutdown(socket.SHUT_WR)
+
+
+def manifest_of_size(reg, repo: str, size: int, seed: str = "big") -> bytes:
+    """A valid OCI manifest padded with an annotation to exactly `size` bytes (its config
+    pushed to `repo`)."""
+    config = image_config(seed)
+    push_blob(reg, repo, config)
+    config_desc = descriptor(OCI_CONFIG, config)
+    base = oci_manifest(config_desc, [], annotations={"pad": ""})
+    body = oci_manifest(config_desc, [], annotations={"pad": "x" * (size - len(base))})
+    assert len(body) == size
+    return body

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from oci_helpers import (DOCKER_CONFIG, DOCKER_LAYER, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST,
+from oci_helpers import (manifest_of_size, DOCKER_CONFIG, DOCKER_LAYER, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST,
                          OCI_CONFIG, OCI_INDEX, OCI_LAYER, OCI_MANIFEST, OCTET_STREAM,
                          assert_error, assert_status, blob_exists, call, descriptor,
                          docker_manifest, docker_manifest_list, expected, get_manifest,
@@ -265,25 +265,14 @@ def test_invalid_manifest_document(pier, body):
 MIB = 1024 * 1024
 
 
-def manifest_of_size(reg, size: int) -> bytes:
-    """A valid OCI manifest padded with an annotation to exactly `size` bytes."""
-    config = image_config("big")
-    push_blob(reg, REPO, config)
-    config_desc = descriptor(OCI_CONFIG, config)
-    base = oci_manifest(config_desc, [], annotations={"pad": ""})
-    body = oci_manifest(config_desc, [], annotations={"pad": "x" * (size - len(base))})
-    assert len(body) == size
-    return body
-
-
 def test_manifest_of_4_mib_accepted(registry):
-    body = manifest_of_size(registry, 4 * MIB)
+    body = manifest_of_size(registry, REPO, 4 * MIB)
     push_manifest(registry, REPO, "big", body, OCI_MANIFEST)
     assert get_manifest(registry, REPO, "big").content == body
 
 
 def test_manifest_over_4_mib_refused(registry):
-    body = manifest_of_size(registry, 4 * MIB + 1)
+    body = manifest_of_size(registry, REPO, 4 * MIB + 1)
     resp = put_manifest(registry, REPO, "too-big", body, OCI_MANIFEST)
     # distribution 2.8 refuses with 400 MANIFEST_INVALID ("request body too large").
     assert_error(resp, *expected(registry, pier=(413,), distribution=(400, "MANIFEST_INVALID")))

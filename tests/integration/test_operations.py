@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from oci_helpers import (OCI_CONFIG, OCI_MANIFEST, OCTET_STREAM, assert_error,
+from oci_helpers import (manifest_of_size, OCI_CONFIG, OCI_MANIFEST, OCTET_STREAM, assert_error,
                          assert_status, blob_exists, call, descriptor,
                          get_manifest, image_config, layer_bytes, manifest_exists,
                          oci_manifest, patch_chunk, path_of, push_blob, push_manifest,
@@ -694,21 +694,10 @@ def test_default_header_limit(pier):
     assert_status(resp, 200)
 
 
-def manifest_of_size(reg, size: int, seed: str) -> bytes:
-    """A valid OCI manifest padded with an annotation to exactly `size` bytes."""
-    config = image_config(seed)
-    push_blob(reg, REPO, config)
-    config_desc = descriptor(OCI_CONFIG, config)
-    base = oci_manifest(config_desc, [], annotations={"pad": ""})
-    body = oci_manifest(config_desc, [], annotations={"pad": "x" * (size - len(base))})
-    assert len(body) == size
-    return body
-
-
 def test_manifest_size_limit(tmp_path):
     reg = start_pier(tmp_path / "pier", config="limits:\n  manifest_max_bytes: 2KiB\n")
     try:
-        too_big = manifest_of_size(reg, 3 * 1024, "too-big")
+        too_big = manifest_of_size(reg, REPO, 3 * 1024, "too-big")
         resp = put_manifest(reg, REPO, "too-big", too_big, OCI_MANIFEST)
         assert_error(resp, 413)
         assert not manifest_exists(reg, REPO, "too-big")
@@ -716,11 +705,11 @@ def test_manifest_size_limit(tmp_path):
         resp = call(reg, "GET", f"/v2/{REPO}/tags/list")
         assert resp.status_code == 404 or resp.json().get("tags") in (None, [])
 
-        just_over = manifest_of_size(reg, 2 * 1024 + 1, "just-over")
+        just_over = manifest_of_size(reg, REPO, 2 * 1024 + 1, "just-over")
         assert_error(put_manifest(reg, REPO, "just-over", just_over, OCI_MANIFEST), 413)
         assert not manifest_exists(reg, REPO, "just-over")
 
-        at_limit = manifest_of_size(reg, 2 * 1024, "at-limit")
+        at_limit = manifest_of_size(reg, REPO, 2 * 1024, "at-limit")
         push_manifest(reg, REPO, "at-limit", at_limit, OCI_MANIFEST)
         assert get_manifest(reg, REPO, "at-limit").content == at_limit
         resp = call(reg, "GET", f"/v2/{REPO}/tags/list")
@@ -734,7 +723,7 @@ def test_manifest_size_limit_without_content_length(tmp_path):
     """A chunked-encoded manifest body is limited as it arrives."""
     reg = start_pier(tmp_path / "pier", config="limits:\n  manifest_max_bytes: 2KiB\n")
     try:
-        body = manifest_of_size(reg, 3 * 1024, "chunked")
+        body = manifest_of_size(reg, REPO, 3 * 1024, "chunked")
         sock = connect(reg)
         sock.sendall(request_head(reg, "PUT", f"/v2/{REPO}/manifests/chunked",
                                   {"Content-Type": OCI_MANIFEST, "Transfer-Encoding": "chunked"}))
