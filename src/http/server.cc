@@ -252,12 +252,12 @@ struct Server::Impl {
   }
 
   // Reads the rest of the body in chunks, handing each to `consume`; stops early when
-  // consume fails. Returns bytes read.
+  // consume fails. Adds the bytes read to `received` as they arrive (so a request cut off
+  // midway still reports them).
   template <class Stream, class Parser, class Consume>
-  awaitable<std::uint64_t> read_body(Stream& stream, beast::flat_buffer& buffer, Parser& parser, Consume consume,
-                                     std::optional<Error>& failure) {
+  awaitable<void> read_body(Stream& stream, beast::flat_buffer& buffer, Parser& parser, Consume consume,
+                            std::optional<Error>& failure, std::uint64_t& received) {
     std::unique_ptr<char[]> chunk(new char[kBodyChunk]);
-    std::uint64_t total = 0;
     // Beast reads at most the read buffer's spare capacity per call; a header-sized buffer
     // would turn a large body into thousands of 4 KiB reads.
     if (!parser.is_done() && buffer.capacity() < kBodyReadAhead) buffer.reserve(kBodyReadAhead);
@@ -266,17 +266,27 @@ struct Server::Impl {
       parser.get().body().size = kBodyChunk;
       beast::get_lowest_layer(stream).expires_after(options.read_timeout);
       auto [ec, ignored] = co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
-      if (ec && ec != bhttp::error::need_buffer) throw beast::system_error(ec);
       const std::size_t n = kBodyChunk - parser.get().body().size;
-      total += n;
+      received += n;
+      if (ec && ec != bhttp::error::need_buffer) throw beast::system_error(ec);
       if (n > 0) {
         if (auto r = consume(std::string_view(chunk.get(), n)); !r) {
           failure = r.error();
-          co_return total;
+          co_return;
         }
       }
     }
-    co_return total;
+  }
+
+  void account(std::string_view remote, std::string_view method, std::string_view target, std::string_view route,
+               unsigned status, std::uint64_t bytes_in, std::uint64_t bytes_out, Clock::time_point started) {
+    const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    metrics.record(route, method, status, bytes_in, bytes_out, seconds);
+    if (options.access_log) {
+      access->info(
+          R"({{"remote":"{}","method":"{}","target":"{}","route":"{}","status":{},"bytes_in":{},"bytes_out":{},"ms":{:.3f}}})",
+          remote, method, target, route, status, bytes_in, bytes_out, seconds * 1000);
+    }
   }
 
   template <class Stream>
@@ -310,109 +320,110 @@ struct Server::Impl {
       if (stopping && read_ec) co_return;
       const auto started = Clock::now();
       Request request;
-      request.remote_address = remote;
-      request.secure = secure;
-      std::optional<Response> ready;
-      bool keep_alive = false;
-      if (read_ec) {
-        // Malformed or oversized headers: answer once and close.
-        ready = error_response(make_error(read_ec == bhttp::error::header_limit ? ErrorCode::kPayloadTooLarge
-                                                                                : ErrorCode::kBadRequest,
-                                          read_ec == bhttp::error::header_limit ? "request headers too large"
-                                                                                : "malformed HTTP request"));
-        if (read_ec == bhttp::error::header_limit) ready->status = 431;
-      } else {
-        auto& header = parser.get();
-        request.method = to_method(header.method());
-        request.target = std::string(header.target());
-        for (const auto& field : header) request.headers.emplace_back(lowercase(field.name_string()), field.value());
-        if (parser.content_length()) request.content_length = *parser.content_length();
-        keep_alive = header.keep_alive();
-      }
       std::string_view route = "invalid";
+      const std::string_view method = read_ec ? "?" : std::string_view(bhttp::to_string(parser.get().method()));
       std::uint64_t bytes_in = 0;
-      if (!ready) {
-        if (auto parsed = parse_target(request.target, request); !parsed) {
-          ready = error_response(parsed.error());
-        } else if (auto o = ops(request)) {
-          ready = std::move(*o);
-          route = "ops";
-        }
-      }
-      if (!ready) {
-        auto plan = handler.plan(request);
-        if (!plan) {
-          ready = error_response(plan.error());
+      bool keep_alive = false;
+      try {
+        request.remote_address = remote;
+        request.secure = secure;
+        std::optional<Response> ready;
+        if (read_ec) {
+          // Malformed or oversized headers: answer once and close.
+          ready = error_response(make_error(read_ec == bhttp::error::header_limit ? ErrorCode::kPayloadTooLarge
+                                                                                  : ErrorCode::kBadRequest,
+                                            read_ec == bhttp::error::header_limit ? "request headers too large"
+                                                                                  : "malformed HTTP request"));
+          if (read_ec == bhttp::error::header_limit) ready->status = 431;
         } else {
-          route = plan->route;
-          std::optional<Error> failure;
-          Result<Reply> reply = make_error(ErrorCode::kInternal, "no reply");
-          if (!parser.is_done() && request.header("expect") == "100-continue") {
-            static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-            co_await asio::async_write(stream, asio::buffer(kContinue), use_awaitable);
+          auto& header = parser.get();
+          request.method = to_method(header.method());
+          request.target = std::string(header.target());
+          for (const auto& field : header) request.headers.emplace_back(lowercase(field.name_string()), field.value());
+          if (parser.content_length()) request.content_length = *parser.content_length();
+          keep_alive = header.keep_alive();
+        }
+        if (!ready) {
+          if (auto parsed = parse_target(request.target, request); !parsed) {
+            ready = error_response(parsed.error());
+          } else if (auto o = ops(request)) {
+            ready = std::move(*o);
+            route = "ops";
           }
-          if (plan->body == BodyMode::kBuffer) {
-            if (request.content_length && *request.content_length > plan->body_limit) {
-              failure = make_error(plan->too_large, "request body too large");
-            } else {
-              bytes_in = co_await read_body(
-                  stream, buffer, parser,
-                  [&](std::string_view chunk) -> Result<void> {
-                    if (request.body.size() + chunk.size() > plan->body_limit) {
-                      return make_error(plan->too_large, "request body too large");
-                    }
-                    request.body.append(chunk);
-                    return {};
-                  },
-                  failure);
+        }
+        if (!ready) {
+          auto plan = handler.plan(request);
+          if (!plan) {
+            ready = error_response(plan.error());
+          } else {
+            route = plan->route;
+            std::optional<Error> failure;
+            Result<Reply> reply = make_error(ErrorCode::kInternal, "no reply");
+            if (!parser.is_done() && request.header("expect") == "100-continue") {
+              static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+              co_await asio::async_write(stream, asio::buffer(kContinue), use_awaitable);
             }
-            if (!failure) reply = co_await handle_maybe_offloaded(request, plan->may_block);
-          } else {
-            reply = co_await handle_maybe_offloaded(request, true);
-          }
-          if (failure) {
-            ready = error_response(*failure);
-          } else if (!reply) {
-            ready = error_response(reply.error());
-          } else if (auto* response = std::get_if<Response>(&*reply)) {
-            ready = std::move(*response);
-          } else {
-            auto sink = std::move(std::get<std::unique_ptr<BodySink>>(*reply));
-            bytes_in += co_await read_body(
-                stream, buffer, parser, [&](std::string_view chunk) { return sink->write(chunk); }, failure);
-            if (failure) {
-              sink.reset();
-              ready = error_response(*failure);
+            if (plan->body == BodyMode::kBuffer) {
+              if (request.content_length && *request.content_length > plan->body_limit) {
+                failure = make_error(plan->too_large, "request body too large");
+              } else {
+                co_await read_body(
+                    stream, buffer, parser,
+                    [&](std::string_view chunk) -> Result<void> {
+                      if (request.body.size() + chunk.size() > plan->body_limit) {
+                        return make_error(plan->too_large, "request body too large");
+                      }
+                      request.body.append(chunk);
+                      return {};
+                    },
+                    failure, bytes_in);
+              }
+              if (!failure) reply = co_await handle_maybe_offloaded(request, plan->may_block);
             } else {
-              std::optional<Result<Response>> finished;
-              co_await offload([&] { finished.emplace(sink->finish()); });
-              sink.reset();
-              ready = *finished ? std::move(**finished) : error_response(finished->error());
+              reply = co_await handle_maybe_offloaded(request, true);
+            }
+            if (failure) {
+              ready = error_response(*failure);
+            } else if (!reply) {
+              ready = error_response(reply.error());
+            } else if (auto* response = std::get_if<Response>(&*reply)) {
+              ready = std::move(*response);
+            } else {
+              auto sink = std::move(std::get<std::unique_ptr<BodySink>>(*reply));
+              co_await read_body(
+                  stream, buffer, parser, [&](std::string_view chunk) { return sink->write(chunk); }, failure,
+                  bytes_in);
+              if (failure) {
+                sink.reset();
+                ready = error_response(*failure);
+              } else {
+                std::optional<Result<Response>> finished;
+                co_await offload([&] { finished.emplace(sink->finish()); });
+                sink.reset();
+                ready = *finished ? std::move(**finished) : error_response(finished->error());
+              }
             }
           }
         }
-      }
-      // An error answered before the body was read: a short body is read and dropped so the
-      // client sees the answer and the connection stays usable; a long one closes it.
-      if (!parser.is_done() && request.content_length && *request.content_length <= kDrainLimit) {
-        std::optional<Error> ignored;
-        bytes_in += co_await read_body(
-            stream, buffer, parser, [](std::string_view) -> Result<void> { return {}; }, ignored);
-      }
-      if (!parser.is_done() || stopping) keep_alive = false;
-      if (ready->status >= 500) {
-        log->error("{} {} -> {}: {}", request.target, static_cast<int>(request.method), ready->status, ready->body);
-      }
-      const bool head = request.method == Method::kHead;
-      const std::uint64_t bytes_out = co_await write_response(stream, *ready, keep_alive, head);
-      const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-      metrics.record(route, read_ec ? "?" : std::string_view(bhttp::to_string(parser.get().method())), ready->status,
-                     bytes_in, bytes_out, seconds);
-      if (options.access_log) {
-        access->info(
-            R"({{"remote":"{}","method":"{}","target":"{}","route":"{}","status":{},"bytes_in":{},"bytes_out":{},"ms":{:.3f}}})",
-            remote, read_ec ? "?" : std::string_view(bhttp::to_string(parser.get().method())), request.target, route,
-            ready->status, bytes_in, bytes_out, seconds * 1000);
+        // An error answered before the body was read: a short body is read and dropped so the
+        // client sees the answer and the connection stays usable; a long one closes it.
+        if (!parser.is_done() && request.content_length && *request.content_length <= kDrainLimit) {
+          std::optional<Error> ignored;
+          co_await read_body(
+              stream, buffer, parser, [](std::string_view) -> Result<void> { return {}; }, ignored, bytes_in);
+        }
+        if (!parser.is_done() || stopping) keep_alive = false;
+        if (ready->status >= 500) {
+          log->error("{} {} -> {}: {}", request.target, static_cast<int>(request.method), ready->status, ready->body);
+        }
+        const bool head = request.method == Method::kHead;
+        const std::uint64_t bytes_out = co_await write_response(stream, *ready, keep_alive, head);
+        account(remote, method, request.target, route, ready->status, bytes_in, bytes_out, started);
+      } catch (const std::exception&) {
+        // The client went away or a deadline passed mid-request: still counted and logged,
+        // with nginx's 499 ("client closed request"), before the connection ends.
+        account(remote, method, request.target, route, 499, bytes_in, 0, started);
+        throw;
       }
       if (!keep_alive) break;
     }

@@ -919,3 +919,22 @@ def test_migrate(tmp_path):
         assert get_manifest(reg, REPO, "migrated").content == body
     finally:
         reg.stop()
+
+
+def test_request_cut_off_mid_body_is_counted_and_logged(tmp_path):
+    """A request that never completes (the client stalls mid-body until http.read_timeout)
+    still shows in the access log and the metrics, with status 499."""
+    reg = start_pier(tmp_path / "pier", config="http:\n  read_timeout: 1s\n")
+    try:
+        location = call(reg, "POST", f"/v2/{REPO}/blobs/uploads/").headers["Location"]
+        sock = connect(reg)
+        sock.sendall(f"PATCH {location} HTTP/1.1\r\nHost: {reg.host}\r\nContent-Length: 1000\r\n"
+                     "Content-Type: application/octet-stream\r\n\r\n".encode() + b"z" * 10)
+        assert closed_by_peer(sock, 5) is not None, "stalled PATCH not disconnected"
+        sock.close()
+        samples = scrape(reg)
+        assert requests_total(samples, "upload", "PATCH", 499) == 1
+    finally:
+        reg.stop()
+    cut = [e for e in access_log_entries(reg) if e["method"] == "PATCH"]
+    assert len(cut) == 1 and cut[0]["status"] == 499 and cut[0]["bytes_in"] == 10, cut
