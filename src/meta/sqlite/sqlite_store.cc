@@ -1,8 +1,7 @@
 #include "meta/sqlite/sqlite_store.h"
 
-#include <sqlite3.h>
-
-#include "meta/sqlite/group_commit.h"
+#include "meta/sqlite/database.h"
+#include "meta/sqlite/migrate.h"
 #include "meta/sqlite/sqlite_db.h"
 
 namespace pier::meta {
@@ -10,54 +9,6 @@ namespace pier::meta {
 namespace {
 
 using sqlite::Connection;
-using sqlite::ConnectionPool;
-using sqlite::SqliteError;
-using sqlite::Transaction;
-
-struct Migration {
-  int version;
-  const char* name;
-  const char* sql;
-};
-
-constexpr Migration kMigrations[] = {
-#include "sqlite_migrations.inc"
-};
-
-int current_version(Connection& db) {
-  db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-  auto stmt = db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
-  stmt.step();
-  return static_cast<int>(stmt.integer(0));
-}
-
-void migrate(Connection& db) {
-  for (const auto& migration : kMigrations) {
-    if (migration.version <= current_version(db)) continue;
-    Transaction txn(db);
-    db.exec(migration.sql);
-    db.prepare("INSERT INTO schema_version (version) VALUES (?)").bind(1, std::int64_t{migration.version}).run();
-    txn.commit();
-  }
-}
-
-// The one place SQLite failures become Errors.
-Error sqlite_error(const SqliteError& e) {
-  if (e.code == SQLITE_BUSY || e.code == SQLITE_LOCKED) {
-    return make_error(ErrorCode::kUnavailable, "metadata store busy");
-  }
-  if (e.code == SQLITE_FULL) return make_error(ErrorCode::kUnavailable, "metadata store is full");
-  return make_error(ErrorCode::kInternal, "metadata store failure", e.what());
-}
-
-template <class F>
-auto guarded(F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const SqliteError& e) {
-    return sqlite_error(e);
-  }
-}
 
 constexpr std::string_view kRepositoryId = "SELECT id FROM repositories WHERE name = ?";
 
@@ -117,19 +68,17 @@ std::optional<StoredManifest> read_manifest(sqlite::Statement& stmt) {
 
 class SqliteStore final : public MetadataStore {
  public:
-  explicit SqliteStore(const std::string& path) : pool_(path), writer_(path), committer_(migrated(writer_)) {}
+  explicit SqliteStore(const std::string& path) : db_(path, {"metadata store", false}) {}
 
   Result<bool> repository_exists(std::string_view repository) override {
-    return guarded([&]() -> Result<bool> {
-      auto db = pool_.reader();
-      return find_repository_id(*db, repository).has_value();
+    return db_.read<bool>([&](Connection& db) -> Result<bool> {
+      return find_repository_id(db, repository).has_value();
     });
   }
 
   Result<std::vector<std::string>> list_repositories(std::string_view after, std::size_t limit) override {
-    return guarded([&]() -> Result<std::vector<std::string>> {
-      auto db = pool_.reader();
-      auto stmt = db->prepare("SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?");
+    return db_.read<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
+      auto stmt = db.prepare("SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?");
       stmt.bind(1, after).bind(2, static_cast<std::int64_t>(limit));
       std::vector<std::string> names;
       while (stmt.step()) names.push_back(stmt.text(0));
@@ -139,7 +88,7 @@ class SqliteStore final : public MetadataStore {
 
   Result<void> link_blob(std::string_view repository, const Digest& digest, std::uint64_t size,
                          std::int64_t now) override {
-    return write<void>([&](Connection& db) -> Result<void> {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
       insert_blob_link(db, repository, digest, size, now);
       return {};
     });
@@ -147,7 +96,7 @@ class SqliteStore final : public MetadataStore {
 
   Result<void> link_uploaded_blob(std::string_view repository, const Digest& digest, std::uint64_t size,
                                   std::string_view upload_id, std::int64_t now) override {
-    return write<void>([&](Connection& db) -> Result<void> {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
       insert_blob_link(db, repository, digest, size, now);
       db.prepare("DELETE FROM uploads WHERE id = ?").bind(1, upload_id).run();
       return {};
@@ -156,9 +105,8 @@ class SqliteStore final : public MetadataStore {
 
   Result<std::optional<std::uint64_t>> linked_blob_size(std::string_view repository,
                                                         const Digest& digest) override {
-    return guarded([&]() -> Result<std::optional<std::uint64_t>> {
-      auto db = pool_.reader();
-      auto stmt = db->prepare(
+    return db_.read<std::optional<std::uint64_t>>([&](Connection& db) -> Result<std::optional<std::uint64_t>> {
+      auto stmt = db.prepare(
           "SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest "
           "WHERE rb.repository_id = (SELECT id FROM repositories WHERE name = ?) AND rb.digest = ?");
       stmt.bind(1, repository).bind(2, digest.str());
@@ -168,9 +116,8 @@ class SqliteStore final : public MetadataStore {
   }
 
   Result<std::optional<std::uint64_t>> blob_size(const Digest& digest) override {
-    return guarded([&]() -> Result<std::optional<std::uint64_t>> {
-      auto db = pool_.reader();
-      auto stmt = db->prepare("SELECT size FROM blobs WHERE digest = ?");
+    return db_.read<std::optional<std::uint64_t>>([&](Connection& db) -> Result<std::optional<std::uint64_t>> {
+      auto stmt = db.prepare("SELECT size FROM blobs WHERE digest = ?");
       stmt.bind(1, digest.str());
       if (!stmt.step()) return std::optional<std::uint64_t>();
       return std::optional<std::uint64_t>(static_cast<std::uint64_t>(stmt.integer(0)));
@@ -178,7 +125,7 @@ class SqliteStore final : public MetadataStore {
   }
 
   Result<bool> unlink_blob(std::string_view repository, const Digest& digest) override {
-    return write<bool>([&](Connection& db) -> Result<bool> {
+    return db_.write<bool>([&](Connection& db) -> Result<bool> {
       db.prepare("DELETE FROM repository_blobs WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND digest = ?")
           .bind(1, repository).bind(2, digest.str()).run();
       return db.changes() > 0;
@@ -187,7 +134,7 @@ class SqliteStore final : public MetadataStore {
 
   Result<void> put_manifest(std::string_view repository, const ManifestRecord& manifest,
                             const std::vector<std::string>& tags, std::int64_t now) override {
-    return write<void>([&](Connection& db) -> Result<void> {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
       const auto repo = ensure_repository_id(db, repository, now);
       for (const auto& ref : manifest.references) {
         if (!reference_exists(db, repo, ref)) {
@@ -221,9 +168,8 @@ class SqliteStore final : public MetadataStore {
   }
 
   Result<std::optional<StoredManifest>> get_manifest(std::string_view repository, const Digest& digest) override {
-    return guarded([&]() -> Result<std::optional<StoredManifest>> {
-      auto db = pool_.reader();
-      auto stmt = db->prepare(
+    return db_.read<std::optional<StoredManifest>>([&](Connection& db) -> Result<std::optional<StoredManifest>> {
+      auto stmt = db.prepare(
           "SELECT digest, media_type, content FROM manifests "
           "WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND digest = ?");
       stmt.bind(1, repository).bind(2, digest.str());
@@ -233,9 +179,8 @@ class SqliteStore final : public MetadataStore {
 
   Result<std::optional<StoredManifest>> get_tagged_manifest(std::string_view repository,
                                                             std::string_view tag) override {
-    return guarded([&]() -> Result<std::optional<StoredManifest>> {
-      auto db = pool_.reader();
-      auto stmt = db->prepare(
+    return db_.read<std::optional<StoredManifest>>([&](Connection& db) -> Result<std::optional<StoredManifest>> {
+      auto stmt = db.prepare(
           "SELECT m.digest, m.media_type, m.content FROM tags t "
           "JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest "
           "WHERE t.repository_id = (SELECT id FROM repositories WHERE name = ?) AND t.name = ?");
@@ -245,7 +190,7 @@ class SqliteStore final : public MetadataStore {
   }
 
   Result<bool> delete_manifest(std::string_view repository, const Digest& digest, std::int64_t now) override {
-    return write<bool>([&](Connection& db) -> Result<bool> {
+    return db_.write<bool>([&](Connection& db) -> Result<bool> {
       const auto repo = find_repository_id(db, repository);
       if (!repo) return false;
       std::vector<std::string> tags;
@@ -262,7 +207,7 @@ class SqliteStore final : public MetadataStore {
   }
 
   Result<bool> delete_tag(std::string_view repository, std::string_view tag, std::int64_t now) override {
-    return write<bool>([&](Connection& db) -> Result<bool> {
+    return db_.write<bool>([&](Connection& db) -> Result<bool> {
       const auto repo = find_repository_id(db, repository);
       if (!repo) return false;
       const auto previous = tag_target(db, *repo, tag);
@@ -275,11 +220,10 @@ class SqliteStore final : public MetadataStore {
 
   Result<std::vector<std::string>> list_tags(std::string_view repository, std::string_view after,
                                              std::size_t limit) override {
-    return guarded([&]() -> Result<std::vector<std::string>> {
-      auto db = pool_.reader();
-      const auto repo = find_repository_id(*db, repository);
+    return db_.read<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
+      const auto repo = find_repository_id(db, repository);
       if (!repo) return make_error(ErrorCode::kNameUnknown, "repository name not known to registry");
-      auto stmt = db->prepare("SELECT name FROM tags WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?");
+      auto stmt = db.prepare("SELECT name FROM tags WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?");
       stmt.bind(1, *repo).bind(2, after).bind(3, static_cast<std::int64_t>(limit));
       std::vector<std::string> tags;
       while (stmt.step()) tags.push_back(stmt.text(0));
@@ -289,9 +233,8 @@ class SqliteStore final : public MetadataStore {
 
   Result<std::vector<Referrer>> list_referrers(std::string_view repository, const Digest& subject,
                                                std::optional<std::string_view> artifact_type) override {
-    return guarded([&]() -> Result<std::vector<Referrer>> {
-      auto db = pool_.reader();
-      auto stmt = db->prepare(
+    return db_.read<std::vector<Referrer>>([&](Connection& db) -> Result<std::vector<Referrer>> {
+      auto stmt = db.prepare(
           "SELECT digest, media_type, size, artifact_type, COALESCE(annotations, '') FROM manifests "
           "WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND subject = ? "
           "AND (? IS NULL OR artifact_type = ?) ORDER BY digest");
@@ -311,9 +254,8 @@ class SqliteStore final : public MetadataStore {
   }
 
   Result<std::vector<TagEvent>> tag_history(std::string_view repository, std::string_view tag) override {
-    return guarded([&]() -> Result<std::vector<TagEvent>> {
-      auto db = pool_.reader();
-      auto stmt = db->prepare(
+    return db_.read<std::vector<TagEvent>>([&](Connection& db) -> Result<std::vector<TagEvent>> {
+      auto stmt = db.prepare(
           "SELECT tag, COALESCE(old_digest, ''), COALESCE(new_digest, ''), changed_at FROM tag_history "
           "WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND tag = ? ORDER BY id");
       stmt.bind(1, repository).bind(2, tag);
@@ -324,7 +266,7 @@ class SqliteStore final : public MetadataStore {
   }
 
   Result<void> create_upload(const UploadRecord& upload) override {
-    return write<void>([&](Connection& db) -> Result<void> {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
       db
           .prepare("INSERT INTO uploads (id, repository, started_at, updated_at) VALUES (?, ?, ?, ?)")
           .bind(1, upload.id).bind(2, upload.repository).bind(3, upload.started_at).bind(4, upload.updated_at).run();
@@ -333,9 +275,8 @@ class SqliteStore final : public MetadataStore {
   }
 
   Result<std::optional<UploadRecord>> get_upload(std::string_view id) override {
-    return guarded([&]() -> Result<std::optional<UploadRecord>> {
-      auto db = pool_.reader();
-      auto stmt = db->prepare(std::string(kUploadColumns) + "WHERE id = ?");
+    return db_.read<std::optional<UploadRecord>>([&](Connection& db) -> Result<std::optional<UploadRecord>> {
+      auto stmt = db.prepare(std::string(kUploadColumns) + "WHERE id = ?");
       stmt.bind(1, id);
       if (!stmt.step()) return std::optional<UploadRecord>();
       return std::optional<UploadRecord>(upload_row(stmt));
@@ -343,23 +284,22 @@ class SqliteStore final : public MetadataStore {
   }
 
   Result<void> touch_upload(std::string_view id, std::int64_t now) override {
-    return write<void>([&](Connection& db) -> Result<void> {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
       db.prepare("UPDATE uploads SET updated_at = ? WHERE id = ?").bind(1, now).bind(2, id).run();
       return {};
     });
   }
 
   Result<void> delete_upload(std::string_view id) override {
-    return write<void>([&](Connection& db) -> Result<void> {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
       db.prepare("DELETE FROM uploads WHERE id = ?").bind(1, id).run();
       return {};
     });
   }
 
   Result<std::vector<UploadRecord>> uploads_idle_since(std::int64_t cutoff) override {
-    return guarded([&]() -> Result<std::vector<UploadRecord>> {
-      auto db = pool_.reader();
-      auto stmt = db->prepare(std::string(kUploadColumns) + "WHERE updated_at < ?");
+    return db_.read<std::vector<UploadRecord>>([&](Connection& db) -> Result<std::vector<UploadRecord>> {
+      auto stmt = db.prepare(std::string(kUploadColumns) + "WHERE updated_at < ?");
       stmt.bind(1, cutoff);
       std::vector<UploadRecord> uploads;
       while (stmt.step()) uploads.push_back(upload_row(stmt));
@@ -368,36 +308,15 @@ class SqliteStore final : public MetadataStore {
   }
 
   Result<std::uint64_t> count_uploads() override {
-    return guarded([&]() -> Result<std::uint64_t> {
-      auto db = pool_.reader();
-      auto stmt = db->prepare("SELECT COUNT(*) FROM uploads");
+    return db_.read<std::uint64_t>([&](Connection& db) -> Result<std::uint64_t> {
+      auto stmt = db.prepare("SELECT COUNT(*) FROM uploads");
       stmt.step();
       return static_cast<std::uint64_t>(stmt.integer(0));
     });
   }
 
  private:
-  static Connection& migrated(Connection& db) {
-    migrate(db);
-    return db;
-  }
-
-  // Runs `f` as one write of the next group commit (group_commit.h).
-  template <class T, class F>
-  Result<T> write(F&& f) {
-    return guarded([&]() -> Result<T> {
-      std::optional<Result<T>> result;
-      committer_.run([&](Connection& db) {
-        result.emplace(f(db));
-        return result->has_value();
-      });
-      return std::move(*result);
-    });
-  }
-
-  ConnectionPool pool_;
-  Connection writer_;
-  sqlite::GroupCommitter committer_;  // uses writer_; declared after it so it stops first
+  sqlite::Database db_;
 };
 
 }  // namespace
@@ -408,7 +327,7 @@ std::unique_ptr<MetadataStore> open_sqlite_store(const std::filesystem::path& pa
 
 int sqlite_schema_version(const std::filesystem::path& path) {
   Connection db(path.string());
-  return current_version(db);
+  return sqlite::current_version(db);
 }
 
 }  // namespace pier::meta

@@ -1,0 +1,757 @@
+#include "meta/sqlite/sqlite_account_store.h"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <utility>
+
+#include "meta/sqlite/database.h"
+#include "meta/sqlite/sqlite_db.h"
+
+namespace pier::meta {
+
+namespace {
+
+using sqlite::Connection;
+using sqlite::ConnectionPool;
+using sqlite::SqliteError;
+using sqlite::Statement;
+
+// Enum <-> the text stored in the CHECKed columns, in enum order.
+constexpr std::array<std::string_view, 2> kSources = {"local", "ldap"};
+constexpr std::array<std::string_view, 3> kSubjectKinds = {"user", "team", "robot"};
+constexpr std::array<std::string_view, 3> kRepositoryRoles = {"read", "write", "admin"};
+constexpr std::array<std::string_view, 3> kTeamRoles = {"member", "creator", "admin"};
+constexpr std::array<std::string_view, 4> kActorKinds = {"user", "robot", "token", "anonymous"};
+
+template <class E, std::size_t N>
+std::string_view to_text(const std::array<std::string_view, N>& names, E value) {
+  return names.at(static_cast<std::size_t>(value));
+}
+
+template <class E, std::size_t N>
+E from_text(const std::array<std::string_view, N>& names, std::string_view text) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (names[i] == text) return static_cast<E>(i);
+  }
+  throw SqliteError(SQLITE_CORRUPT, "unexpected value in account tables: " + std::string(text));
+}
+
+Error unknown(std::string_view what) { return make_error(ErrorCode::kNameUnknown, std::string(what) + " not known"); }
+Error already_exists() { return make_error(ErrorCode::kBadRequest, "already exists"); }
+
+std::optional<std::int64_t> first_integer(Statement& stmt) {
+  if (!stmt.step()) return std::nullopt;
+  return stmt.integer(0);
+}
+
+std::optional<std::int64_t> optional_integer(const Statement& stmt, int column) {
+  if (stmt.is_null(column)) return std::nullopt;
+  return stmt.integer(column);
+}
+
+void bind_optional_integer(Statement& stmt, int index, const std::optional<std::int64_t>& value) {
+  if (value) {
+    stmt.bind(index, *value);
+  } else {
+    stmt.bind_null(index);
+  }
+}
+
+void bind_optional_text(Statement& stmt, int index, const std::optional<std::string>& value) {
+  if (value) {
+    stmt.bind(index, *value);
+  } else {
+    stmt.bind_null(index);
+  }
+}
+
+std::optional<std::int64_t> user_id(Connection& db, std::string_view name) {
+  auto stmt = db.prepare("SELECT id FROM users WHERE name = ?");
+  stmt.bind(1, name);
+  return first_integer(stmt);
+}
+
+std::optional<std::int64_t> namespace_id(Connection& db, std::string_view name) {
+  auto stmt = db.prepare("SELECT id FROM namespaces WHERE name = ?");
+  stmt.bind(1, name);
+  return first_integer(stmt);
+}
+
+std::optional<std::int64_t> organization_id(Connection& db, std::string_view name) {
+  auto stmt = db.prepare("SELECT id FROM namespaces WHERE name = ? AND kind = 'org'");
+  stmt.bind(1, name);
+  return first_integer(stmt);
+}
+
+std::optional<std::int64_t> team_id(Connection& db, std::string_view organization, std::string_view name) {
+  auto stmt = db.prepare(
+      "SELECT t.id FROM teams t JOIN namespaces n ON n.id = t.namespace_id "
+      "WHERE n.name = ? AND n.kind = 'org' AND t.name = ?");
+  stmt.bind(1, organization).bind(2, name);
+  return first_integer(stmt);
+}
+
+bool subject_exists(Connection& db, Subject subject) {
+  auto stmt = db.prepare(subject.kind == SubjectKind::kUser   ? "SELECT 1 FROM users WHERE id = ?"
+                         : subject.kind == SubjectKind::kTeam ? "SELECT 1 FROM teams WHERE id = ?"
+                                                              : "SELECT 1 FROM robots WHERE id = ?");
+  stmt.bind(1, subject.id);
+  return stmt.step();
+}
+
+// The name of the subject of a grant row (columns subject_kind and subject_id of alias g).
+constexpr std::string_view kSubjectName =
+    "CASE g.subject_kind "
+    "WHEN 'user' THEN (SELECT name FROM users WHERE id = g.subject_id) "
+    "WHEN 'team' THEN (SELECT name FROM teams WHERE id = g.subject_id) "
+    "ELSE (SELECT n.name || '+' || r.name FROM robots r JOIN namespaces n ON n.id = r.namespace_id "
+    "WHERE r.id = g.subject_id) END";
+
+constexpr std::string_view kUserColumns =
+    "SELECT id, name, email, password_hash, superuser, source, created_at, disabled FROM users ";
+
+User user_row(const Statement& stmt) {
+  return User{stmt.integer(0),
+              stmt.text(1),
+              stmt.text(2),
+              stmt.text(3),
+              stmt.integer(4) != 0,
+              from_text<UserSource>(kSources, stmt.text(5)),
+              stmt.integer(6),
+              stmt.integer(7) != 0};
+}
+
+constexpr std::string_view kTeamColumns =
+    "SELECT t.id, n.name, t.name, t.role FROM teams t JOIN namespaces n ON n.id = t.namespace_id ";
+
+Team team_row(const Statement& stmt) {
+  return Team{stmt.integer(0), stmt.text(1), stmt.text(2), from_text<TeamRole>(kTeamRoles, stmt.text(3))};
+}
+
+constexpr std::string_view kRobotColumns =
+    "SELECT r.id, n.name, r.name, r.token_hash, r.description, r.created_at "
+    "FROM robots r JOIN namespaces n ON n.id = r.namespace_id ";
+
+Robot robot_row(const Statement& stmt) {
+  Robot robot{stmt.integer(0), stmt.text(1), stmt.text(2), "", stmt.text(3), stmt.text(4), stmt.integer(5)};
+  robot.full_name = robot.namespace_name + "+" + robot.name;
+  return robot;
+}
+
+constexpr std::string_view kTokenColumns =
+    "SELECT t.id, t.user_id, u.name, t.name, t.token_hash, t.scopes, t.expires_at, t.created_at, t.last_used_at "
+    "FROM api_tokens t JOIN users u ON u.id = t.user_id ";
+
+ApiToken token_row(const Statement& stmt) {
+  return ApiToken{stmt.integer(0), stmt.integer(1), stmt.text(2), stmt.text(3), stmt.text(4), stmt.text(5),
+                  optional_integer(stmt, 6), stmt.integer(7), optional_integer(stmt, 8)};
+}
+
+std::vector<Permission> permission_rows(Statement& stmt) {
+  std::vector<Permission> permissions;
+  while (stmt.step()) {
+    permissions.push_back(Permission{
+        Subject{from_text<SubjectKind>(kSubjectKinds, stmt.text(0)), stmt.integer(1)}, stmt.text(2),
+        from_text<RepositoryRole>(kRepositoryRoles, stmt.text(3))});
+  }
+  return permissions;
+}
+
+std::vector<std::string> bound_roles(Connection& db, std::string_view namespace_name, SubjectKind kind,
+                                     std::int64_t id) {
+  auto stmt = db.prepare(
+      "SELECT b.role FROM role_bindings b JOIN namespaces n ON n.id = b.namespace_id "
+      "WHERE n.name = ? AND b.subject_kind = ? AND b.subject_id = ? ORDER BY b.role");
+  stmt.bind(1, namespace_name).bind(2, to_text(kSubjectKinds, kind)).bind(3, id);
+  std::vector<std::string> roles;
+  while (stmt.step()) roles.push_back(stmt.text(0));
+  return roles;
+}
+
+std::optional<RepositoryRole> permission_of(Connection& db, std::string_view repository, SubjectKind kind,
+                                            std::int64_t id) {
+  auto stmt = db.prepare(
+      "SELECT role FROM repository_permissions WHERE repository = ? AND subject_kind = ? AND subject_id = ?");
+  stmt.bind(1, repository).bind(2, to_text(kSubjectKinds, kind)).bind(3, id);
+  if (!stmt.step()) return std::nullopt;
+  return from_text<RepositoryRole>(kRepositoryRoles, stmt.text(0));
+}
+
+class SqliteAccountStore final : public AccountStore {
+ public:
+  explicit SqliteAccountStore(const std::string& path) : db_(path, {"account store", true}) {}
+
+  // ---- users
+
+  Result<User> create_user(const NewUser& user, std::int64_t now) override {
+    return write<User>([&](Connection& db) -> Result<User> {
+      if (namespace_id(db, user.name) || user_id(db, user.name)) return already_exists();
+      auto insert = db.prepare(
+          "INSERT INTO users (name, email, password_hash, superuser, source, created_at) "
+          "VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
+      insert.bind(1, user.name).bind(2, user.email).bind(3, user.password_hash)
+          .bind(4, std::int64_t{user.superuser}).bind(5, to_text(kSources, user.source)).bind(6, now);
+      const auto id = *first_integer(insert);
+      db.prepare("INSERT INTO namespaces (name, kind, owner_user_id, created_at) VALUES (?, 'user', ?, ?)")
+          .bind(1, user.name).bind(2, id).bind(3, now).run();
+      return User{id, user.name, user.email, user.password_hash, user.superuser, user.source, now, false};
+    });
+  }
+
+  Result<User> get_user(std::string_view name) override {
+    return read<User>([&](Connection& db) -> Result<User> {
+      auto stmt = db.prepare(std::string(kUserColumns) + "WHERE name = ?");
+      stmt.bind(1, name);
+      if (!stmt.step()) return unknown("user");
+      return user_row(stmt);
+    });
+  }
+
+  Result<std::vector<User>> list_users(std::string_view after, std::size_t limit) override {
+    return read<std::vector<User>>([&](Connection& db) -> Result<std::vector<User>> {
+      auto stmt = db.prepare(std::string(kUserColumns) + "WHERE name > ? ORDER BY name LIMIT ?");
+      stmt.bind(1, after).bind(2, static_cast<std::int64_t>(limit));
+      std::vector<User> users;
+      while (stmt.step()) users.push_back(user_row(stmt));
+      return users;
+    });
+  }
+
+  Result<void> delete_user(std::string_view name) override {
+    return write<void>([&](Connection& db) -> Result<void> {
+      // Cascades: namespace (robots, teams, default permissions, role bindings in it), team
+      // memberships, tokens; triggers drop the grants to the user, its robots and teams.
+      db.prepare("DELETE FROM users WHERE name = ?").bind(1, name).run();
+      if (db.changes() == 0) return unknown("user");
+      return {};
+    });
+  }
+
+  Result<void> set_password_hash(std::string_view name, std::string_view password_hash) override {
+    return update_user("UPDATE users SET password_hash = ? WHERE name = ?", password_hash, name);
+  }
+
+  Result<void> set_superuser(std::string_view name, bool superuser) override {
+    return update_user("UPDATE users SET superuser = ? WHERE name = ?", std::int64_t{superuser}, name);
+  }
+
+  Result<void> set_disabled(std::string_view name, bool disabled) override {
+    return update_user("UPDATE users SET disabled = ? WHERE name = ?", std::int64_t{disabled}, name);
+  }
+
+  // ---- organizations
+
+  Result<Organization> create_organization(std::string_view name, std::int64_t now) override {
+    return write<Organization>([&](Connection& db) -> Result<Organization> {
+      if (namespace_id(db, name) || user_id(db, name)) return already_exists();
+      auto insert = db.prepare("INSERT INTO namespaces (name, kind, created_at) VALUES (?, 'org', ?) RETURNING id");
+      insert.bind(1, name).bind(2, now);
+      return Organization{*first_integer(insert), std::string(name), now};
+    });
+  }
+
+  Result<Organization> get_organization(std::string_view name) override {
+    return read<Organization>([&](Connection& db) -> Result<Organization> {
+      auto stmt = db.prepare("SELECT id, name, created_at FROM namespaces WHERE name = ? AND kind = 'org'");
+      stmt.bind(1, name);
+      if (!stmt.step()) return unknown("organization");
+      return Organization{stmt.integer(0), stmt.text(1), stmt.integer(2)};
+    });
+  }
+
+  Result<std::vector<Organization>> list_organizations(std::string_view after, std::size_t limit) override {
+    return read<std::vector<Organization>>([&](Connection& db) -> Result<std::vector<Organization>> {
+      auto stmt = db.prepare(
+          "SELECT id, name, created_at FROM namespaces WHERE kind = 'org' AND name > ? ORDER BY name LIMIT ?");
+      stmt.bind(1, after).bind(2, static_cast<std::int64_t>(limit));
+      std::vector<Organization> organizations;
+      while (stmt.step()) organizations.push_back(Organization{stmt.integer(0), stmt.text(1), stmt.integer(2)});
+      return organizations;
+    });
+  }
+
+  Result<void> delete_organization(std::string_view name) override {
+    return write<void>([&](Connection& db) -> Result<void> {
+      db.prepare("DELETE FROM namespaces WHERE name = ? AND kind = 'org'").bind(1, name).run();
+      if (db.changes() == 0) return unknown("organization");
+      return {};
+    });
+  }
+
+  // ---- teams
+
+  Result<Team> create_team(std::string_view organization, std::string_view name, TeamRole role) override {
+    return write<Team>([&](Connection& db) -> Result<Team> {
+      const auto org = organization_id(db, organization);
+      if (!org) return unknown("organization");
+      if (team_id(db, organization, name)) return already_exists();
+      auto insert = db.prepare("INSERT INTO teams (namespace_id, name, role) VALUES (?, ?, ?) RETURNING id");
+      insert.bind(1, *org).bind(2, name).bind(3, to_text(kTeamRoles, role));
+      return Team{*first_integer(insert), std::string(organization), std::string(name), role};
+    });
+  }
+
+  Result<Team> get_team(std::string_view organization, std::string_view name) override {
+    return read<Team>([&](Connection& db) -> Result<Team> {
+      auto stmt = db.prepare(std::string(kTeamColumns) + "WHERE n.name = ? AND n.kind = 'org' AND t.name = ?");
+      stmt.bind(1, organization).bind(2, name);
+      if (!stmt.step()) return unknown("team");
+      return team_row(stmt);
+    });
+  }
+
+  Result<std::vector<Team>> list_teams(std::string_view organization) override {
+    return read<std::vector<Team>>([&](Connection& db) -> Result<std::vector<Team>> {
+      if (!organization_id(db, organization)) return unknown("organization");
+      auto stmt = db.prepare(std::string(kTeamColumns) + "WHERE n.name = ? ORDER BY t.name");
+      stmt.bind(1, organization);
+      std::vector<Team> teams;
+      while (stmt.step()) teams.push_back(team_row(stmt));
+      return teams;
+    });
+  }
+
+  Result<void> delete_team(std::string_view organization, std::string_view name) override {
+    return write<void>([&](Connection& db) -> Result<void> {
+      const auto team = team_id(db, organization, name);
+      if (!team) return unknown("team");
+      // Cascades to memberships; the trigger drops the team's grants.
+      db.prepare("DELETE FROM teams WHERE id = ?").bind(1, *team).run();
+      return {};
+    });
+  }
+
+  Result<void> set_team_role(std::string_view organization, std::string_view name, TeamRole role) override {
+    return write<void>([&](Connection& db) -> Result<void> {
+      const auto team = team_id(db, organization, name);
+      if (!team) return unknown("team");
+      db.prepare("UPDATE teams SET role = ? WHERE id = ?").bind(1, to_text(kTeamRoles, role)).bind(2, *team).run();
+      return {};
+    });
+  }
+
+  Result<void> add_team_member(std::string_view organization, std::string_view team,
+                               std::string_view user) override {
+    return write<void>([&](Connection& db) -> Result<void> {
+      const auto t = team_id(db, organization, team);
+      if (!t) return unknown("team");
+      const auto u = user_id(db, user);
+      if (!u) return unknown("user");
+      db.prepare("INSERT OR IGNORE INTO team_members (team_id, user_id) VALUES (?, ?)").bind(1, *t).bind(2, *u).run();
+      return {};
+    });
+  }
+
+  Result<bool> remove_team_member(std::string_view organization, std::string_view team,
+                                  std::string_view user) override {
+    return write<bool>([&](Connection& db) -> Result<bool> {
+      const auto t = team_id(db, organization, team);
+      if (!t) return unknown("team");
+      const auto u = user_id(db, user);
+      if (!u) return unknown("user");
+      db.prepare("DELETE FROM team_members WHERE team_id = ? AND user_id = ?").bind(1, *t).bind(2, *u).run();
+      return db.changes() > 0;
+    });
+  }
+
+  Result<std::vector<std::string>> list_team_members(std::string_view organization, std::string_view team) override {
+    return read<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
+      const auto t = team_id(db, organization, team);
+      if (!t) return unknown("team");
+      auto stmt = db.prepare(
+          "SELECT u.name FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = ? ORDER BY u.name");
+      stmt.bind(1, *t);
+      std::vector<std::string> members;
+      while (stmt.step()) members.push_back(stmt.text(0));
+      return members;
+    });
+  }
+
+  Result<std::vector<Team>> teams_of_user(std::string_view user) override {
+    return read<std::vector<Team>>([&](Connection& db) -> Result<std::vector<Team>> {
+      const auto u = user_id(db, user);
+      if (!u) return unknown("user");
+      auto stmt = db.prepare(std::string(kTeamColumns) +
+                             "JOIN team_members m ON m.team_id = t.id WHERE m.user_id = ? ORDER BY n.name, t.name");
+      stmt.bind(1, *u);
+      std::vector<Team> teams;
+      while (stmt.step()) teams.push_back(team_row(stmt));
+      return teams;
+    });
+  }
+
+  // ---- robots
+
+  Result<Robot> create_robot(std::string_view namespace_name, std::string_view name, std::string_view description,
+                             std::string_view token_hash, std::int64_t now) override {
+    return write<Robot>([&](Connection& db) -> Result<Robot> {
+      const auto ns = namespace_id(db, namespace_name);
+      if (!ns) return unknown("namespace");
+      {
+        auto existing = db.prepare("SELECT 1 FROM robots WHERE namespace_id = ? AND name = ?");
+        existing.bind(1, *ns).bind(2, name);
+        if (existing.step()) return already_exists();
+      }
+      auto insert = db.prepare(
+          "INSERT INTO robots (namespace_id, name, token_hash, description, created_at) VALUES (?, ?, ?, ?, ?) "
+          "RETURNING id");
+      insert.bind(1, *ns).bind(2, name).bind(3, token_hash).bind(4, description).bind(5, now);
+      const auto id = *first_integer(insert);
+      return Robot{id,
+                   std::string(namespace_name),
+                   std::string(name),
+                   std::string(namespace_name) + "+" + std::string(name),
+                   std::string(token_hash),
+                   std::string(description),
+                   now};
+    });
+  }
+
+  Result<Robot> get_robot(std::string_view namespace_name, std::string_view name) override {
+    return read<Robot>([&](Connection& db) -> Result<Robot> {
+      auto stmt = db.prepare(std::string(kRobotColumns) + "WHERE n.name = ? AND r.name = ?");
+      stmt.bind(1, namespace_name).bind(2, name);
+      if (!stmt.step()) return unknown("robot");
+      return robot_row(stmt);
+    });
+  }
+
+  Result<std::vector<Robot>> list_robots(std::string_view namespace_name) override {
+    return read<std::vector<Robot>>([&](Connection& db) -> Result<std::vector<Robot>> {
+      if (!namespace_id(db, namespace_name)) return unknown("namespace");
+      auto stmt = db.prepare(std::string(kRobotColumns) + "WHERE n.name = ? ORDER BY r.name");
+      stmt.bind(1, namespace_name);
+      std::vector<Robot> robots;
+      while (stmt.step()) robots.push_back(robot_row(stmt));
+      return robots;
+    });
+  }
+
+  Result<void> delete_robot(std::string_view namespace_name, std::string_view name) override {
+    return write<void>([&](Connection& db) -> Result<void> {
+      db.prepare("DELETE FROM robots WHERE namespace_id = (SELECT id FROM namespaces WHERE name = ?) AND name = ?")
+          .bind(1, namespace_name).bind(2, name).run();
+      if (db.changes() == 0) return unknown("robot");
+      return {};
+    });
+  }
+
+  Result<void> set_robot_token_hash(std::string_view namespace_name, std::string_view name,
+                                    std::string_view token_hash) override {
+    return write<void>([&](Connection& db) -> Result<void> {
+      db.prepare("UPDATE robots SET token_hash = ? "
+                 "WHERE namespace_id = (SELECT id FROM namespaces WHERE name = ?) AND name = ?")
+          .bind(1, token_hash).bind(2, namespace_name).bind(3, name).run();
+      if (db.changes() == 0) return unknown("robot");
+      return {};
+    });
+  }
+
+  Result<Robot> find_robot(std::string_view full_name) override {
+    const auto plus = full_name.find('+');
+    if (plus == std::string_view::npos) return unknown("robot");
+    return get_robot(full_name.substr(0, plus), full_name.substr(plus + 1));
+  }
+
+  // ---- repository permissions
+
+  Result<void> grant_permission(std::string_view repository, Subject subject, RepositoryRole role) override {
+    return write<void>([&](Connection& db) -> Result<void> {
+      if (!subject_exists(db, subject)) return unknown(to_text(kSubjectKinds, subject.kind));
+      db.prepare("INSERT INTO repository_permissions (repository, subject_kind, subject_id, role) VALUES (?, ?, ?, ?) "
+                 "ON CONFLICT (repository, subject_kind, subject_id) DO UPDATE SET role = excluded.role")
+          .bind(1, repository).bind(2, to_text(kSubjectKinds, subject.kind)).bind(3, subject.id)
+          .bind(4, to_text(kRepositoryRoles, role)).run();
+      return {};
+    });
+  }
+
+  Result<bool> revoke_permission(std::string_view repository, Subject subject) override {
+    return write<bool>([&](Connection& db) -> Result<bool> {
+      db.prepare("DELETE FROM repository_permissions WHERE repository = ? AND subject_kind = ? AND subject_id = ?")
+          .bind(1, repository).bind(2, to_text(kSubjectKinds, subject.kind)).bind(3, subject.id).run();
+      return db.changes() > 0;
+    });
+  }
+
+  Result<std::vector<Permission>> list_permissions(std::string_view repository) override {
+    return read<std::vector<Permission>>([&](Connection& db) -> Result<std::vector<Permission>> {
+      auto stmt = db.prepare("SELECT g.subject_kind, g.subject_id, " + std::string(kSubjectName) +
+                             ", g.role FROM repository_permissions g WHERE g.repository = ? "
+                             "ORDER BY g.subject_kind, g.subject_id");
+      stmt.bind(1, repository);
+      return permission_rows(stmt);
+    });
+  }
+
+  // ---- default permissions
+
+  Result<void> set_default_permission(std::string_view organization, Subject subject, RepositoryRole role) override {
+    return write<void>([&](Connection& db) -> Result<void> {
+      const auto org = organization_id(db, organization);
+      if (!org) return unknown("organization");
+      if (!subject_exists(db, subject)) return unknown(to_text(kSubjectKinds, subject.kind));
+      db.prepare("INSERT INTO default_permissions (namespace_id, subject_kind, subject_id, role) VALUES (?, ?, ?, ?) "
+                 "ON CONFLICT (namespace_id, subject_kind, subject_id) DO UPDATE SET role = excluded.role")
+          .bind(1, *org).bind(2, to_text(kSubjectKinds, subject.kind)).bind(3, subject.id)
+          .bind(4, to_text(kRepositoryRoles, role)).run();
+      return {};
+    });
+  }
+
+  Result<bool> remove_default_permission(std::string_view organization, Subject subject) override {
+    return write<bool>([&](Connection& db) -> Result<bool> {
+      const auto org = organization_id(db, organization);
+      if (!org) return unknown("organization");
+      db.prepare("DELETE FROM default_permissions WHERE namespace_id = ? AND subject_kind = ? AND subject_id = ?")
+          .bind(1, *org).bind(2, to_text(kSubjectKinds, subject.kind)).bind(3, subject.id).run();
+      return db.changes() > 0;
+    });
+  }
+
+  Result<std::vector<Permission>> list_default_permissions(std::string_view organization) override {
+    return read<std::vector<Permission>>([&](Connection& db) -> Result<std::vector<Permission>> {
+      const auto org = organization_id(db, organization);
+      if (!org) return unknown("organization");
+      auto stmt = db.prepare("SELECT g.subject_kind, g.subject_id, " + std::string(kSubjectName) +
+                             ", g.role FROM default_permissions g WHERE g.namespace_id = ? "
+                             "ORDER BY g.subject_kind, g.subject_id");
+      stmt.bind(1, *org);
+      return permission_rows(stmt);
+    });
+  }
+
+  // ---- role bindings
+
+  Result<void> add_role_binding(std::string_view namespace_name, std::string_view role, Subject subject) override {
+    return write<void>([&](Connection& db) -> Result<void> {
+      const auto ns = namespace_id(db, namespace_name);
+      if (!ns) return unknown("namespace");
+      if (!subject_exists(db, subject)) return unknown(to_text(kSubjectKinds, subject.kind));
+      db.prepare("INSERT OR IGNORE INTO role_bindings (namespace_id, role, subject_kind, subject_id) "
+                 "VALUES (?, ?, ?, ?)")
+          .bind(1, *ns).bind(2, role).bind(3, to_text(kSubjectKinds, subject.kind)).bind(4, subject.id).run();
+      return {};
+    });
+  }
+
+  Result<bool> remove_role_binding(std::string_view namespace_name, std::string_view role, Subject subject) override {
+    return write<bool>([&](Connection& db) -> Result<bool> {
+      const auto ns = namespace_id(db, namespace_name);
+      if (!ns) return unknown("namespace");
+      db.prepare("DELETE FROM role_bindings WHERE namespace_id = ? AND role = ? AND subject_kind = ? AND subject_id = ?")
+          .bind(1, *ns).bind(2, role).bind(3, to_text(kSubjectKinds, subject.kind)).bind(4, subject.id).run();
+      return db.changes() > 0;
+    });
+  }
+
+  Result<std::vector<RoleBinding>> list_role_bindings(std::string_view namespace_name) override {
+    return read<std::vector<RoleBinding>>([&](Connection& db) -> Result<std::vector<RoleBinding>> {
+      const auto ns = namespace_id(db, namespace_name);
+      if (!ns) return unknown("namespace");
+      auto stmt = db.prepare("SELECT g.role, g.subject_kind, g.subject_id, " + std::string(kSubjectName) +
+                             " FROM role_bindings g WHERE g.namespace_id = ? "
+                             "ORDER BY g.role, g.subject_kind, g.subject_id");
+      stmt.bind(1, *ns);
+      std::vector<RoleBinding> bindings;
+      while (stmt.step()) {
+        bindings.push_back(RoleBinding{
+            stmt.text(0), Subject{from_text<SubjectKind>(kSubjectKinds, stmt.text(1)), stmt.integer(2)},
+            stmt.text(3)});
+      }
+      return bindings;
+    });
+  }
+
+  // ---- visibility
+
+  Result<void> set_repository_public(std::string_view repository, bool is_public) override {
+    return write<void>([&](Connection& db) -> Result<void> {
+      db.prepare("INSERT INTO repository_visibility (repository, public) VALUES (?, ?) "
+                 "ON CONFLICT (repository) DO UPDATE SET public = excluded.public")
+          .bind(1, repository).bind(2, std::int64_t{is_public}).run();
+      return {};
+    });
+  }
+
+  Result<bool> is_repository_public(std::string_view repository) override {
+    return read<bool>([&](Connection& db) -> Result<bool> {
+      auto stmt = db.prepare("SELECT public FROM repository_visibility WHERE repository = ?");
+      stmt.bind(1, repository);
+      return stmt.step() && stmt.integer(0) != 0;
+    });
+  }
+
+  // ---- API tokens
+
+  Result<ApiToken> create_api_token(const NewApiToken& token, std::int64_t now) override {
+    return write<ApiToken>([&](Connection& db) -> Result<ApiToken> {
+      const auto u = user_id(db, token.user);
+      if (!u) return unknown("user");
+      {
+        auto existing = db.prepare("SELECT 1 FROM api_tokens WHERE token_hash = ?");
+        existing.bind(1, token.token_hash);
+        if (existing.step()) return already_exists();
+      }
+      auto insert = db.prepare(
+          "INSERT INTO api_tokens (user_id, name, token_hash, scopes, expires_at, created_at) "
+          "VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
+      insert.bind(1, *u).bind(2, token.name).bind(3, token.token_hash).bind(4, token.scopes);
+      bind_optional_integer(insert, 5, token.expires_at);
+      insert.bind(6, now);
+      const auto id = *first_integer(insert);
+      return ApiToken{id, *u, token.user, token.name, token.token_hash, token.scopes, token.expires_at, now,
+                      std::nullopt};
+    });
+  }
+
+  Result<std::vector<ApiToken>> list_api_tokens(std::string_view user) override {
+    return read<std::vector<ApiToken>>([&](Connection& db) -> Result<std::vector<ApiToken>> {
+      const auto u = user_id(db, user);
+      if (!u) return unknown("user");
+      auto stmt = db.prepare(std::string(kTokenColumns) + "WHERE t.user_id = ? ORDER BY t.id");
+      stmt.bind(1, *u);
+      std::vector<ApiToken> tokens;
+      while (stmt.step()) tokens.push_back(token_row(stmt));
+      return tokens;
+    });
+  }
+
+  Result<bool> delete_api_token(std::int64_t id) override {
+    return write<bool>([&](Connection& db) -> Result<bool> {
+      db.prepare("DELETE FROM api_tokens WHERE id = ?").bind(1, id).run();
+      return db.changes() > 0;
+    });
+  }
+
+  Result<std::optional<ApiToken>> use_api_token(std::string_view token_hash, std::int64_t now) override {
+    return write<std::optional<ApiToken>>([&](Connection& db) -> Result<std::optional<ApiToken>> {
+      db.prepare("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?").bind(1, now).bind(2, token_hash).run();
+      auto stmt = db.prepare(std::string(kTokenColumns) + "WHERE t.token_hash = ?");
+      stmt.bind(1, token_hash);
+      if (!stmt.step()) return std::optional<ApiToken>();
+      return std::optional<ApiToken>(token_row(stmt));
+    });
+  }
+
+  // ---- audit
+
+  Result<std::int64_t> append_audit_event(const AuditEvent& event) override {
+    return write<std::int64_t>([&](Connection& db) -> Result<std::int64_t> {
+      auto insert = db.prepare(
+          "INSERT INTO audit_events (at, actor, actor_kind, client_address, action, namespace, repository, detail) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+      insert.bind(1, event.at).bind(2, event.actor).bind(3, to_text(kActorKinds, event.actor_kind))
+          .bind(4, event.client_address).bind(5, event.action).bind(6, event.namespace_name);
+      bind_optional_text(insert, 7, event.repository);
+      insert.bind(8, event.detail);
+      return *first_integer(insert);
+    });
+  }
+
+  Result<std::vector<AuditEvent>> query_audit_events(const AuditQuery& query) override {
+    return read<std::vector<AuditEvent>>([&](Connection& db) -> Result<std::vector<AuditEvent>> {
+      auto stmt = db.prepare(
+          "SELECT id, at, actor, actor_kind, client_address, action, namespace, repository, detail "
+          "FROM audit_events WHERE (?1 IS NULL OR namespace = ?1) AND (?2 IS NULL OR repository = ?2) "
+          "AND (?3 IS NULL OR actor = ?3) AND (?4 IS NULL OR at >= ?4) AND (?5 IS NULL OR at < ?5) "
+          "AND (?6 IS NULL OR id < ?6) ORDER BY id DESC LIMIT ?7");
+      bind_optional_text(stmt, 1, query.namespace_name);
+      bind_optional_text(stmt, 2, query.repository);
+      bind_optional_text(stmt, 3, query.actor);
+      bind_optional_integer(stmt, 4, query.from);
+      bind_optional_integer(stmt, 5, query.to);
+      bind_optional_integer(stmt, 6, query.before_id);
+      stmt.bind(7, static_cast<std::int64_t>(query.limit));
+      std::vector<AuditEvent> events;
+      while (stmt.step()) {
+        events.push_back(AuditEvent{stmt.integer(0), stmt.integer(1), stmt.text(2),
+                                    from_text<ActorKind>(kActorKinds, stmt.text(3)), stmt.text(4), stmt.text(5),
+                                    stmt.text(6),
+                                    stmt.is_null(7) ? std::nullopt : std::optional<std::string>(stmt.text(7)),
+                                    stmt.text(8)});
+      }
+      return events;
+    });
+  }
+
+  Result<std::uint64_t> expire_audit_events(std::int64_t cutoff) override {
+    return write<std::uint64_t>([&](Connection& db) -> Result<std::uint64_t> {
+      db.prepare("DELETE FROM audit_events WHERE at < ?").bind(1, cutoff).run();
+      return static_cast<std::uint64_t>(db.changes());
+    });
+  }
+
+  // ---- the authorizer's read
+
+  Result<Grants> grants_for(SubjectKind kind, std::int64_t id, std::string_view repository,
+                            std::string_view namespace_name) override {
+    return read<Grants>([&](Connection& db) -> Result<Grants> {
+      Grants grants;
+      if (kind == SubjectKind::kUser) {
+        auto user = db.prepare("SELECT superuser, disabled FROM users WHERE id = ?");
+        user.bind(1, id);
+        if (!user.step()) return grants;
+        grants.superuser = user.integer(0) != 0;
+        grants.disabled = user.integer(1) != 0;
+        auto owns = db.prepare("SELECT 1 FROM namespaces WHERE name = ? AND kind = 'user' AND owner_user_id = ?");
+        owns.bind(1, namespace_name).bind(2, id);
+        grants.owns_namespace = owns.step();
+      } else if (!subject_exists(db, Subject{kind, id})) {
+        return grants;
+      }
+      grants.exists = true;
+      grants.direct_role = permission_of(db, repository, kind, id);
+      grants.role_bindings = bound_roles(db, namespace_name, kind, id);
+      if (kind == SubjectKind::kUser) {
+        auto teams = db.prepare(
+            "SELECT t.id, n.name, t.name, t.role, p.role FROM team_members m "
+            "JOIN teams t ON t.id = m.team_id JOIN namespaces n ON n.id = t.namespace_id "
+            "LEFT JOIN repository_permissions p ON p.repository = ? AND p.subject_kind = 'team' AND p.subject_id = t.id "
+            "WHERE m.user_id = ? AND (n.name = ? OR p.role IS NOT NULL) ORDER BY t.id");
+        teams.bind(1, repository).bind(2, id).bind(3, namespace_name);
+        while (teams.step()) {
+          TeamGrant team{teams.integer(0), teams.text(1), teams.text(2), from_text<TeamRole>(kTeamRoles, teams.text(3)),
+                         std::nullopt, {}};
+          if (!teams.is_null(4)) team.repository_role = from_text<RepositoryRole>(kRepositoryRoles, teams.text(4));
+          grants.teams.push_back(std::move(team));
+        }
+        for (auto& team : grants.teams) {
+          team.role_bindings = bound_roles(db, namespace_name, SubjectKind::kTeam, team.team_id);
+        }
+      }
+      return grants;
+    });
+  }
+
+ private:
+  template <class V>
+  Result<void> update_user(std::string_view sql, const V& value, std::string_view name) {
+    return write<void>([&](Connection& db) -> Result<void> {
+      db.prepare(sql).bind(1, value).bind(2, name).run();
+      if (db.changes() == 0) return unknown("user");
+      return {};
+    });
+  }
+
+  template <class T, class F>
+  Result<T> read(F&& f) {
+    return db_.read<T>(std::forward<F>(f));
+  }
+
+  template <class T, class F>
+  Result<T> write(F&& f) {
+    return db_.write<T>(std::forward<F>(f));
+  }
+
+  sqlite::Database db_;
+};
+
+}  // namespace
+
+std::unique_ptr<AccountStore> open_sqlite_account_store(const std::filesystem::path& path) {
+  return std::make_unique<SqliteAccountStore>(path.string());
+}
+
+}  // namespace pier::meta
