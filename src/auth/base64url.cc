@@ -73,4 +73,19 @@ std::optional<std::string> base64url_decode(std::string_view text) {
   return out;
 }
 
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::size_t padding = 0;
+  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') ++padding;
+  std::string url(text.substr(0, text.size() - padding));
+  for (char& c : url) {
+    // '-' and '_' are base64url's, not standard base64's; '=' here is misplaced padding.
+    if (c == '-' || c == '_') return std::nullopt;
+    if (c == '+') c = '-';
+    else if (c == '/') c = '_';
+  }
+  // base64url_decode checks the alphabet, the length and the unused trailing bits.
+  return base64url_decode(url);
+}
+
 }  // namespace pier::auth

@@ -1,6 +1,7 @@
 // auth/base64url.h: the URL-safe base64 of JOSE (RFC 7515 §2), without '=' padding.
 //
-// The one encoder and decoder of src/auth/: JWT parts, random tokens.
+// The one encoder and decoder of src/auth/: JWT parts, random tokens; and the standard base64
+// (RFC 4648 §4, with padding) of HTTP Basic credentials.
 #pragma once
 
 #include <optional>
@@ -17,5 +18,10 @@ std::string base64url_encode(std::string_view bytes);
 // unused trailing bits zero. So every byte string has one encoding, and changing any character
 // of an encoding changes the decoded bytes or is refused.
 std::optional<std::string> base64url_decode(std::string_view text);
+
+// Standard base64 (alphabet A-Z a-z 0-9 '+' '/', '=' padding to a multiple of 4 characters), as
+// HTTP Basic credentials carry it. The bytes, or nullopt for anything else: other characters,
+// whitespace, missing or misplaced padding, or nonzero unused trailing bits.
+std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace pier::auth

@@ -29,4 +29,12 @@ std::string sha256_hex(std::string_view bytes) {
   return std::string(digest_of(bytes, DigestAlgorithm::kSha256).hex());
 }
 
+Result<std::string> new_api_token() {
+  auto token = random_token();
+  if (!token) return token.error();
+  return std::string(kApiTokenPrefix) + *token;
+}
+
+bool looks_like_api_token(std::string_view secret) { return secret.starts_with(kApiTokenPrefix); }
+
 }  // namespace pier::auth

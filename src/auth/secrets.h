@@ -24,4 +24,11 @@ bool constant_time_equal(std::string_view a, std::string_view b);
 // slow hash; passwords do: see password_hash.h.)
 std::string sha256_hex(std::string_view bytes);
 
+// API tokens issued by Pier: kApiTokenPrefix + random_token() (48 characters), so they are
+// recognisable in a password field and by secret scanners. Store only their sha256_hex.
+inline constexpr std::string_view kApiTokenPrefix = "pier_";
+Result<std::string> new_api_token();
+// Whether `secret` has the prefix of a Pier API token (its form is not otherwise checked).
+bool looks_like_api_token(std::string_view secret);
+
 }  // namespace pier::auth

@@ -3,8 +3,13 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
+#include <cstdlib>
+
+#include "auth/bootstrap.h"
 #include "common/clock.h"
 #include "http/server.h"
+#include "meta/sqlite/sqlite_account_store.h"
 #include "meta/sqlite/sqlite_store.h"
 #include "registry/registry_app.h"
 #include "services/blob_service.h"
@@ -34,6 +39,28 @@ std::unique_ptr<meta::MetadataStore> make_metadata_store(const config::Config& c
   throw std::logic_error("unknown metadata driver");
 }
 
+std::unique_ptr<meta::AccountStore> make_account_store(const config::Config& config) {
+  switch (config.metadata.driver) {
+    case config::MetadataDriver::kSqlite: return meta::open_sqlite_account_store(config.metadata.path);
+  }
+  throw std::logic_error("unknown metadata driver");
+}
+
+// A new installation gets its first superuser, "admin". Its password comes from
+// PIER_ADMIN_PASSWORD, or is generated and printed once, here, and never logged otherwise.
+// Call after make_metadata_store, which creates the database's folder.
+void bootstrap_admin(const config::Config& config, Clock& clock) {
+  auto accounts = make_account_store(config);
+  std::optional<std::string> configured;
+  if (const char* env = std::getenv("PIER_ADMIN_PASSWORD"); env != nullptr && *env != '\0') configured = env;
+  auto generated = auth::ensure_admin(*accounts, std::move(configured), clock.unix_seconds());
+  if (!generated) throw PierException(generated.error());
+  if (*generated) {
+    std::fprintf(stderr, "created superuser admin with password: %s (shown once)\n", (*generated)->c_str());
+    std::fflush(stderr);
+  }
+}
+
 std::shared_ptr<spdlog::logger> make_logger(const std::string& name, const std::string& level) {
   auto logger = spdlog::stderr_color_mt(name);
   logger->set_level(spdlog::level::from_str(level));
@@ -51,6 +78,7 @@ int serve(const config::Config& config) {
   auto blob_store = make_blob_store(config);
   auto metadata = make_metadata_store(config);
   Clock& clock = Clock::system();
+  bootstrap_admin(config, clock);
 
   services::BlobService blobs(*blob_store, *metadata);
   services::UploadService uploads(*blob_store, *metadata, clock, config.uploads.expiry);

@@ -296,7 +296,8 @@ struct Server::Impl {
       bhttp::request_parser<bhttp::buffer_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
       parser.body_limit(boost::none);  // bodies are limited by the plan, or streamed
-      entry->idle = true;
+      // Idle (closed at once on shutdown) only while no byte of the next request is here.
+      entry->idle = buffer.size() == 0;
       // Between requests a connection may wait idle_timeout for a first byte; from then on
       // the headers must arrive within read_timeout, so a slow sender cannot hold it open.
       beast::error_code read_ec;
@@ -304,6 +305,7 @@ struct Server::Impl {
         beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), asio::as_tuple(use_awaitable));
         buffer.commit(n);
+        if (n > 0) entry->idle = false;
         read_ec = ec;
       }
       if (!read_ec) {
@@ -444,9 +446,10 @@ struct Server::Impl {
     // cleared on the same strand before `plain` goes away.
     entry->close = [executor, weak = std::weak_ptr<ConnectionSet::Entry>(entry), &plain] {
       asio::post(executor, [weak, &plain] {
-        if (auto e = weak.lock(); e && e->open) {
+        if (auto e = weak.lock(); e && e->open && e->idle) {
+          // Bytes already waiting are a request on its way, not an idle connection.
           beast::error_code ignored_error;
-          plain.socket().cancel(ignored_error);
+          if (plain.socket().available(ignored_error) == 0) plain.socket().cancel(ignored_error);
         }
       });
     };

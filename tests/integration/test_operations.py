@@ -110,9 +110,11 @@ def connect(reg, rcvbuf: int | None = None, timeout: float = 10) -> socket.socke
 
 
 def refuses_connections(reg) -> bool:
+    """True once the listener is closed. A connect that raced the close may have been queued
+    by the kernel and is then reset rather than refused: both mean no new connection."""
     try:
         connect(reg, timeout=1).close()
-    except ConnectionRefusedError:
+    except (ConnectionRefusedError, ConnectionResetError):
         return True
     return False
 
@@ -210,6 +212,38 @@ def test_upload_session_survives_restart(tmp_path):
         assert_error(call(reg, "GET", target), 404, "BLOB_UPLOAD_UNKNOWN")
     finally:
         reg.stop()
+
+
+def test_first_start_creates_admin_and_prints_its_password_once(tmp_path):
+    data_dir = tmp_path / "pier"
+    env = {"PIER_ADMIN_PASSWORD": ""}  # ignore any value in the caller's environment
+    reg = start_pier(data_dir, env=env)
+    try:
+        lines = [l for l in reg.log().splitlines() if "created superuser admin" in l]
+        assert len(lines) == 1, reg.log()
+        assert re.search(r"created superuser admin with password: [A-Za-z0-9_-]{43} \(shown once\)$",
+                         lines[0]), lines[0]
+        password = lines[0].split("password: ")[1].split(" ")[0]
+    finally:
+        assert reg.stop() == 0, reg.log()
+    # The password appears nowhere else in the log.
+    assert reg.log().count(password) == 1
+
+    reg = start_pier(data_dir, env=env)  # the log file is appended to
+    try:
+        assert reg.log().count("created superuser admin") == 1, reg.log()
+    finally:
+        assert reg.stop() == 0, reg.log()
+
+
+def test_configured_admin_password_is_not_printed(tmp_path):
+    data_dir = tmp_path / "pier"
+    reg = start_pier(data_dir, env={"PIER_ADMIN_PASSWORD": "configured-secret"})
+    try:
+        assert "created superuser admin" not in reg.log()
+        assert "configured-secret" not in reg.log()
+    finally:
+        assert reg.stop() == 0, reg.log()
 
 
 def test_tags_and_manifests_survive_restart(tmp_path):

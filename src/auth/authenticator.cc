@@ -1,0 +1,169 @@
+#include "auth/authenticator.h"
+
+#include <optional>
+
+#include "auth/base64url.h"
+#include "auth/password_hash.h"
+#include "auth/secrets.h"
+
+namespace pier::auth {
+
+namespace {
+
+// An Argon2id hash, with hash_password's parameters, of a random password nobody knows: verified
+// against when there is no real hash, so a missing account costs what a real one does. Made
+// once, on first use.
+const std::string& dummy_hash() {
+  static const std::string hash = [] {
+    auto password = random_token();
+    auto hashed = password ? hash_password(*password) : Result<std::string>(password.error());
+    return hashed ? *hashed : std::string();
+  }();
+  return hash;
+}
+
+// Names in the audit log are cut to this: the client chooses what it sends.
+constexpr std::size_t kMaxActorLength = 255;
+
+Error invalid_credentials() { return make_error(ErrorCode::kUnauthorized, std::string(kInvalidCredentials)); }
+
+bool is_robot_name(std::string_view username) { return username.find('+') != std::string_view::npos; }
+
+std::vector<std::string> split_scopes(std::string_view scopes) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos < scopes.size()) {
+    const std::size_t end = std::min(scopes.find(' ', pos), scopes.size());
+    if (end > pos) out.emplace_back(scopes.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+meta::ActorKind actor_kind_of(PrincipalKind kind) {
+  switch (kind) {
+    case PrincipalKind::kUser: return meta::ActorKind::kUser;
+    case PrincipalKind::kRobot: return meta::ActorKind::kRobot;
+    case PrincipalKind::kToken: return meta::ActorKind::kToken;
+    case PrincipalKind::kAnonymous: return meta::ActorKind::kAnonymous;
+  }
+  return meta::ActorKind::kAnonymous;
+}
+
+}  // namespace
+
+Authenticator::Authenticator(meta::AccountStore& accounts, Clock& clock, LoginThrottleOptions throttle)
+    : accounts_(accounts), clock_(clock), throttle_(clock, throttle) {
+  dummy_hash();  // made now, so no sign-in pays for it
+}
+
+Result<Principal> Authenticator::authenticate_basic(std::string_view username, std::string_view secret,
+                                                    std::string_view client_address) {
+  const std::int64_t now = clock_.unix_seconds();
+  const auto failed_kind = is_robot_name(username) ? meta::ActorKind::kRobot
+                           : looks_like_api_token(secret) ? meta::ActorKind::kToken
+                                                          : meta::ActorKind::kUser;
+  if (throttle_.blocked(username, client_address)) {
+    (void)audit("login_failed", username, failed_kind, client_address, now, R"({"reason":"throttled"})");
+    return make_error(ErrorCode::kTooManyRequests, "too many failed sign-in attempts; try again later");
+  }
+  auto principal = check(username, secret, now);
+  if (!principal) return principal.error();
+  if (!*principal) {
+    throttle_.record_failure(username, client_address);
+    // The answer is the same whether or not the event could be written.
+    (void)audit("login_failed", username, failed_kind, client_address, now);
+    return invalid_credentials();
+  }
+  // A sign-in that cannot be audited is refused (fail closed).
+  if (auto written = audit("login", (*principal)->name, actor_kind_of((*principal)->kind), client_address, now);
+      !written) {
+    return written.error();
+  }
+  return std::move(**principal);
+}
+
+Result<std::optional<Principal>> Authenticator::check(std::string_view username, std::string_view secret,
+                                                      std::int64_t now) {
+  if (is_robot_name(username)) return check_robot(username, secret);
+  if (looks_like_api_token(secret)) return check_token(username, secret, now);
+  return check_password(username, secret);
+}
+
+Result<std::optional<Principal>> Authenticator::check_robot(std::string_view username, std::string_view secret) {
+  auto robot = accounts_.find_robot(username);
+  if (!robot) {
+    if (robot.error().code == ErrorCode::kNameUnknown) return std::optional<Principal>();
+    return robot.error();
+  }
+  // Compare fixed-length hashes: the robot's token length is not revealed either.
+  if (!constant_time_equal(sha256_hex(secret), robot->token_hash)) return std::optional<Principal>();
+  return std::optional<Principal>(Principal{PrincipalKind::kRobot, robot->full_name, {}});
+}
+
+Result<std::optional<Principal>> Authenticator::check_token(std::string_view username, std::string_view secret,
+                                                            std::int64_t now) {
+  // Looked up by its hash: the database index compares hashes, never the secret itself.
+  auto token = accounts_.use_api_token(sha256_hex(secret), now);
+  if (!token) return token.error();
+  if (!*token) return std::optional<Principal>();
+  const meta::ApiToken& t = **token;
+  if (t.user != username) return std::optional<Principal>();
+  if (t.expires_at && *t.expires_at <= now) return std::optional<Principal>();
+  auto user = accounts_.get_user(username);
+  if (!user) {
+    if (user.error().code == ErrorCode::kNameUnknown) return std::optional<Principal>();
+    return user.error();
+  }
+  if (user->disabled) return std::optional<Principal>();
+  return std::optional<Principal>(Principal{PrincipalKind::kToken, user->name, split_scopes(t.scopes)});
+}
+
+Result<std::optional<Principal>> Authenticator::check_password(std::string_view username, std::string_view secret) {
+  auto user = accounts_.get_user(username);
+  if (!user && user.error().code != ErrorCode::kNameUnknown) return user.error();
+  if (!user || user->password_hash.empty()) {
+    // No such user, or one who signs in elsewhere (LDAP): spend the same time anyway.
+    (void)verify_password(secret, dummy_hash());
+    return std::optional<Principal>();
+  }
+  // Verified even for a disabled user, so being disabled does not show in the timing.
+  const bool ok = verify_password(secret, user->password_hash);
+  if (!ok || user->disabled) return std::optional<Principal>();
+  return std::optional<Principal>(Principal{PrincipalKind::kUser, user->name, {}});
+}
+
+Result<void> Authenticator::audit(std::string_view action, std::string_view actor, meta::ActorKind kind,
+                                  std::string_view client_address, std::int64_t now, std::string detail) {
+  meta::AuditEvent event;
+  event.at = now;
+  event.actor = std::string(actor.substr(0, kMaxActorLength));
+  event.actor_kind = kind;
+  event.client_address = std::string(client_address.substr(0, kMaxActorLength));
+  event.action = std::string(action);
+  event.detail = std::move(detail);
+  auto id = accounts_.append_audit_event(event);
+  if (!id) return id.error();
+  return {};
+}
+
+Result<std::pair<std::string, std::string>> parse_basic_header(std::string_view header) {
+  const auto malformed = [] { return make_error(ErrorCode::kUnauthorized, "malformed basic authorization"); };
+  constexpr std::string_view kScheme = "basic";
+  if (header.size() <= kScheme.size() || header[kScheme.size()] != ' ') return malformed();
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    const char c = header[i];
+    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != kScheme[i]) return malformed();
+  }
+  std::string_view credentials = header.substr(kScheme.size());
+  while (!credentials.empty() && (credentials.front() == ' ' || credentials.front() == '\t')) credentials.remove_prefix(1);
+  while (!credentials.empty() && (credentials.back() == ' ' || credentials.back() == '\t')) credentials.remove_suffix(1);
+  if (credentials.empty()) return malformed();
+  auto decoded = base64_decode(credentials);
+  if (!decoded) return malformed();
+  const std::size_t colon = decoded->find(':');
+  if (colon == std::string::npos) return malformed();
+  return std::pair<std::string, std::string>(decoded->substr(0, colon), decoded->substr(colon + 1));
+}
+
+}  // namespace pier::auth
