@@ -148,7 +148,8 @@ print(json.dumps(best))' "$field" "${all[@]}")
 write_configs() {  # dir port
   local dir=$1 port=$2
   mkdir -p "$dir/data"
-  printf 'log:\n  level: warn\n  access_log: false\n' >"$dir/pier.yaml"
+  # Both registries run without authentication, as the workloads compare the storage paths.
+  printf 'log:\n  level: warn\n  access_log: false\nauth:\n  enabled: false\n' >"$dir/pier.yaml"
   cat >"$dir/registry.yml" <<EOF
 version: 0.1
 log:

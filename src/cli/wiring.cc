@@ -3,10 +3,19 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 
+#include "access/access_control.h"
+#include "access/audit_trail.h"
+#include "access/repository_policy.h"
+#include "access/token_issuer.h"
+#include "auth/authenticator.h"
 #include "auth/bootstrap.h"
+#include "auth/jwt.h"
 #include "common/clock.h"
 #include "http/server.h"
 #include "meta/sqlite/sqlite_account_store.h"
@@ -47,18 +56,41 @@ std::unique_ptr<meta::AccountStore> make_account_store(const config::Config& con
 }
 
 // A new installation gets its first superuser, "admin". Its password comes from
-// PIER_ADMIN_PASSWORD, or is generated and printed once, here, and never logged otherwise.
-// Call after make_metadata_store, which creates the database's folder.
-void bootstrap_admin(const config::Config& config, Clock& clock) {
-  auto accounts = make_account_store(config);
+// auth.admin_password or PIER_ADMIN_PASSWORD, or is generated and printed once, here, and
+// never logged otherwise.
+void bootstrap_admin(const config::Config& config, meta::AccountStore& accounts, Clock& clock) {
   std::optional<std::string> configured;
+  if (!config.auth.admin_password.empty()) configured = config.auth.admin_password;
   if (const char* env = std::getenv("PIER_ADMIN_PASSWORD"); env != nullptr && *env != '\0') configured = env;
-  auto generated = auth::ensure_admin(*accounts, std::move(configured), clock.unix_seconds());
+  auto generated = auth::ensure_admin(accounts, std::move(configured), clock.unix_seconds());
   if (!generated) throw PierException(generated.error());
   if (*generated) {
     std::fprintf(stderr, "created superuser admin with password: %s (shown once)\n", (*generated)->c_str());
     std::fflush(stderr);
   }
+}
+
+// The key tokens are signed with: read from auth.token_key, or made and saved there (mode
+// 0600, written whole then renamed) on the first start, so tokens outlive restarts and
+// replicas that share the file accept each other's tokens.
+auth::SigningKey token_signing_key(const config::Config& config, spdlog::logger& log) {
+  const auto& path = config.auth.token_key;
+  if (std::filesystem::exists(path)) return auth::SigningKey::from_pem_file(path.string()).value();
+  auto key = auth::SigningKey::generate().value();
+  const std::string pem = key.private_pem().value();
+  const auto temporary = path.string() + ".tmp";
+  {
+    const mode_t previous = ::umask(077);
+    std::ofstream out(temporary, std::ios::trunc);
+    ::umask(previous);
+    out << pem;
+    out.close();
+    if (!out) throw std::runtime_error("cannot write the token signing key to " + temporary);
+  }
+  std::filesystem::permissions(temporary, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::filesystem::rename(temporary, path);
+  log.info("created the token signing key {}", path.string());
+  return key;
 }
 
 std::shared_ptr<spdlog::logger> make_logger(const std::string& name, const std::string& level) {
@@ -77,13 +109,23 @@ int serve(const config::Config& config) {
   std::filesystem::create_directories(config.data_dir);
   auto blob_store = make_blob_store(config);
   auto metadata = make_metadata_store(config);
+  auto accounts = make_account_store(config);
   Clock& clock = Clock::system();
-  bootstrap_admin(config, clock);
+  bootstrap_admin(config, *accounts, clock);
 
   services::BlobService blobs(*blob_store, *metadata);
   services::UploadService uploads(*blob_store, *metadata, clock, config.uploads.expiry);
   services::ManifestService manifests(*metadata, clock, config.limits.manifest_max_bytes);
-  registry::RegistryApp app({blobs, uploads, manifests});
+
+  auth::Authenticator authenticator(*accounts, clock,
+                                    {config.auth.login_max_failures, config.auth.login_window});
+  access::RepositoryPolicy policy(*accounts, *metadata);
+  access::TokenIssuer tokens({config.auth.service, config.auth.issuer, config.auth.token_ttl,
+                              config.auth.refresh_token_ttl},
+                             token_signing_key(config, *log), policy, *accounts, clock);
+  access::AccessControl access_control({config.auth.enabled, config.auth.realm}, policy, tokens, authenticator);
+  access::AuditTrail audit(*accounts);
+  registry::RegistryApp app({blobs, uploads, manifests}, {access_control, tokens, audit, clock});
 
   http::Metrics metrics;
   metrics.add_gauge("pier_upload_sessions_open", "Upload sessions not yet completed or cancelled.", [&metadata] {
@@ -111,12 +153,28 @@ int serve(const config::Config& config) {
   server.every(config.uploads.purge_interval, [&uploads, &log] {
     if (const auto removed = uploads.expire_idle()) log->info("removed {} expired upload sessions", removed);
   });
+  const auto flush_audit = [&audit, &log] {
+    if (auto flushed = audit.flush(); !flushed) log->error("cannot write audit events: {}", flushed.error().message);
+    if (const auto dropped = audit.take_dropped()) log->error("audit queue full: {} events dropped", dropped);
+  };
+  server.every(std::chrono::seconds(1), flush_audit);
+  server.every(std::chrono::hours(1), [&accounts, &clock, &log, retention = config.audit.retention] {
+    auto removed = accounts->expire_audit_events(clock.unix_seconds() - retention.count());
+    if (!removed) log->error("cannot expire audit events: {}", removed.error().message);
+    else if (*removed) log->info("removed {} audit events older than the retention", *removed);
+  });
+  if (!config.auth.enabled) {
+    for (int i = 0; i < 3; ++i) {
+      log->warn("AUTHENTICATION IS OFF (auth.enabled=false): anyone who can reach this port may pull, push and delete");
+    }
+  }
   const char* scheme = options.tls ? "https" : "http";
   log->info("pier listening on {}://{}:{} (data in {}; metadata {}, blobs {})", scheme, options.host, server.port(),
             config.data_dir.string(), config.metadata.path.string(), config.storage.root.string());
   log->info("push a first image: skopeo copy{} oci:./my-image:latest docker://localhost:{}/team/app:1.0",
             options.tls ? "" : " --dest-tls-verify=false", server.port());
   server.run();
+  flush_audit();
   log->info("pier stopped");
   return 0;
 }

@@ -6,6 +6,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <boost/system/result.hpp>
 
@@ -43,13 +45,15 @@ struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;  // shown to clients: never file paths, SQL or secrets
   std::string detail;   // optional JSON value, e.g. {"digest":"sha256:..."}
+  // Response headers the error needs, e.g. the WWW-Authenticate challenge of a 401.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 template <class T>
 using Result = boost::system::result<T, Error>;
 
 inline Error make_error(ErrorCode code, std::string message, std::string detail = {}) {
-  return Error{code, std::move(message), std::move(detail)};
+  return Error{code, std::move(message), std::move(detail), {}};
 }
 
 // Found by ADL when Result<T>::value() is called on an error: throws PierException.

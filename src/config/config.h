@@ -57,6 +57,23 @@ struct Config {
     unsigned blocking_threads = 16;
   } http;
 
+  struct Auth {
+    bool enabled = true;
+    std::string service = "pier";   // the token audience and the challenge's service=
+    std::string issuer = "pier";
+    std::string realm;              // token endpoint URL; default: this server's /v2/auth
+    std::filesystem::path token_key;  // ES256 signing key (PEM); default: <data_dir>/token-signing-key.pem
+    std::chrono::seconds token_ttl{300};
+    std::chrono::seconds refresh_token_ttl{std::chrono::hours(24 * 7)};
+    std::string admin_password;     // for the first start; PIER_ADMIN_PASSWORD also works
+    unsigned login_max_failures = 10;
+    std::chrono::seconds login_window{300};
+  } auth;
+
+  struct Audit {
+    std::chrono::seconds retention{std::chrono::hours(24 * 90)};
+  } audit;
+
   struct Log {
     std::string level = "info";
     bool access_log = true;

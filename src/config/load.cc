@@ -73,6 +73,25 @@ Setter string_field(Field field) {
 }
 
 template <class Field>
+Setter bool_field(Field field) {
+  return [field](Config& c, const std::string& v) -> std::optional<std::string> {
+    const auto b = to_bool(v);
+    if (!b) return "must be true or false, got \"" + v + "\"";
+    field(c) = *b;
+    return std::nullopt;
+  };
+}
+
+template <class Field>
+Setter nonempty_field(Field field) {
+  return [field](Config& c, const std::string& v) -> std::optional<std::string> {
+    if (v.empty()) return "must not be empty";
+    field(c) = v;
+    return std::nullopt;
+  };
+}
+
+template <class Field>
 Setter duration_field(Field field, std::chrono::seconds minimum) {
   return [field, minimum](Config& c, const std::string& v) -> std::optional<std::string> {
     const auto d = to_duration(v);
@@ -159,6 +178,36 @@ const std::vector<Key>& keys() {
        count_field([](Config& c) -> auto& { return c.http.io_threads; }, 256)},
       {"http.blocking_threads", "threads for disk syncs and database writes",
        count_field([](Config& c) -> auto& { return c.http.blocking_threads; }, 1024)},
+      {"auth.enabled", "require sign-in (false: anonymous full access, for closed networks and benchmarks)",
+       bool_field([](Config& c) -> auto& { return c.auth.enabled; })},
+      {"auth.service", "service name in tokens and challenges",
+       nonempty_field([](Config& c) -> auto& { return c.auth.service; })},
+      {"auth.issuer", "issuer of the tokens Pier signs", nonempty_field([](Config& c) -> auto& { return c.auth.issuer; })},
+      {"auth.realm", "token endpoint URL in challenges (default: this server's /v2/auth)",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         if (!v.empty() && !v.starts_with("http://") && !v.starts_with("https://")) {
+           return "must be an http:// or https:// URL, got \"" + v + "\"";
+         }
+         c.auth.realm = v;
+         return std::nullopt;
+       }},
+      {"auth.token_key", "PEM file of the ES256 key tokens are signed with (created if absent)",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         c.auth.token_key = v;
+         return std::nullopt;
+       }},
+      {"auth.token_ttl", "lifetime of registry tokens",
+       duration_field([](Config& c) -> auto& { return c.auth.token_ttl; }, seconds(10))},
+      {"auth.refresh_token_ttl", "lifetime of OAuth2 refresh tokens",
+       duration_field([](Config& c) -> auto& { return c.auth.refresh_token_ttl; }, seconds(60))},
+      {"auth.admin_password", "password of the superuser admin created on the first start (default: random, printed once)",
+       string_field([](Config& c) -> auto& { return c.auth.admin_password; })},
+      {"auth.login_max_failures", "failed sign-ins per account and per client address allowed within auth.login_window",
+       count_field([](Config& c) -> auto& { return c.auth.login_max_failures; }, 1000000)},
+      {"auth.login_window", "the window failed sign-ins are counted in",
+       duration_field([](Config& c) -> auto& { return c.auth.login_window; }, seconds(1))},
+      {"audit.retention", "audit events older than this are deleted",
+       duration_field([](Config& c) -> auto& { return c.audit.retention; }, seconds(3600))},
       {"log.level", "trace, debug, info, warn, error",
        [](Config& c, const std::string& v) -> std::optional<std::string> {
          static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error"};
@@ -169,12 +218,7 @@ const std::vector<Key>& keys() {
          return std::nullopt;
        }},
       {"log.access_log", "write one JSON line per request",
-       [](Config& c, const std::string& v) -> std::optional<std::string> {
-         const auto b = to_bool(v);
-         if (!b) return "must be true or false, got \"" + v + "\"";
-         c.log.access_log = *b;
-         return std::nullopt;
-       }},
+       bool_field([](Config& c) -> auto& { return c.log.access_log; })},
   };
   return table;
 }
@@ -232,6 +276,8 @@ void validate(Config& config, std::vector<ConfigError>& errors) {
   }
   if (config.storage.root.empty()) config.storage.root = config.data_dir / "blobs";
   if (config.metadata.path.empty()) config.metadata.path = config.data_dir / "pier.db";
+  if (config.auth.login_max_failures == 0) errors.push_back({"auth.login_max_failures", "must be at least 1"});
+  if (config.auth.token_key.empty()) config.auth.token_key = config.data_dir / "token-signing-key.pem";
 }
 
 }  // namespace

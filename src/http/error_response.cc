@@ -24,6 +24,7 @@ Response error_response(const Error& error) {
   Response response;
   response.status = http_status(error.code);
   response.header("Content-Type", "application/json");
+  for (const auto& [name, value] : error.headers) response.header(name, value);
   response.body = json::serialize(body);
   return response;
 }

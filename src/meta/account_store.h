@@ -237,8 +237,13 @@ class AccountStore {
   // The token with this hash, its last_used_at set to `now` (expiry is the caller's to check).
   virtual Result<std::optional<ApiToken>> use_api_token(std::string_view token_hash, std::int64_t now) = 0;
 
+  // The kind of a namespace, "user" or "org"; nullopt if no user or organization has the name.
+  virtual Result<std::optional<std::string>> namespace_kind(std::string_view name) = 0;
+
   // Audit log.
   virtual Result<std::int64_t> append_audit_event(const AuditEvent& event) = 0;
+  // Appends all of `events` in one transaction (for writers that batch).
+  virtual Result<void> append_audit_events(const std::vector<AuditEvent>& events) = 0;
   virtual Result<std::vector<AuditEvent>> query_audit_events(const AuditQuery& query) = 0;
   // Deletes events with at < cutoff; returns how many.
   virtual Result<std::uint64_t> expire_audit_events(std::int64_t cutoff) = 0;

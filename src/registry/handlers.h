@@ -4,6 +4,12 @@
 // the OCI error body). They never see a socket.
 #pragma once
 
+#include <functional>
+
+#include "access/access_control.h"
+#include "access/audit_trail.h"
+#include "access/token_issuer.h"
+#include "common/clock.h"
 #include "common/error.h"
 #include "common/message.h"
 #include "services/blob_service.h"
@@ -17,6 +23,16 @@ struct RegistryServices {
   services::UploadService& uploads;
   services::ManifestService& manifests;
 };
+
+struct RegistryAccess {
+  access::AccessControl& control;
+  access::TokenIssuer& tokens;
+  access::AuditTrail& audit;
+  Clock& clock;
+};
+
+// Whether the caller may see a repository; empty: every repository is visible.
+using Visibility = std::function<Result<bool>(std::string_view repository)>;
 
 // blob_handler.cc: GET/HEAD/DELETE /v2/<name>/blobs/<digest>
 Result<Reply> get_blob(RegistryServices& s, Request& request);
@@ -36,12 +52,17 @@ Result<Reply> delete_manifest(RegistryServices& s, Request& request);
 
 // listing_handler.cc: tags/list, _catalog and referrers
 Result<Reply> list_tags(RegistryServices& s, Request& request);
-Result<Reply> list_catalog(RegistryServices& s, Request& request);
+Result<Reply> list_catalog(RegistryServices& s, Request& request, const Visibility& visible);
 Result<Reply> list_referrers(RegistryServices& s, Request& request);
+
+// token_handler.cc: GET and POST /v2/auth
+Result<Reply> issue_token(RegistryAccess& a, Request& request);
 
 // Shared by the handlers above.
 Response empty_response(unsigned status);
 Response json_response(std::string body, std::string content_type = "application/json");
 std::string blob_location(std::string_view repository, std::string_view digest);
+// "2026-01-02T03:04:05Z"
+std::string iso8601(std::int64_t unix_seconds);
 
 }  // namespace pier::registry

@@ -67,11 +67,37 @@ Result<Reply> list_tags(RegistryServices& s, Request& request) {
                              "/v2/" + request.repository + "/tags/list", page->limit, "tags"));
 }
 
-Result<Reply> list_catalog(RegistryServices& s, Request& request) {
+namespace {
+
+// Up to `limit` names after `after` that `visible` admits, reading the store in batches.
+Result<std::vector<std::string>> visible_repositories(RegistryServices& s, const Visibility& visible,
+                                                      std::string_view after, std::size_t limit) {
+  if (!visible) return s.manifests.repositories(after, limit);
+  constexpr std::size_t kBatch = 1000;
+  std::vector<std::string> names;
+  std::string cursor(after);
+  while (names.size() < limit) {
+    auto batch = s.manifests.repositories(cursor, kBatch);
+    if (!batch) return batch.error();
+    for (auto& name : *batch) {
+      auto admitted = visible(name);
+      if (!admitted) return admitted.error();
+      if (*admitted) names.push_back(name);
+      if (names.size() == limit) break;
+    }
+    if (batch->size() < kBatch) break;
+    cursor = batch->back();
+  }
+  return names;
+}
+
+}  // namespace
+
+Result<Reply> list_catalog(RegistryServices& s, Request& request, const Visibility& visible) {
   auto page = read_page(request);
   if (!page) return page.error();
   auto result = fetch_page(*page, [&](std::string_view after, std::size_t limit) {
-    return s.manifests.repositories(after, limit);
+    return visible_repositories(s, visible, after, limit);
   });
   if (!result) return result.error();
   return Reply(page_response({}, result->first, result->second, "/v2/_catalog", page->limit, "repositories"));

@@ -1,5 +1,8 @@
 #include "registry/registry_app.h"
 
+#include <boost/json.hpp>
+#include <ctime>
+
 #include "registry/routes.h"
 
 namespace pier::registry {
@@ -17,6 +20,44 @@ bool is_read(Method m) { return m == Method::kGet || m == Method::kHead; }
 // The route a request resolves to; kept on the Request between plan() and handle().
 Route route_of(const Request& request) { return static_cast<Route>(request.route_index); }
 
+// A form body for the token endpoint is small; anything larger is not one.
+constexpr std::size_t kTokenFormLimit = 64 * 1024;
+
+access::Need need_of(Route route, Method m) {
+  switch (route) {
+    case Route::kBase:
+    case Route::kToken: return access::Need::kSignedIn;
+    case Route::kCatalog: return access::Need::kCatalog;
+    case Route::kTags:
+    case Route::kReferrers:
+    case Route::kBlob:
+    case Route::kManifest:
+      if (m == Method::kDelete) return access::Need::kDelete;
+      if (m == Method::kPut) return access::Need::kPush;
+      return access::Need::kPull;
+    case Route::kUploadStart:
+    case Route::kUpload: return access::Need::kPush;
+  }
+  return access::Need::kSignedIn;
+}
+
+meta::ActorKind actor_kind(auth::PrincipalKind kind) {
+  switch (kind) {
+    case auth::PrincipalKind::kUser: return meta::ActorKind::kUser;
+    case auth::PrincipalKind::kRobot: return meta::ActorKind::kRobot;
+    case auth::PrincipalKind::kToken: return meta::ActorKind::kToken;
+    case auth::PrincipalKind::kAnonymous: return meta::ActorKind::kAnonymous;
+  }
+  return meta::ActorKind::kAnonymous;
+}
+
+std::string_view header_of(const Response& response, std::string_view name) {
+  for (const auto& [key, value] : response.headers) {
+    if (key == name) return value;
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<RequestPlan> RegistryApp::plan(Request& request) {
@@ -28,11 +69,17 @@ Result<RequestPlan> RegistryApp::plan(Request& request) {
   plan.route = route_label(*route, m);
   plan.body_limit = kIgnoredBodyLimit;
   switch (*route) {
+    case Route::kToken:
+      if (!is_read(m) && m != Method::kPost) return method_not_allowed();
+      plan.body_limit = kTokenFormLimit;
+      plan.may_block = true;  // verifying a password
+      return plan;
     case Route::kBase:
     case Route::kCatalog:
     case Route::kTags:
     case Route::kReferrers:
       if (!is_read(m)) return method_not_allowed();
+      plan.may_block = access_.control.may_block(request);
       return plan;
     case Route::kManifest:
       if (m == Method::kPut) {
@@ -44,6 +91,7 @@ Result<RequestPlan> RegistryApp::plan(Request& request) {
       } else if (!is_read(m)) {
         return method_not_allowed();
       }
+      plan.may_block = plan.may_block || access_.control.may_block(request);
       return plan;
     case Route::kBlob:
       if (m == Method::kDelete) {
@@ -51,6 +99,7 @@ Result<RequestPlan> RegistryApp::plan(Request& request) {
       } else if (!is_read(m)) {
         return method_not_allowed();
       }
+      plan.may_block = plan.may_block || access_.control.may_block(request);
       return plan;
     case Route::kUploadStart:
       if (m != Method::kPost) return method_not_allowed();
@@ -70,11 +119,39 @@ Result<RequestPlan> RegistryApp::plan(Request& request) {
 }
 
 Result<Reply> RegistryApp::handle(Request& request) {
+  const Route route = route_of(request);
+  if (route == Route::kToken) return issue_token(access_, request);
+  auto caller = access_.control.admit(request, need_of(route, request.method), request.repository);
+  if (!caller) return caller.error();
+  if (route == Route::kUploadStart && request.query_param("mount")) {
+    // Mounting needs pull on the source; without it the client gets a plain upload session,
+    // as for a blob the source does not have, and learns nothing about the source.
+    const auto from = request.query_param("from");
+    auto may = from ? access_.control.may_pull(*caller, *from) : Result<bool>(true);
+    if (!may) return may.error();
+    if (!*may) {
+      std::erase_if(request.query, [](const auto& param) { return param.first == "mount" || param.first == "from"; });
+    }
+  }
+  auto reply = dispatch(request, *caller);
+  if (reply) {
+    if (const auto* response = std::get_if<Response>(&*reply)) audit(request, *caller, *response);
+  }
+  return reply;
+}
+
+Result<Reply> RegistryApp::dispatch(Request& request, const access::Caller& caller) {
   auto& s = services_;
   const Method m = request.method;
   switch (route_of(request)) {
     case Route::kBase: return Reply(json_response("{}"));
-    case Route::kCatalog: return list_catalog(s, request);
+    case Route::kCatalog: {
+      Visibility visible;
+      if (access_.control.enabled()) {
+        visible = [this, &caller](std::string_view repository) { return access_.control.may_list(caller, repository); };
+      }
+      return list_catalog(s, request, visible);
+    }
     case Route::kTags: return list_tags(s, request);
     case Route::kReferrers: return list_referrers(s, request);
     case Route::kManifest:
@@ -90,8 +167,40 @@ Result<Reply> RegistryApp::handle(Request& request) {
       if (m == Method::kPut) return put_upload(s, request);
       if (m == Method::kDelete) return delete_upload(s, request);
       return get_upload(s, request);
+    case Route::kToken: return issue_token(access_, request);
   }
   return make_error(ErrorCode::kRouteUnknown, "no such endpoint");
+}
+
+void RegistryApp::audit(const Request& request, const access::Caller& caller, const Response& response) {
+  const Route route = route_of(request);
+  const Method m = request.method;
+  std::string_view action;
+  if (route == Route::kManifest && m == Method::kPut && response.status == 201) {
+    action = "push";
+  } else if (route == Route::kManifest && m == Method::kGet && response.status == 200) {
+    // With authentication off every caller is anonymous: pulls would fill the log with nothing.
+    if (!access_.control.enabled()) return;
+    action = "pull";
+  } else if ((route == Route::kManifest || route == Route::kBlob) && m == Method::kDelete && response.status == 202) {
+    action = "delete";
+  } else {
+    return;
+  }
+  boost::json::object detail;
+  detail["reference"] = request.reference;
+  if (auto digest = header_of(response, "Docker-Content-Digest"); !digest.empty()) detail["digest"] = digest;
+  if (route == Route::kBlob) detail["blob"] = true;
+  meta::AuditEvent event;
+  event.at = access_.clock.unix_seconds();
+  event.actor = caller.principal.kind == auth::PrincipalKind::kAnonymous ? "" : caller.principal.name;
+  event.actor_kind = actor_kind(caller.principal.kind);
+  event.client_address = request.remote_address;
+  event.action = std::string(action);
+  event.namespace_name = std::string(access::namespace_of(request.repository));
+  event.repository = request.repository;
+  event.detail = boost::json::serialize(detail);
+  access_.audit.record(std::move(event));
 }
 
 void RegistryApp::decorate(Response& response) const {
@@ -113,6 +222,15 @@ Response json_response(std::string body, std::string content_type) {
 
 std::string blob_location(std::string_view repository, std::string_view digest) {
   return "/v2/" + std::string(repository) + "/blobs/" + std::string(digest);
+}
+
+std::string iso8601(std::int64_t unix_seconds) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
 }
 
 }  // namespace pier::registry

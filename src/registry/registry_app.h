@@ -8,16 +8,23 @@
 
 namespace pier::registry {
 
+// Every request is admitted by access::AccessControl before its handler runs; pushes, pulls
+// of manifests and deletes are then recorded in the audit trail.
 class RegistryApp final : public RequestHandler {
  public:
-  explicit RegistryApp(RegistryServices services) : services_(services) {}
+  RegistryApp(RegistryServices services, RegistryAccess access) : services_(services), access_(access) {}
 
   Result<RequestPlan> plan(Request& request) override;
   Result<Reply> handle(Request& request) override;
   void decorate(Response& response) const override;
 
  private:
+  // Forwards to the handler of the request's route, for `caller`.
+  Result<Reply> dispatch(Request& request, const access::Caller& caller);
+  void audit(const Request& request, const access::Caller& caller, const Response& response);
+
   RegistryServices services_;
+  RegistryAccess access_;
 };
 
 }  // namespace pier::registry

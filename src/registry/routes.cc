@@ -25,6 +25,8 @@ Result<Route> match_route(Request& request) {
   const std::size_t n = s.size();
   if (n == 1 || (n == 2 && s[1].empty())) return Route::kBase;
   if (n == 2 && s[1] == "_catalog") return Route::kCatalog;
+  // No repository route has fewer than four segments, so this name is free.
+  if (n == 2 && s[1] == "auth") return Route::kToken;
 
   Route route;
   std::size_t name_end;
@@ -61,6 +63,7 @@ std::string_view route_label(Route route, Method method) {
     case Route::kUploadStart: return "upload_start";
     case Route::kUpload: return "upload";
     case Route::kReferrers: return "referrers";
+    case Route::kToken: return "token";
   }
   return "unknown";
 }

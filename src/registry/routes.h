@@ -18,6 +18,7 @@ enum class Route {
   kUploadStart,   // /v2/<name>/blobs/uploads/
   kUpload,        // /v2/<name>/blobs/uploads/<id>
   kReferrers,     // /v2/<name>/referrers/<digest>
+  kToken,         // /v2/auth: the token endpoint of Docker token auth
 };
 
 // Matches the request's path, fills request.repository / reference / upload_id, and checks

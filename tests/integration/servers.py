@@ -80,7 +80,9 @@ def _wait_until_ready(reg: RunningRegistry, timeout: float = 20.0) -> None:
 
 
 def start_pier(data_dir: Path, tls: bool = False, config: str | None = None,
-               env: dict | None = None, port: int | None = None) -> RunningRegistry:
+               env: dict | None = None, port: int | None = None, auth: bool = False) -> RunningRegistry:
+    """Pier on a free port. The protocol suites run with authentication off (auth=False);
+    the access tests turn it on, as it is by default."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     args = [str(PIER_BINARY), "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data_dir)]
@@ -95,6 +97,8 @@ def start_pier(data_dir: Path, tls: bool = False, config: str | None = None,
         args += ["--config", str(config_path)]
     log_path = data_dir / "pier.log"
     proc_env = dict(os.environ)
+    if not auth:
+        proc_env["PIER_AUTH_ENABLED"] = "false"
     proc_env.update(env or {})
     with open(log_path, "ab") as log:
         process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=proc_env)

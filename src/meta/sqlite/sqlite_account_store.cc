@@ -92,6 +92,18 @@ std::optional<std::int64_t> team_id(Connection& db, std::string_view organizatio
   return first_integer(stmt);
 }
 
+constexpr std::string_view kInsertAuditEvent =
+    "INSERT INTO audit_events (at, actor, actor_kind, client_address, action, namespace, repository, detail) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+
+Statement& bind_audit_event(Statement& insert, const AuditEvent& event) {
+  insert.bind(1, event.at).bind(2, event.actor).bind(3, to_text(kActorKinds, event.actor_kind))
+      .bind(4, event.client_address).bind(5, event.action).bind(6, event.namespace_name);
+  bind_optional_text(insert, 7, event.repository);
+  insert.bind(8, event.detail);
+  return insert;
+}
+
 bool subject_exists(Connection& db, Subject subject) {
   auto stmt = db.prepare(subject.kind == SubjectKind::kUser   ? "SELECT 1 FROM users WHERE id = ?"
                          : subject.kind == SubjectKind::kTeam ? "SELECT 1 FROM teams WHERE id = ?"
@@ -637,16 +649,30 @@ class SqliteAccountStore final : public AccountStore {
 
   // ---- audit
 
+  Result<std::optional<std::string>> namespace_kind(std::string_view name) override {
+    return read<std::optional<std::string>>([&](Connection& db) -> Result<std::optional<std::string>> {
+      auto stmt = db.prepare("SELECT kind FROM namespaces WHERE name = ?");
+      stmt.bind(1, name);
+      if (!stmt.step()) return std::optional<std::string>();
+      return std::optional<std::string>(stmt.text(0));
+    });
+  }
+
   Result<std::int64_t> append_audit_event(const AuditEvent& event) override {
     return write<std::int64_t>([&](Connection& db) -> Result<std::int64_t> {
-      auto insert = db.prepare(
-          "INSERT INTO audit_events (at, actor, actor_kind, client_address, action, namespace, repository, detail) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
-      insert.bind(1, event.at).bind(2, event.actor).bind(3, to_text(kActorKinds, event.actor_kind))
-          .bind(4, event.client_address).bind(5, event.action).bind(6, event.namespace_name);
-      bind_optional_text(insert, 7, event.repository);
-      insert.bind(8, event.detail);
-      return *first_integer(insert);
+      auto insert = db.prepare(kInsertAuditEvent);
+      return *first_integer(bind_audit_event(insert, event));
+    });
+  }
+
+  Result<void> append_audit_events(const std::vector<AuditEvent>& events) override {
+    if (events.empty()) return {};
+    return write<void>([&](Connection& db) -> Result<void> {
+      for (const auto& event : events) {
+        auto insert = db.prepare(kInsertAuditEvent);
+        bind_audit_event(insert, event).run();
+      }
+      return {};
     });
   }
 

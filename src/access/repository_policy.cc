@@ -1,0 +1,79 @@
+#include "access/repository_policy.h"
+
+namespace pier::access {
+
+std::string_view namespace_of(std::string_view repository) {
+  const auto slash = repository.find('/');
+  return slash == std::string_view::npos ? std::string_view() : repository.substr(0, slash);
+}
+
+Result<std::optional<meta::Subject>> RepositoryPolicy::subject_of(const auth::Principal& principal) {
+  using Found = std::optional<meta::Subject>;
+  switch (principal.kind) {
+    case auth::PrincipalKind::kAnonymous: return Found();
+    case auth::PrincipalKind::kRobot: {
+      auto robot = accounts_.find_robot(principal.name);
+      if (!robot) return robot.error().code == ErrorCode::kNameUnknown ? Result<Found>(Found()) : robot.error();
+      return Found(meta::Subject{meta::SubjectKind::kRobot, robot->id});
+    }
+    case auth::PrincipalKind::kUser:
+    case auth::PrincipalKind::kToken: {
+      auto user = accounts_.get_user(principal.name);
+      if (!user) return user.error().code == ErrorCode::kNameUnknown ? Result<Found>(Found()) : user.error();
+      return Found(meta::Subject{meta::SubjectKind::kUser, user->id});
+    }
+  }
+  return Found();
+}
+
+Result<auth::Decision> RepositoryPolicy::decide(const auth::Principal& principal, auth::Action action,
+                                                std::string_view repository) {
+  auto exists = metadata_.repository_exists(repository);
+  if (!exists) return exists.error();
+  auto is_public = accounts_.is_repository_public(repository);
+  if (!is_public) return is_public.error();
+  const std::string_view namespace_name = namespace_of(repository);
+  std::string namespace_kind;
+  if (!namespace_name.empty()) {
+    auto kind = accounts_.namespace_kind(namespace_name);
+    if (!kind) return kind.error();
+    namespace_kind = kind->value_or("");
+  }
+  meta::Grants grants;
+  auto subject = subject_of(principal);
+  if (!subject) return subject.error();
+  if (*subject) {
+    auto loaded = accounts_.grants_for((*subject)->kind, (*subject)->id, repository, namespace_name);
+    if (!loaded) return loaded.error();
+    grants = std::move(*loaded);
+  }
+  auto decision = auth::decide(principal, action, grants, *is_public, *exists, namespace_kind, namespace_name);
+  if (decision.allowed && action == auth::Action::kPush && !*exists) {
+    if (auto prepared = prepare_new_repository(principal, *subject, repository, namespace_name, namespace_kind);
+        !prepared) {
+      return prepared.error();
+    }
+  }
+  return decision;
+}
+
+Result<void> RepositoryPolicy::prepare_new_repository(const auth::Principal& principal,
+                                                      std::optional<meta::Subject> subject,
+                                                      std::string_view repository, std::string_view namespace_name,
+                                                      std::string_view namespace_kind) {
+  if (namespace_kind != "org") return {};
+  auto defaults = accounts_.list_default_permissions(namespace_name);
+  if (!defaults) return defaults.error();
+  for (const auto& permission : *defaults) {
+    auto granted = accounts_.grant_permission(repository, permission.subject, permission.role);
+    if (!granted && granted.error().code != ErrorCode::kNameUnknown) return granted.error();
+  }
+  const bool user = principal.kind == auth::PrincipalKind::kUser || principal.kind == auth::PrincipalKind::kToken;
+  if (user && subject) {
+    auto granted = accounts_.grant_permission(repository, *subject, meta::RepositoryRole::kAdmin);
+    if (!granted && granted.error().code != ErrorCode::kNameUnknown) return granted.error();
+  }
+  return {};
+}
+
+}  // namespace pier::access
