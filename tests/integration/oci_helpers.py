@@ -133,8 +133,12 @@ def url(reg, path: str) -> str:
 
 
 def call(reg, method: str, path: str, **kwargs) -> requests.Response:
+    """A request to the registry, with its credentials if a test gave it some
+    (reg.extra["auth"], a requests auth object)."""
     kwargs.setdefault("timeout", TIMEOUT)
     kwargs.setdefault("verify", reg.verify)
+    if reg.extra.get("auth") is not None:
+        kwargs.setdefault("auth", reg.extra["auth"])
     return requests.request(method, url(reg, path), **kwargs)
 
 
