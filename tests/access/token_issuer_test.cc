@@ -1,0 +1,93 @@
+#include "access/token_issuer.h"
+
+#include "access_fixture.h"
+
+namespace pier::access {
+namespace {
+
+class TokenIssuerTest : public AccessFixture {
+ protected:
+  TokenIssuerTest() : tokens_(TokenOptions{}, auth::SigningKey::generate().value(), policy_, *accounts_, clock_) {
+    add_user("alice");
+    add_user("bob");
+  }
+
+  std::vector<auth::Access> access_of(const auth::Principal& principal, std::vector<Scope> scopes) {
+    const auto issued = tokens_.issue(principal, scopes, false).value();
+    return tokens_.verify(issued.token).value().access;
+  }
+
+  TokenIssuer tokens_;
+};
+
+TEST_F(TokenIssuerTest, GrantsOnlyWhatIsAllowed) {
+  EXPECT_EQ(access_of(user("alice"), {{"repository", "alice/app", {"pull", "push"}}}),
+            (std::vector<auth::Access>{{"repository", "alice/app", {"pull", "push"}}}));
+  EXPECT_TRUE(access_of(user("bob"), {{"repository", "alice/app", {"pull", "push"}}}).empty());
+  EXPECT_TRUE(access_of({}, {{"repository", "alice/app", {"pull"}}}).empty());
+}
+
+TEST_F(TokenIssuerTest, StarIsAllOrTheAllowedSubset) {
+  create_repository("alice/app");
+  const auto bob = accounts_->get_user("bob").value();
+  ASSERT_TRUE(accounts_->grant_permission("alice/app", {meta::SubjectKind::kUser, bob.id}, meta::RepositoryRole::kWrite));
+  EXPECT_EQ(access_of(user("alice"), {{"repository", "alice/app", {"*"}}}),
+            (std::vector<auth::Access>{{"repository", "alice/app", {"*"}}}));
+  EXPECT_EQ(access_of(user("bob"), {{"repository", "alice/app", {"*"}}}),
+            (std::vector<auth::Access>{{"repository", "alice/app", {"pull", "push"}}}));
+}
+
+TEST_F(TokenIssuerTest, CatalogForSignedInCallersAndInvalidNamesIgnored) {
+  EXPECT_EQ(access_of(user("bob"), {{"registry", "catalog", {"*"}}}),
+            (std::vector<auth::Access>{{"registry", "catalog", {"*"}}}));
+  EXPECT_TRUE(access_of({}, {{"registry", "catalog", {"*"}}}).empty());
+  auth::Principal scopeless{auth::PrincipalKind::kToken, "bob", {"org:admin"}};
+  EXPECT_TRUE(access_of(scopeless, {{"registry", "catalog", {"*"}}}).empty());
+  EXPECT_TRUE(access_of(user("alice"), {{"repository", "Alice/../app", {"pull"}}}).empty());
+  EXPECT_TRUE(access_of(user("alice"), {{"unknown", "alice/app", {"pull"}}}).empty());
+}
+
+TEST_F(TokenIssuerTest, ScopesAskedTwiceShareOneEntry) {
+  EXPECT_EQ(access_of(user("alice"), {{"repository", "alice/app", {"pull"}}, {"repository", "alice/app", {"push"}}}),
+            (std::vector<auth::Access>{{"repository", "alice/app", {"pull", "push"}}}));
+}
+
+TEST_F(TokenIssuerTest, TokensExpireAndAreBoundToTheService) {
+  const auto issued = tokens_.issue(user("alice"), {}, false).value();
+  const auto claims = tokens_.verify(issued.token).value();
+  EXPECT_EQ(claims.subject, "alice");
+  EXPECT_EQ(claims.audience, "pier");
+  EXPECT_EQ(claims.expires_at - claims.issued_at, 300);
+  clock_.time += std::chrono::seconds(300 + auth::kClockSkewLeewaySeconds + 1);
+  // Also once it has been verified (and remembered) before.
+  EXPECT_EQ(tokens_.verify(issued.token).error().code, ErrorCode::kUnauthorized);
+}
+
+TEST_F(TokenIssuerTest, RefreshTokensNameALiveAccount) {
+  const auto issued = tokens_.issue(user("bob"), {}, true).value();
+  ASSERT_TRUE(issued.refresh_token);
+  // Not usable as an access token, and an access token is not a refresh token.
+  EXPECT_FALSE(tokens_.verify(*issued.refresh_token));
+  EXPECT_FALSE(tokens_.redeem_refresh_token(issued.token));
+  EXPECT_EQ(tokens_.redeem_refresh_token(*issued.refresh_token).value().name, "bob");
+  ASSERT_TRUE(accounts_->set_disabled("bob", true));
+  EXPECT_FALSE(tokens_.redeem_refresh_token(*issued.refresh_token));
+  ASSERT_TRUE(accounts_->set_disabled("bob", false));
+  ASSERT_TRUE(accounts_->delete_user("bob"));
+  EXPECT_FALSE(tokens_.redeem_refresh_token(*issued.refresh_token));
+  // Anonymous callers and API tokens get none.
+  EXPECT_FALSE(tokens_.issue({}, {}, true).value().refresh_token);
+  EXPECT_FALSE(tokens_.issue({auth::PrincipalKind::kToken, "alice", {"repo:read"}}, {}, true).value().refresh_token);
+}
+
+TEST(PrincipalOf, FollowsTheSubject) {
+  auth::Claims claims;
+  EXPECT_EQ(principal_of(claims).kind, auth::PrincipalKind::kAnonymous);
+  claims.subject = "acme+ci";
+  EXPECT_EQ(principal_of(claims).kind, auth::PrincipalKind::kRobot);
+  claims.subject = "alice";
+  EXPECT_EQ(principal_of(claims).kind, auth::PrincipalKind::kUser);
+}
+
+}  // namespace
+}  // namespace pier::access
