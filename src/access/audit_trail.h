@@ -3,13 +3,17 @@
 // Requests must not wait for a database write to be audited (a pull is a read), so events are
 // queued in memory and written together, in one transaction, by flush(), which the server
 // runs every second and once more at shutdown. Sign-ins are audited by auth::Authenticator
-// directly. If the database stays unwritable the queue is bounded: beyond kMaxQueued events
+// directly. Identical pulls (same actor, address, repository and reference) within one flush
+// become one event whose detail carries "count", so a busy registry writes one row per
+// puller and image each second rather than one per request. If the database stays unwritable the queue is bounded: beyond kMaxQueued events
 // new ones are counted as dropped (and the count logged by the caller) rather than using up
 // memory.
 #pragma once
 
 #include <cstdint>
 #include <mutex>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/error.h"
@@ -34,6 +38,8 @@ class AuditTrail {
   meta::AccountStore& accounts_;
   std::mutex mutex_;
   std::vector<meta::AuditEvent> queued_;
+  std::vector<std::uint64_t> counts_;  // parallel to queued_
+  std::unordered_map<std::string, std::size_t> pulls_;  // identity of a pull -> index in queued_
   std::uint64_t dropped_ = 0;
   std::mutex flush_mutex_;  // one flush at a time, so events are written in order
 };

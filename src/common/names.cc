@@ -1,5 +1,7 @@
 #include "common/names.h"
 
+#include <algorithm>
+
 namespace pier {
 
 namespace {
@@ -79,6 +81,14 @@ Result<Reference> parse_reference(std::string_view text) {
     return make_error(ErrorCode::kManifestInvalid, "invalid tag: must match [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}");
   }
   return Reference(std::string(text));
+}
+
+bool is_valid_account_name(std::string_view name) {
+  if (name.size() < 2 || name.size() > 255) return false;
+  const auto lower_or_digit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!lower_or_digit(name.front())) return false;
+  return std::all_of(name.begin() + 1, name.end(),
+                     [&](char c) { return lower_or_digit(c) || c == '_' || c == '.' || c == '-'; });
 }
 
 }  // namespace pier

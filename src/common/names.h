@@ -27,6 +27,10 @@ Result<void> check_repository_name(std::string_view name);
 
 // A manifest reference: a tag or a digest.
 using Reference = std::variant<std::string, Digest>;
+// User, organization and team names: [a-z0-9][a-z0-9_.-]{1,254} (users and organizations
+// share one namespace of names, the first component of repository names).
+bool is_valid_account_name(std::string_view name);
+
 // Text containing ':' must be a digest (kDigestInvalid otherwise); anything else must be a
 // valid tag (kManifestInvalid otherwise; GET and DELETE callers answer kManifestUnknown).
 Result<Reference> parse_reference(std::string_view text);
