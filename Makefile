@@ -24,7 +24,7 @@ build: deps $(BUILD_DIR)/build.ninja
 run: build
 	$(PIER) serve --listen :5000 --data-dir ./var
 
-unit-test: build
+unit-test: build test-deps
 	cd $(BUILD_DIR) && ctest --output-on-failure
 
 integration-test: build test-deps

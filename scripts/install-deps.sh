@@ -5,13 +5,13 @@ set -euo pipefail
 build_packages=(
   g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libsqlite3-dev libargon2-dev libcurl4-openssl-dev libarchive-dev
+  libssl-dev libsqlite3-dev libargon2-dev libcurl4-openssl-dev libarchive-dev libldap-dev
   libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 test_packages=(
   python3 python3-pytest python3-requests openssl
-  skopeo podman buildah docker-registry uidmap
+  skopeo podman buildah docker-registry uidmap slapd ldap-utils
 )
 bench_packages=(wrk nginx-light)
 
