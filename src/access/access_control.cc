@@ -93,8 +93,8 @@ Result<auth::Principal> AccessControl::authenticate(std::string_view username, s
 }
 
 Result<Caller> AccessControl::admit_token(const Request& request, Need need, std::string_view repository,
-                                          auth::Claims claims) {
-  Caller caller{principal_of(claims), std::move(claims)};
+                                          std::shared_ptr<const auth::Claims> claims) {
+  Caller caller{principal_of(*claims), std::move(claims)};
   const bool signed_in = caller.principal.kind != auth::PrincipalKind::kAnonymous;
   switch (need) {
     case Need::kSignedIn: return caller;
@@ -117,7 +117,7 @@ Result<Caller> AccessControl::admit_token(const Request& request, Need need, std
 
 Result<Caller> AccessControl::admit_principal(const Request& request, Need need, std::string_view repository,
                                               auth::Principal principal) {
-  Caller caller{std::move(principal), std::nullopt};
+  Caller caller{std::move(principal), nullptr};
   const bool signed_in = caller.principal.kind != auth::PrincipalKind::kAnonymous;
   if (need == Need::kSignedIn || need == Need::kCatalog) {
     if (signed_in) return caller;

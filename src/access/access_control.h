@@ -15,6 +15,7 @@
 // With authentication switched off every request is admitted as anonymous.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,7 +43,7 @@ enum class Need {
 struct Caller {
   auth::Principal principal;
   // Set when the request carried a bearer token.
-  std::optional<auth::Claims> token;
+  std::shared_ptr<const auth::Claims> token;
 };
 
 struct AccessOptions {
@@ -76,7 +77,8 @@ class AccessControl {
                                        std::string_view client_address);
 
  private:
-  Result<Caller> admit_token(const Request& request, Need need, std::string_view repository, auth::Claims claims);
+  Result<Caller> admit_token(const Request& request, Need need, std::string_view repository,
+                             std::shared_ptr<const auth::Claims> claims);
   Result<Caller> admit_principal(const Request& request, Need need, std::string_view repository,
                                  auth::Principal principal);
   Error challenge(const Request& request, Need need, std::string_view repository, std::string message,

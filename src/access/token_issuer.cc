@@ -133,23 +133,24 @@ Result<auth::Principal> TokenIssuer::redeem_refresh_token(std::string_view refre
   return principal;
 }
 
-Result<auth::Claims> TokenIssuer::verify(std::string_view token) {
+Result<std::shared_ptr<const auth::Claims>> TokenIssuer::verify(std::string_view token) {
   constexpr std::size_t kMaxVerified = 10000;
   const std::int64_t now = clock_.unix_seconds();
   const std::string key = auth::sha256_hex(token);
   {
     std::lock_guard lock(verified_mutex_);
     if (auto it = verified_.find(key); it != verified_.end()) {
-      if (now <= it->second.expires_at + auth::kClockSkewLeewaySeconds) return it->second;
+      if (now <= it->second->expires_at + auth::kClockSkewLeewaySeconds) return it->second;
       verified_.erase(it);
     }
   }
   auto claims = auth::verify(token, verification_key_, options_.issuer, options_.service, now);
   if (!claims) return claims.error();
+  auto shared = std::make_shared<const auth::Claims>(std::move(*claims));
   std::lock_guard lock(verified_mutex_);
   if (verified_.size() >= kMaxVerified) verified_.clear();
-  verified_.emplace(key, *claims);
-  return claims;
+  verified_.emplace(key, shared);
+  return shared;
 }
 
 }  // namespace pier::access

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -58,8 +59,9 @@ class TokenIssuer {
   // account is gone or disabled.
   Result<auth::Principal> redeem_refresh_token(std::string_view refresh_token);
 
-  // Checks an access token: signature, issuer, audience and expiry. Thread-safe.
-  Result<auth::Claims> verify(std::string_view token);
+  // Checks an access token: signature, issuer, audience and expiry. Thread-safe. The claims
+  // are shared with the cache of verified tokens (they are never changed).
+  Result<std::shared_ptr<const auth::Claims>> verify(std::string_view token);
 
   const TokenOptions& options() const { return options_; }
 
@@ -77,7 +79,7 @@ class TokenIssuer {
   // every request (an ECDSA verification costs more than serving a manifest). An entry is used
   // only while its token is current; the map is emptied when it grows past a bound.
   std::mutex verified_mutex_;
-  std::unordered_map<std::string, auth::Claims> verified_;
+  std::unordered_map<std::string, std::shared_ptr<const auth::Claims>> verified_;
 };
 
 // The principal an access token speaks for: anonymous without a subject, a robot for a

@@ -14,7 +14,7 @@ class TokenIssuerTest : public AccessFixture {
 
   std::vector<auth::Access> access_of(const auth::Principal& principal, std::vector<Scope> scopes) {
     const auto issued = tokens_.issue(principal, scopes, false).value();
-    return tokens_.verify(issued.token).value().access;
+    return tokens_.verify(issued.token).value()->access;
   }
 
   TokenIssuer tokens_;
@@ -54,7 +54,7 @@ TEST_F(TokenIssuerTest, ScopesAskedTwiceShareOneEntry) {
 
 TEST_F(TokenIssuerTest, TokensExpireAndAreBoundToTheService) {
   const auto issued = tokens_.issue(user("alice"), {}, false).value();
-  const auto claims = tokens_.verify(issued.token).value();
+  const auto claims = *tokens_.verify(issued.token).value();
   EXPECT_EQ(claims.subject, "alice");
   EXPECT_EQ(claims.audience, "pier");
   EXPECT_EQ(claims.expires_at - claims.issued_at, 300);
