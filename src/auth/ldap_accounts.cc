@@ -6,31 +6,6 @@
 
 namespace pier::auth {
 
-std::optional<std::vector<LdapTeamMapping>> parse_team_mappings(std::string_view text) {
-  std::vector<LdapTeamMapping> mappings;
-  while (!text.empty()) {
-    const auto comma = text.find(',');
-    std::string_view item = text.substr(0, comma);
-    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item.empty()) continue;
-    const auto equals = item.rfind('=');
-    if (equals == std::string_view::npos) return std::nullopt;
-    const auto target = item.substr(equals + 1);
-    const auto slash = target.find('/');
-    if (slash == std::string_view::npos) return std::nullopt;
-    LdapTeamMapping mapping{std::string(item.substr(0, equals)), std::string(target.substr(0, slash)),
-                            std::string(target.substr(slash + 1))};
-    if (mapping.group.empty() || !is_valid_account_name(mapping.organization) ||
-        !is_valid_account_name(mapping.team)) {
-      return std::nullopt;
-    }
-    mappings.push_back(std::move(mapping));
-  }
-  return mappings;
-}
-
 Result<std::optional<meta::User>> LdapAccounts::sign_in(std::string_view username, std::string_view password,
                                                         std::int64_t now) {
   using Found = std::optional<meta::User>;

@@ -27,9 +27,6 @@ struct LdapTeamMapping {
   friend bool operator==(const LdapTeamMapping&, const LdapTeamMapping&) = default;
 };
 
-// "group=org/team,group2=org/team2" -> mappings; nullopt if malformed.
-std::optional<std::vector<LdapTeamMapping>> parse_team_mappings(std::string_view text);
-
 class LdapAccounts {
  public:
   LdapAccounts(LdapDirectory& directory, meta::AccountStore& accounts, std::vector<LdapTeamMapping> mappings)

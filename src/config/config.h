@@ -21,6 +21,14 @@ enum class StorageDriver { kFilesystem };
 enum class MetadataDriver { kSqlite };
 
 struct Config {
+  // A directory group mirrored into a team (ldap.team_sync).
+  struct TeamSync {
+    std::string group;
+    std::string organization;
+    std::string team;
+    friend bool operator==(const TeamSync&, const TeamSync&) = default;
+  };
+
   std::string listen = ":5000";
   std::filesystem::path data_dir = "./var";
 
@@ -69,6 +77,22 @@ struct Config {
     unsigned login_max_failures = 10;
     std::chrono::seconds login_window{300};
   } auth;
+
+  struct Ldap {
+    std::string url;  // empty: no directory
+    std::string tls_ca_file;
+    std::string bind_dn;
+    std::string bind_password;
+    std::string user_base_dn;
+    std::string user_filter = "(uid={username})";
+    std::string email_attribute = "mail";
+    std::string group_base_dn;
+    std::string group_filter = "(member={dn})";
+    std::string group_name_attribute = "cn";
+    bool start_tls = false;
+    std::chrono::seconds timeout{10};
+    std::vector<TeamSync> team_sync;  // from "group=org/team,group2=org/team2"
+  } ldap;
 
   struct Audit {
     std::chrono::seconds retention{std::chrono::hours(24 * 90)};

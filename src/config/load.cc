@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "config/config.h"
+#include "common/names.h"
 
 extern char** environ;
 
@@ -70,6 +71,31 @@ Setter string_field(Field field) {
     field(c) = v;
     return std::nullopt;
   };
+}
+
+// "group=org/team,group2=org/team2"; nullopt if malformed.
+std::optional<std::vector<Config::TeamSync>> parse_team_sync(std::string_view text) {
+  std::vector<Config::TeamSync> mappings;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) continue;
+    const auto equals = item.rfind('=');
+    if (equals == std::string_view::npos) return std::nullopt;
+    const auto target = item.substr(equals + 1);
+    const auto slash = target.find('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    Config::TeamSync mapping{std::string(item.substr(0, equals)), std::string(target.substr(0, slash)),
+                             std::string(target.substr(slash + 1))};
+    if (mapping.group.empty() || !is_valid_account_name(mapping.organization) || !is_valid_account_name(mapping.team)) {
+      return std::nullopt;
+    }
+    mappings.push_back(std::move(mapping));
+  }
+  return mappings;
 }
 
 template <class Field>
@@ -206,6 +232,47 @@ const std::vector<Key>& keys() {
        count_field([](Config& c) -> auto& { return c.auth.login_max_failures; }, 1000000)},
       {"auth.login_window", "the window failed sign-ins are counted in",
        duration_field([](Config& c) -> auto& { return c.auth.login_window; }, seconds(1))},
+      {"ldap.url", "LDAP server(s), ldap://host:port or ldaps://host:port (empty: no directory)",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         if (!v.empty() && !v.starts_with("ldap://") && !v.starts_with("ldaps://")) {
+           return "must start with ldap:// or ldaps://, got \"" + v + "\"";
+         }
+         c.ldap.url = v;
+         return std::nullopt;
+       }},
+      {"ldap.tls_ca_file", "PEM file of the CAs of the directory's certificate",
+       string_field([](Config& c) -> auto& { return c.ldap.tls_ca_file; })},
+      {"ldap.bind_dn", "service account that searches (empty: anonymous search)",
+       string_field([](Config& c) -> auto& { return c.ldap.bind_dn; })},
+      {"ldap.bind_password", "the service account's password",
+       string_field([](Config& c) -> auto& { return c.ldap.bind_password; })},
+      {"ldap.user_base_dn", "where users are searched (subtree)",
+       string_field([](Config& c) -> auto& { return c.ldap.user_base_dn; })},
+      {"ldap.user_filter", "filter that finds a user; {username} is replaced",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         if (v.find("{username}") == std::string::npos) return "must contain {username}, got \"" + v + "\"";
+         c.ldap.user_filter = v;
+         return std::nullopt;
+       }},
+      {"ldap.email_attribute", "attribute holding the email address",
+       nonempty_field([](Config& c) -> auto& { return c.ldap.email_attribute; })},
+      {"ldap.group_base_dn", "where groups are searched (empty: no groups)",
+       string_field([](Config& c) -> auto& { return c.ldap.group_base_dn; })},
+      {"ldap.group_filter", "filter that finds a user's groups; {dn} is replaced",
+       nonempty_field([](Config& c) -> auto& { return c.ldap.group_filter; })},
+      {"ldap.group_name_attribute", "attribute naming a group",
+       nonempty_field([](Config& c) -> auto& { return c.ldap.group_name_attribute; })},
+      {"ldap.start_tls", "upgrade ldap:// connections with StartTLS",
+       bool_field([](Config& c) -> auto& { return c.ldap.start_tls; })},
+      {"ldap.timeout", "limit of each step of a directory sign-in",
+       duration_field([](Config& c) -> auto& { return c.ldap.timeout; }, seconds(1))},
+      {"ldap.team_sync", "directory groups mirrored into teams: group=org/team,group2=org/team2",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         auto mappings = parse_team_sync(v);
+         if (!mappings) return "must be group=organization/team, separated by commas; got \"" + v + "\"";
+         c.ldap.team_sync = std::move(*mappings);
+         return std::nullopt;
+       }},
       {"audit.retention", "audit events older than this are deleted",
        duration_field([](Config& c) -> auto& { return c.audit.retention; }, seconds(3600))},
       {"log.level", "trace, debug, info, warn, error",
@@ -276,6 +343,12 @@ void validate(Config& config, std::vector<ConfigError>& errors) {
   }
   if (config.storage.root.empty()) config.storage.root = config.data_dir / "blobs";
   if (config.metadata.path.empty()) config.metadata.path = config.data_dir / "pier.db";
+  if (!config.ldap.url.empty() && config.ldap.user_base_dn.empty()) {
+    errors.push_back({"ldap.user_base_dn", "must be set when ldap.url is"});
+  }
+  if (config.ldap.start_tls && config.ldap.url.starts_with("ldaps://")) {
+    errors.push_back({"ldap.start_tls", "is for ldap:// URLs; ldaps:// is TLS already"});
+  }
   if (config.auth.login_max_failures == 0) errors.push_back({"auth.login_max_failures", "must be at least 1"});
   if (config.auth.token_key.empty()) config.auth.token_key = config.data_dir / "token-signing-key.pem";
 }

@@ -69,3 +69,45 @@ TEST(Config, MalformedYamlIsReported) {
 
 }  // namespace
 }  // namespace pier::config
+
+namespace pier::config {
+namespace {
+
+TEST(Config, AuthenticationIsOnByDefaultWithItsKeyUnderTheDataDir) {
+  ConfigSources sources;
+  sources.flags["data_dir"] = "/srv/pier";
+  const auto c = load_config(sources);
+  EXPECT_TRUE(c.auth.enabled);
+  EXPECT_EQ(c.auth.service, "pier");
+  EXPECT_EQ(c.auth.token_ttl, std::chrono::seconds(300));
+  EXPECT_EQ(c.auth.token_key, std::filesystem::path("/srv/pier/token-signing-key.pem"));
+  EXPECT_TRUE(c.ldap.url.empty());
+}
+
+TEST(Config, AuthAndLdapValuesAreChecked) {
+  ConfigSources sources;
+  sources.environment["PIER_AUTH_ENABLED"] = "maybe";
+  sources.environment["PIER_AUTH_REALM"] = "ftp://x";
+  sources.environment["PIER_AUTH_TOKEN_TTL"] = "1s";
+  sources.environment["PIER_AUTH_LOGIN_MAX_FAILURES"] = "0";
+  sources.environment["PIER_LDAP_URL"] = "http://directory";
+  sources.environment["PIER_LDAP_USER_FILTER"] = "(uid=alice)";
+  sources.environment["PIER_LDAP_TEAM_SYNC"] = "devs=acme";
+  EXPECT_EQ(problems(sources),
+            (std::vector<std::string>{"auth.enabled", "auth.realm", "auth.token_ttl", "ldap.team_sync", "ldap.url",
+                                      "ldap.user_filter", "auth.login_max_failures"}));
+}
+
+TEST(Config, LdapNeedsABaseAndTeamSyncIsParsed) {
+  ConfigSources sources;
+  sources.environment["PIER_LDAP_URL"] = "ldap://127.0.0.1:389";
+  EXPECT_EQ(problems(sources), (std::vector<std::string>{"ldap.user_base_dn"}));
+  sources.environment["PIER_LDAP_USER_BASE_DN"] = "ou=people,dc=example,dc=org";
+  sources.environment["PIER_LDAP_TEAM_SYNC"] = "developers=acme/builders, ops=acme/admins";
+  const auto c = load_config(sources);
+  EXPECT_EQ(c.ldap.team_sync, (std::vector<Config::TeamSync>{{"developers", "acme", "builders"},
+                                                              {"ops", "acme", "admins"}}));
+}
+
+}  // namespace
+}  // namespace pier::config

@@ -137,3 +137,70 @@ def start_distribution(data_dir: Path, tls: bool = False) -> RunningRegistry:
                           data_dir, process, log_path, ca_cert)
     _wait_until_ready(reg)
     return reg
+
+
+@dataclass
+class RunningDirectory:
+    """A slapd on 127.0.0.1 with base dc=example,dc=org, people under ou=people and groups
+    (groupOfNames) under ou=groups; the service account cn=reader may read everything."""
+    url: str
+    process: subprocess.Popen
+    data_dir: Path
+    base: str = "dc=example,dc=org"
+    reader_dn: str = "cn=reader,dc=example,dc=org"
+    reader_password: str = "reader-secret"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_slapd(data_dir: Path, people: dict[str, str], groups: dict[str, list[str]]) -> RunningDirectory:
+    """slapd with `people` (uid -> password; mail uid@example.org) and `groups` (cn -> uids),
+    seeded with slapadd."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "db").mkdir(exist_ok=True)
+    schemas = "".join(f"include /etc/ldap/schema/{s}.schema\n" for s in ("core", "cosine", "inetorgperson"))
+    conf = data_dir / "slapd.conf"
+    conf.write_text(
+        schemas + "modulepath /usr/lib/ldap\nmoduleload back_mdb\n"
+        f"pidfile {data_dir / 'slapd.pid'}\n"
+        'database mdb\nmaxsize 16777216\nsuffix "dc=example,dc=org"\n'
+        f"directory {data_dir / 'db'}\n"
+        "access to attrs=userPassword\n  by anonymous auth\n  by * none\n"
+        'access to *\n  by dn.exact="cn=reader,dc=example,dc=org" read\n  by * none\n')
+    entries = ["dn: dc=example,dc=org\nobjectClass: dcObject\nobjectClass: organization\ndc: example\no: Example\n",
+               "dn: cn=reader,dc=example,dc=org\nobjectClass: organizationalRole\n"
+               "objectClass: simpleSecurityObject\ncn: reader\nuserPassword: reader-secret\n",
+               "dn: ou=people,dc=example,dc=org\nobjectClass: organizationalUnit\nou: people\n",
+               "dn: ou=groups,dc=example,dc=org\nobjectClass: organizationalUnit\nou: groups\n"]
+    for uid, password in people.items():
+        entries.append(f"dn: uid={uid},ou=people,dc=example,dc=org\nobjectClass: inetOrgPerson\nuid: {uid}\n"
+                       f"cn: {uid}\nsn: {uid}\nmail: {uid}@example.org\nuserPassword: {password}\n")
+    for cn, members in groups.items():
+        entries.append(f"dn: cn={cn},ou=groups,dc=example,dc=org\nobjectClass: groupOfNames\ncn: {cn}\n" +
+                       "".join(f"member: uid={m},ou=people,dc=example,dc=org\n" for m in members))
+    seed = data_dir / "seed.ldif"
+    seed.write_text("\n".join(entries))
+    subprocess.run(["/usr/sbin/slapadd", "-f", str(conf), "-l", str(seed)], check=True, capture_output=True)
+    port = free_port()
+    log = open(data_dir / "slapd.log", "ab")
+    process = subprocess.Popen(["/usr/sbin/slapd", "-h", f"ldap://127.0.0.1:{port}/", "-f", str(conf), "-d", "0"],
+                               stdout=log, stderr=subprocess.STDOUT)
+    directory = RunningDirectory(f"ldap://127.0.0.1:{port}", process, data_dir)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"slapd exited with {process.returncode}: {(data_dir / 'slapd.log').read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return directory
+        except OSError:
+            time.sleep(0.02)
+    directory.stop()
+    raise RuntimeError("slapd did not start listening")
