@@ -3,6 +3,10 @@
 // every test here fails, naming what is missing.
 #include "auth/ldap_directory.h"
 
+#include "auth/ldap_accounts.h"
+#include "auth/password_hash.h"
+#include "meta/sqlite/sqlite_account_store.h"
+
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -674,6 +678,68 @@ TEST(LdapFilterEscape, LeavesOtherBytesAlone) {
   EXPECT_EQ(ldap_filter_escape("Lu\xc4\x8di\xc4\x87"), "Lu\xc4\x8di\xc4\x87");  // UTF-8 stays as is
   EXPECT_EQ(ldap_filter_escape("a=b,c&d|e!f~g>h<i{username}"), "a=b,c&d|e!f~g>h<i{username}");
   EXPECT_EQ(ldap_filter_escape("\xff"), "\xff");
+}
+
+
+// Directory users as Pier accounts, against the same slapd.
+class LdapAccountsTest : public LdapDirectoryTest {
+ protected:
+  LdapAccountsTest() : accounts_(meta::open_sqlite_account_store(dir_.path() / "pier.db")), directory_(options()) {
+    accounts_->create_organization("acme", 1).value();
+    accounts_->create_team("acme", "builders", meta::TeamRole::kCreator).value();
+    accounts_->create_team("acme", "admins", meta::TeamRole::kAdmin).value();
+  }
+  LdapAccounts ldap(std::vector<LdapTeamMapping> mappings = {}) {
+    return LdapAccounts(directory_, *accounts_, std::move(mappings));
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<meta::AccountStore> accounts_;
+  LdapDirectory directory_;
+};
+
+TEST_F(LdapAccountsTest, FirstSignInCreatesADirectoryAccount) {
+  auto accounts = ldap();
+  auto user = accounts.sign_in("alice", "alice-pw", 5);
+  ASSERT_TRUE(user) << user.error().message;
+  ASSERT_TRUE(*user);
+  EXPECT_EQ((*user)->source, meta::UserSource::kLdap);
+  EXPECT_EQ((*user)->email, "alice@example.org");
+  EXPECT_TRUE((*user)->password_hash.empty());
+  EXPECT_EQ(accounts_->get_user("alice").value().id, (*user)->id);
+  // The second sign-in finds the same account.
+  EXPECT_EQ(accounts.sign_in("alice", "alice-pw", 6).value()->id, (*user)->id);
+  EXPECT_FALSE(accounts.sign_in("alice", "wrong", 7).value());
+}
+
+TEST_F(LdapAccountsTest, LocalAccountsAndUnusableNamesAreNotTakenOver) {
+  accounts_->create_user(meta::NewUser{"bob", "", hash_password("local").value(), false, meta::UserSource::kLocal}, 1)
+      .value();
+  auto accounts = ldap();
+  EXPECT_FALSE(accounts.sign_in("bob", "bob-pw", 5).value());
+  EXPECT_FALSE(accounts.sign_in("b(o)b*", "odd-pw", 5).value());  // valid in the directory, not as a Pier name
+  EXPECT_EQ(accounts_->get_user("bob").value().source, meta::UserSource::kLocal);
+}
+
+TEST_F(LdapAccountsTest, MappedGroupsBecomeTeamMembershipsBothWays) {
+  auto accounts = ldap({{"developers", "acme", "builders"}, {"admins", "acme", "admins"},
+                        {"developers", "acme", "missing-team"}});
+  ASSERT_TRUE(accounts.sign_in("bob", "bob-pw", 5).value());  // in developers only
+  EXPECT_EQ(accounts_->list_team_members("acme", "builders").value(), std::vector<std::string>{"bob"});
+  EXPECT_TRUE(accounts_->list_team_members("acme", "admins").value().empty());
+  // A member added by hand to a mapped team is removed when the directory says otherwise.
+  accounts_->add_team_member("acme", "admins", "bob").value();
+  ASSERT_TRUE(accounts.sign_in("bob", "bob-pw", 6).value());
+  EXPECT_TRUE(accounts_->list_team_members("acme", "admins").value().empty());
+  ASSERT_TRUE(accounts.sign_in("alice", "alice-pw", 7).value());
+  EXPECT_EQ(accounts_->list_team_members("acme", "admins").value(), std::vector<std::string>{"alice"});
+}
+
+TEST_F(LdapAccountsTest, DisabledDirectoryAccountsMayNotSignIn) {
+  auto accounts = ldap();
+  ASSERT_TRUE(accounts.sign_in("alice", "alice-pw", 5).value());
+  accounts_->set_disabled("alice", true).value();
+  EXPECT_FALSE(accounts.sign_in("alice", "alice-pw", 6).value());
 }
 
 }  // namespace
