@@ -29,6 +29,8 @@ Error invalid_credentials() { return make_error(ErrorCode::kUnauthorized, std::s
 
 bool is_robot_name(std::string_view username) { return username.find('+') != std::string_view::npos; }
 
+}  // namespace
+
 std::vector<std::string> split_scopes(std::string_view scopes) {
   std::vector<std::string> out;
   std::size_t pos = 0;
@@ -50,8 +52,6 @@ meta::ActorKind actor_kind_of(PrincipalKind kind) {
   return meta::ActorKind::kAnonymous;
 }
 
-}  // namespace
-
 Authenticator::Authenticator(meta::AccountStore& accounts, Clock& clock, LoginThrottleOptions throttle)
     : accounts_(accounts), clock_(clock), throttle_(clock, throttle) {
   dummy_hash();  // made now, so no sign-in pays for it
@@ -59,20 +59,33 @@ Authenticator::Authenticator(meta::AccountStore& accounts, Clock& clock, LoginTh
 
 Result<Principal> Authenticator::authenticate_basic(std::string_view username, std::string_view secret,
                                                     std::string_view client_address) {
-  const std::int64_t now = clock_.unix_seconds();
   const auto failed_kind = is_robot_name(username) ? meta::ActorKind::kRobot
                            : looks_like_api_token(secret) ? meta::ActorKind::kToken
                                                           : meta::ActorKind::kUser;
-  if (throttle_.blocked(username, client_address)) {
-    (void)audit("login_failed", username, failed_kind, client_address, now, R"({"reason":"throttled"})");
+  return sign_in(username, failed_kind, client_address,
+                 [&](std::int64_t now) { return check(username, secret, now); });
+}
+
+Result<Principal> Authenticator::authenticate_api_token(std::string_view token, std::string_view client_address) {
+  return sign_in({}, meta::ActorKind::kToken, client_address, [&](std::int64_t now) {
+    if (!looks_like_api_token(token)) return Result<std::optional<Principal>>(std::nullopt);
+    return check_bare_token(token, now);
+  });
+}
+
+Result<Principal> Authenticator::sign_in(std::string_view account, meta::ActorKind failed_kind,
+                                         std::string_view client_address, const Check& check) {
+  const std::int64_t now = clock_.unix_seconds();
+  if (throttle_.blocked(account, client_address)) {
+    (void)audit("login_failed", account, failed_kind, client_address, now, R"({"reason":"throttled"})");
     return make_error(ErrorCode::kTooManyRequests, "too many failed sign-in attempts; try again later");
   }
-  auto principal = check(username, secret, now);
+  auto principal = check(now);
   if (!principal) return principal.error();
   if (!*principal) {
-    throttle_.record_failure(username, client_address);
+    throttle_.record_failure(account, client_address);
     // The answer is the same whether or not the event could be written.
-    (void)audit("login_failed", username, failed_kind, client_address, now);
+    (void)audit("login_failed", account, failed_kind, client_address, now);
     return invalid_credentials();
   }
   // A sign-in that cannot be audited is refused (fail closed).
@@ -103,14 +116,19 @@ Result<std::optional<Principal>> Authenticator::check_robot(std::string_view use
 
 Result<std::optional<Principal>> Authenticator::check_token(std::string_view username, std::string_view secret,
                                                             std::int64_t now) {
+  auto principal = check_bare_token(secret, now);
+  if (principal && *principal && (*principal)->name != username) return std::optional<Principal>();
+  return principal;
+}
+
+Result<std::optional<Principal>> Authenticator::check_bare_token(std::string_view secret, std::int64_t now) {
   // Looked up by its hash: the database index compares hashes, never the secret itself.
   auto token = accounts_.use_api_token(sha256_hex(secret), now);
   if (!token) return token.error();
   if (!*token) return std::optional<Principal>();
   const meta::ApiToken& t = **token;
-  if (t.user != username) return std::optional<Principal>();
   if (t.expires_at && *t.expires_at <= now) return std::optional<Principal>();
-  auto user = accounts_.get_user(username);
+  auto user = accounts_.get_user(t.user);
   if (!user) {
     if (user.error().code == ErrorCode::kNameUnknown) return std::optional<Principal>();
     return user.error();
@@ -147,19 +165,23 @@ Result<void> Authenticator::audit(std::string_view action, std::string_view acto
   return {};
 }
 
-Result<std::pair<std::string, std::string>> parse_basic_header(std::string_view header) {
-  const auto malformed = [] { return make_error(ErrorCode::kUnauthorized, "malformed basic authorization"); };
-  constexpr std::string_view kScheme = "basic";
-  if (header.size() <= kScheme.size() || header[kScheme.size()] != ' ') return malformed();
-  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+std::optional<std::string_view> authorization_credentials(std::string_view header, std::string_view scheme) {
+  if (header.size() <= scheme.size() || header[scheme.size()] != ' ') return std::nullopt;
+  for (std::size_t i = 0; i < scheme.size(); ++i) {
     const char c = header[i];
-    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != kScheme[i]) return malformed();
+    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != scheme[i]) return std::nullopt;
   }
-  std::string_view credentials = header.substr(kScheme.size());
+  std::string_view credentials = header.substr(scheme.size());
   while (!credentials.empty() && (credentials.front() == ' ' || credentials.front() == '\t')) credentials.remove_prefix(1);
   while (!credentials.empty() && (credentials.back() == ' ' || credentials.back() == '\t')) credentials.remove_suffix(1);
-  if (credentials.empty()) return malformed();
-  auto decoded = base64_decode(credentials);
+  return credentials;
+}
+
+Result<std::pair<std::string, std::string>> parse_basic_header(std::string_view header) {
+  const auto malformed = [] { return make_error(ErrorCode::kUnauthorized, "malformed basic authorization"); };
+  const auto credentials = authorization_credentials(header, "basic");
+  if (!credentials || credentials->empty()) return malformed();
+  auto decoded = base64_decode(*credentials);
   if (!decoded) return malformed();
   const std::size_t colon = decoded->find(':');
   if (colon == std::string::npos) return malformed();

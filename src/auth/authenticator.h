@@ -12,12 +12,18 @@
 // exist. Too many recent failures for the account or the client address (LoginThrottle) give
 // kTooManyRequests without checking the secret. Each attempt appends an audit event, "login" or
 // "login_failed". A failing account store gives its own error (kInternal, kUnavailable).
-// Not yet wired into requests.
+//
+// An API token may also come alone, as "Authorization: Bearer pier_..." does to the management
+// API: authenticate_api_token() checks it as above, throttled by the client address only (no
+// account is named), with the same one error.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "auth/authorizer.h"
 #include "auth/login_throttle.h"
@@ -37,10 +43,19 @@ class Authenticator {
   // Argon2 verification takes tens of milliseconds: call off the I/O threads.
   Result<Principal> authenticate_basic(std::string_view username, std::string_view secret,
                                        std::string_view client_address);
+  // A bare API token ("pier_..."): kToken for the token's user.
+  Result<Principal> authenticate_api_token(std::string_view token, std::string_view client_address);
 
  private:
   // The principal, or nullopt for bad credentials, or the store's error.
+  using Check = std::function<Result<std::optional<Principal>>(std::int64_t now)>;
+  // The one path of every sign-in: throttle, check, audit. `account` is the name the caller
+  // gave (empty when none), `failed_kind` what a failure is logged as.
+  Result<Principal> sign_in(std::string_view account, meta::ActorKind failed_kind, std::string_view client_address,
+                            const Check& check);
   Result<std::optional<Principal>> check(std::string_view username, std::string_view secret, std::int64_t now);
+  // The user of a valid API token, whoever presents it.
+  Result<std::optional<Principal>> check_bare_token(std::string_view secret, std::int64_t now);
   Result<std::optional<Principal>> check_robot(std::string_view username, std::string_view secret);
   Result<std::optional<Principal>> check_token(std::string_view username, std::string_view secret, std::int64_t now);
   Result<std::optional<Principal>> check_password(std::string_view username, std::string_view secret);
@@ -51,6 +66,16 @@ class Authenticator {
   Clock& clock_;
   LoginThrottle throttle_;
 };
+
+// The audit log's kind of a principal.
+meta::ActorKind actor_kind_of(PrincipalKind kind);
+
+// An API token's scopes as stored (space-separated, as meta::ApiToken::scopes) one by one.
+std::vector<std::string> split_scopes(std::string_view scopes);
+
+// The credentials of an Authorization header value for `scheme` (lowercase; matched in any
+// case, RFC 7235), without surrounding blanks; nullopt if the header is of another scheme.
+std::optional<std::string_view> authorization_credentials(std::string_view header, std::string_view scheme);
 
 // The username and password of an "Authorization: Basic <base64(user:password)>" header value
 // (the scheme name in any case, RFC 7617). The password is everything after the first ':'.

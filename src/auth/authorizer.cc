@@ -66,7 +66,71 @@ void add_bindings(const std::vector<std::string>& bindings, std::string_view hol
   }
 }
 
+bool has_scope(const Principal& principal, std::string_view scope) {
+  return std::find(principal.token_scopes.begin(), principal.token_scopes.end(), scope) !=
+         principal.token_scopes.end();
+}
+
+// Whether a token's scopes let it act for its user on `action`.
+bool token_covers(const Principal& principal, NamespaceAction action, const meta::NamespaceGrants& grants) {
+  const bool as_superuser = grants.superuser && has_scope(principal, "super:user");
+  switch (action) {
+    case NamespaceAction::kManage:
+    case NamespaceAction::kCreateOrganization: return as_superuser || has_scope(principal, "org:admin");
+    case NamespaceAction::kAdministerRegistry: return as_superuser;
+    case NamespaceAction::kManageOwnTokens: return false;
+  }
+  return false;
+}
+
 }  // namespace
+
+std::string_view action_name(NamespaceAction action) {
+  switch (action) {
+    case NamespaceAction::kManage: return "manage the namespace";
+    case NamespaceAction::kCreateOrganization: return "create an organization";
+    case NamespaceAction::kAdministerRegistry: return "administer the registry";
+    case NamespaceAction::kManageOwnTokens: return "manage API tokens";
+  }
+  return "?";
+}
+
+Decision may_use_management_api(const Principal& principal) {
+  switch (principal.kind) {
+    case PrincipalKind::kUser: return allow("a user");
+    case PrincipalKind::kToken: return allow("a user's API token");
+    case PrincipalKind::kRobot: return deny("robots may not use the management API");
+    case PrincipalKind::kAnonymous: break;
+  }
+  return deny("anonymous callers may not use the management API");
+}
+
+Decision decide_namespace(const Principal& principal, NamespaceAction action, const meta::NamespaceGrants& grants) {
+  if (auto admitted = may_use_management_api(principal); !admitted.allowed) return admitted;
+  if (!grants.exists) return deny("principal does not exist");
+  if (grants.disabled) return deny("principal is disabled");
+  const std::string_view name = action_name(action);
+  if (principal.kind == PrincipalKind::kToken && !token_covers(principal, action, grants)) {
+    return deny(cat({"token scopes do not let it ", name}));
+  }
+  switch (action) {
+    case NamespaceAction::kCreateOrganization: return allow("every user may create an organization");
+    case NamespaceAction::kManageOwnTokens: return allow("every user may manage their own API tokens");
+    case NamespaceAction::kAdministerRegistry:
+      if (grants.superuser) return allow(cat({name, " by superuser"}));
+      break;
+    case NamespaceAction::kManage:
+      if (grants.superuser) return allow(cat({name, " by superuser"}));
+      if (grants.owns_namespace) return allow(cat({name, " by owner of the namespace"}));
+      if (grants.admin_team) return allow(cat({name, " by team role admin"}));
+      if (std::find(grants.role_bindings.begin(), grants.role_bindings.end(), "registry-admin") !=
+          grants.role_bindings.end()) {
+        return allow(cat({name, " by role binding registry-admin"}));
+      }
+      break;
+  }
+  return deny(cat({"no rule lets the principal ", name}));
+}
 
 std::string_view action_name(Action action) {
   switch (action) {

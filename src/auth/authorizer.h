@@ -28,8 +28,25 @@
 // a token with none of these may do nothing, and creating needs a write cap. Anonymous
 // principals may pull and list public repositories and nothing else. Non-existent and
 // disabled principals may do nothing.
+//
+// decide_namespace() is the same for management that is not about one repository
+// (NamespaceAction), over meta::NamespaceGrants from AccountStore::namespace_grants_for:
+//   - kManage (a namespace's teams, members, robots, default permissions, role bindings and
+//     audit log; deleting an organization): superusers, the owner of a user namespace, members
+//     of a team of role admin of the organization, and whoever has registry-admin bound in the
+//     namespace (directly or through a team);
+//   - kCreateOrganization: every user;
+//   - kAdministerRegistry (creating and deleting users, the audit log of every namespace):
+//     superusers only;
+//   - kManageOwnTokens (the caller's own API tokens): every user signed in with a password.
+// Robots and anonymous callers may do none of it, and may_use_management_api() keeps them out
+// of the management API altogether. An API token acts as its user for kManage and
+// kCreateOrganization only with the scope org:admin, for kAdministerRegistry only with
+// super:user; super:user also covers the first two for a superuser. A token never manages
+// tokens: a leaked token cannot mint itself a successor.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +55,14 @@
 #include "meta/account_store.h"
 
 namespace pier::auth {
+
+// The scopes an API token may carry and the roles a namespace role binding may name: the
+// words the rules above give a meaning (any other grants nothing).
+inline constexpr std::array<std::string_view, 5> kTokenScopes = {"repo:read", "repo:write", "repo:admin", "org:admin",
+                                                                 "super:user"};
+inline constexpr std::array<std::string_view, 6> kBindingRoles = {"system:image-puller", "system:image-pusher",
+                                                                  "system:image-builder", "registry-viewer",
+                                                                  "registry-editor", "registry-admin"};
 
 // kList: see the repository in the catalog and its tag lists; kManage: change its permissions
 // and settings.
@@ -67,7 +92,19 @@ Decision decide(const Principal& principal, Action action, const meta::Grants& g
                 bool repository_is_public, bool repository_exists,
                 std::string_view repository_namespace_kind, std::string_view repository_namespace);
 
+// Management beyond one repository; see decide_namespace above.
+enum class NamespaceAction { kManage, kCreateOrganization, kAdministerRegistry, kManageOwnTokens };
+
+// `grants` are the principal's grants on the namespace the action is about (for kToken: its
+// user's); for actions that concern no namespace, any namespace's (only the principal's own
+// flags matter).
+Decision decide_namespace(const Principal& principal, NamespaceAction action, const meta::NamespaceGrants& grants);
+
+// Whether the principal may call the management API at all: users and their API tokens.
+Decision may_use_management_api(const Principal& principal);
+
 std::string_view action_name(Action action);
+std::string_view action_name(NamespaceAction action);
 // The repository role a namespace role binding maps to; nullopt for roles that grant nothing.
 std::optional<meta::RepositoryRole> role_of_binding(std::string_view role);
 bool role_allows(meta::RepositoryRole role, Action action);

@@ -88,4 +88,14 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return base64url_decode(url);
 }
 
+std::string base64_encode(std::string_view bytes) {
+  std::string out = base64url_encode(bytes);
+  for (char& c : out) {
+    if (c == '-') c = '+';
+    else if (c == '_') c = '/';
+  }
+  out.append((4 - out.size() % 4) % 4, '=');
+  return out;
+}
+
 }  // namespace pier::auth

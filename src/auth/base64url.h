@@ -20,8 +20,10 @@ std::string base64url_encode(std::string_view bytes);
 std::optional<std::string> base64url_decode(std::string_view text);
 
 // Standard base64 (alphabet A-Z a-z 0-9 '+' '/', '=' padding to a multiple of 4 characters), as
-// HTTP Basic credentials carry it. The bytes, or nullopt for anything else: other characters,
-// whitespace, missing or misplaced padding, or nonzero unused trailing bits.
+// HTTP Basic credentials and Docker's auth.json carry it. The bytes, or nullopt for anything
+// else: other characters, whitespace, missing or misplaced padding, or nonzero unused trailing
+// bits.
 std::optional<std::string> base64_decode(std::string_view text);
+std::string base64_encode(std::string_view bytes);
 
 }  // namespace pier::auth

@@ -13,6 +13,8 @@
 #include "access/audit_trail.h"
 #include "access/repository_policy.h"
 #include "access/token_issuer.h"
+#include "api/management_app.h"
+#include "api/path_split.h"
 #include "auth/authenticator.h"
 #include "auth/bootstrap.h"
 #include "auth/jwt.h"
@@ -125,7 +127,9 @@ int serve(const config::Config& config) {
                              token_signing_key(config, *log), policy, *accounts, clock);
   access::AccessControl access_control({config.auth.enabled, config.auth.realm}, policy, tokens, authenticator);
   access::AuditTrail audit(*accounts);
-  registry::RegistryApp app({blobs, uploads, manifests}, {access_control, tokens, audit, clock});
+  registry::RegistryApp registry_app({blobs, uploads, manifests}, {access_control, tokens, audit, clock});
+  api::ManagementApp management({*accounts, policy, authenticator, access_control, clock});
+  api::PathSplit app("api", management, registry_app);
 
   http::Metrics metrics;
   metrics.add_gauge("pier_upload_sessions_open", "Upload sessions not yet completed or cancelled.", [&metadata] {

@@ -153,6 +153,18 @@ struct Grants {
   std::vector<TeamGrant> teams;               // only for users
 };
 
+// Everything that could let a principal manage one namespace (its teams, robots, default
+// permissions and role bindings), as stored. Like Grants, plain data: the authorizer decides.
+struct NamespaceGrants {
+  bool exists = false;  // false: no such principal; everything else is empty
+  bool disabled = false;
+  bool superuser = false;
+  bool owns_namespace = false;  // the namespace is the user's own (kind "user")
+  bool admin_team = false;      // the user is in a team of role admin of this organization
+  // Roles bound in the namespace to the principal or to a team the user is in; sorted, each once.
+  std::vector<std::string> role_bindings;
+};
+
 class AccountStore {
  public:
   virtual ~AccountStore() = default;
@@ -252,6 +264,11 @@ class AccountStore {
   // principal that does not exist gets Grants{} (exists == false).
   virtual Result<Grants> grants_for(SubjectKind kind, std::int64_t id, std::string_view repository,
                                     std::string_view namespace_name) = 0;
+  // Everything that could let the principal manage `namespace_name`: the authorizer's read for
+  // namespace management. A principal that does not exist gets NamespaceGrants{} (exists ==
+  // false); for a namespace that does not exist only exists, disabled and superuser are set.
+  virtual Result<NamespaceGrants> namespace_grants_for(SubjectKind kind, std::int64_t id,
+                                                       std::string_view namespace_name) = 0;
 };
 
 }  // namespace pier::meta

@@ -140,6 +140,54 @@ TEST_F(AuthenticatorTest, ApiTokenOfAnotherUserOrExpiredOrDisabledFails) {
   expect_invalid(auth.authenticate_basic("alice", token, kAddress));
 }
 
+TEST_F(AuthenticatorTest, BareApiTokenStandsForItsUser) {
+  const auto token = add_token("alice", "org:admin repo:read");
+  const std::int64_t now = clock_.unix_seconds();
+  const auto expiring = add_token("bob", "repo:read", now + 10);
+  Authenticator auth(*accounts_, clock_);
+  const auto ok = auth.authenticate_api_token(token, kAddress);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->kind, PrincipalKind::kToken);
+  EXPECT_EQ(ok->name, "alice");
+  EXPECT_EQ(ok->token_scopes, (std::vector<std::string>{"org:admin", "repo:read"}));
+  EXPECT_EQ(auth.authenticate_api_token(expiring, kAddress).value().name, "bob");
+  // Wrong, mangled, non-token secrets (a password or a robot token is never looked up as one),
+  // expired tokens and disabled users.
+  expect_invalid(auth.authenticate_api_token(token + "x", kAddress));
+  expect_invalid(auth.authenticate_api_token("correct horse", kAddress));
+  expect_invalid(auth.authenticate_api_token(robot_token_, kAddress));
+  clock_.time += std::chrono::seconds(10);
+  expect_invalid(auth.authenticate_api_token(expiring, kAddress));
+  accounts_->set_disabled("alice", true).value();
+  expect_invalid(auth.authenticate_api_token(token, kAddress));
+
+  const auto logins = events("login");
+  ASSERT_EQ(logins.size(), 2u);
+  EXPECT_EQ(logins[1].actor, "alice");
+  EXPECT_EQ(logins[1].actor_kind, meta::ActorKind::kToken);
+  const auto failures = events("login_failed");
+  ASSERT_EQ(failures.size(), 5u);
+  EXPECT_EQ(failures[0].actor, "");
+  EXPECT_EQ(failures[0].actor_kind, meta::ActorKind::kToken);
+  EXPECT_EQ(failures[0].client_address, kAddress);
+  for (const auto& e : accounts_->query_audit_events(meta::AuditQuery{}).value()) {
+    EXPECT_EQ(e.detail.find(token), std::string::npos);
+  }
+}
+
+TEST_F(AuthenticatorTest, BareApiTokensAreThrottledPerAddress) {
+  const auto token = add_token("alice", "repo:read");
+  Authenticator auth(*accounts_, clock_, LoginThrottleOptions{2, std::chrono::seconds(60)});
+  expect_invalid(auth.authenticate_api_token("pier_wrong", kAddress));
+  expect_invalid(auth.authenticate_basic("bob", "wrong", kAddress));
+  auto blocked = auth.authenticate_api_token(token, kAddress);
+  ASSERT_FALSE(blocked);
+  EXPECT_EQ(blocked.error().code, ErrorCode::kTooManyRequests);
+  EXPECT_TRUE(auth.authenticate_api_token(token, "10.9.9.9"));
+  clock_.time += std::chrono::seconds(61);
+  EXPECT_TRUE(auth.authenticate_api_token(token, kAddress));
+}
+
 TEST_F(AuthenticatorTest, SuccessAndFailureAreAudited) {
   const auto token = add_token("bob", "repo:read");
   Authenticator auth(*accounts_, clock_);
@@ -276,6 +324,16 @@ TEST(Base64, StandardDecoding) {
   EXPECT_FALSE(base64_decode("Z==="));
   EXPECT_FALSE(base64_decode("-_-_"));
   EXPECT_FALSE(base64_decode("Zg=\n"));
+}
+
+TEST(Base64, StandardEncoding) {
+  EXPECT_EQ(base64_encode(""), "");
+  EXPECT_EQ(base64_encode("f"), "Zg==");
+  EXPECT_EQ(base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(base64_encode("foo"), "Zm9v");
+  EXPECT_EQ(base64_encode("\xfb\xff\xbf"), "+/+/");
+  const std::string long_text(100000, 'x');
+  EXPECT_EQ(base64_decode(base64_encode(long_text)).value(), long_text);
 }
 
 TEST(ApiTokens, HaveThePierPrefix) {

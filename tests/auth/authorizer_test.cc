@@ -330,6 +330,100 @@ TEST(Authorizer, ReasonsNameTheRuleThatAllowedOrSayThatNoneDid) {
   EXPECT_FALSE(decide_on(kAnonymous, Action::kPush, Grants{}, true).allowed);
 }
 
+// Namespace management: allowed actions as a mask over (manage, create an organization,
+// administer the registry, manage own tokens): m c u t, '-' = denied.
+constexpr std::array<NamespaceAction, 4> kNamespaceActions{
+    NamespaceAction::kManage, NamespaceAction::kCreateOrganization, NamespaceAction::kAdministerRegistry,
+    NamespaceAction::kManageOwnTokens};
+
+std::string namespace_mask_of(const Principal& principal, const meta::NamespaceGrants& grants) {
+  std::string mask;
+  constexpr std::string_view letters = "mcut";
+  for (std::size_t i = 0; i < kNamespaceActions.size(); ++i) {
+    mask += decide_namespace(principal, kNamespaceActions[i], grants).allowed ? letters[i] : '-';
+  }
+  return mask;
+}
+
+meta::NamespaceGrants namespace_grants(bool superuser, bool owner, bool admin_team, std::vector<std::string> bindings) {
+  return meta::NamespaceGrants{true, false, superuser, owner, admin_team, std::move(bindings)};
+}
+
+TEST(Authorizer, MatrixOfNamespaceGrantsPrincipalsAndManagementActions) {
+  const Principal user{PrincipalKind::kUser, "alice", {}};
+  const Principal robot{PrincipalKind::kRobot, "acme+ci", {}};
+  const Principal org_admin{PrincipalKind::kToken, "alice", {"org:admin"}};
+  const Principal repo_admin{PrincipalKind::kToken, "alice", {"repo:admin", "repo:write", "repo:read"}};
+  const Principal super_user{PrincipalKind::kToken, "alice", {"super:user"}};
+  const Principal both{PrincipalKind::kToken, "alice", {"org:admin", "super:user"}};
+  const Principal no_scope{PrincipalKind::kToken, "alice", {}};
+  const std::vector<std::pair<std::string_view, Principal>> principals = {
+      {"user", user},         {"robot", robot},         {"token org:admin", org_admin},
+      {"token repo:*", repo_admin}, {"token super:user", super_user}, {"token org:admin super:user", both},
+      {"token without scopes", no_scope}, {"anonymous", kAnonymous}};
+
+  meta::NamespaceGrants disabled = namespace_grants(true, true, true, {"registry-admin"});
+  disabled.disabled = true;
+  struct NamespaceRow {
+    std::string_view name;
+    meta::NamespaceGrants grants;
+    std::array<std::string_view, 8> expected;  // one mask per principal, in the order above
+  };
+  // clang-format off
+  const std::vector<NamespaceRow> rows = {
+    //                                                                     user    robot   org:a   repo:*  super   both    none    anon
+    {"none",            namespace_grants(false, false, false, {}),          {"-c-t", "----", "-c--", "----", "----", "-c--", "----", "----"}},
+    {"owner",           namespace_grants(false, true, false, {}),           {"mc-t", "----", "mc--", "----", "----", "mc--", "----", "----"}},
+    {"admin team",      namespace_grants(false, false, true, {}),           {"mc-t", "----", "mc--", "----", "----", "mc--", "----", "----"}},
+    {"registry-admin",  namespace_grants(false, false, false, {"registry-admin"}),
+                                                                            {"mc-t", "----", "mc--", "----", "----", "mc--", "----", "----"}},
+    {"other bindings",  namespace_grants(false, false, false, {"registry-editor", "system:image-pusher", "admin"}),
+                                                                            {"-c-t", "----", "-c--", "----", "----", "-c--", "----", "----"}},
+    {"superuser",       namespace_grants(true, false, false, {}),           {"mcut", "----", "mc--", "----", "mcu-", "mcu-", "----", "----"}},
+    {"disabled",        disabled,                                           {"----", "----", "----", "----", "----", "----", "----", "----"}},
+    {"does not exist",  meta::NamespaceGrants{},                            {"----", "----", "----", "----", "----", "----", "----", "----"}},
+  };
+  // clang-format on
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < principals.size(); ++i) {
+      EXPECT_EQ(namespace_mask_of(principals[i].second, row.grants), row.expected[i])
+          << row.name << " x " << principals[i].first;
+    }
+  }
+}
+
+TEST(Authorizer, NamespaceReasonsAndWhoMayUseTheManagementApi) {
+  EXPECT_EQ(decide_namespace(kAlice, NamespaceAction::kManage, namespace_grants(false, false, true, {})).reason,
+            "allowed: manage the namespace by team role admin");
+  EXPECT_EQ(decide_namespace(kAlice, NamespaceAction::kManage, namespace_grants(false, false, false, {})).reason,
+            "denied: no rule lets the principal manage the namespace");
+  EXPECT_EQ(decide_namespace(principal_of(P::kTokAdmin), NamespaceAction::kManage,
+                             namespace_grants(true, true, true, {}))
+                .reason,
+            "denied: token scopes do not let it manage the namespace");
+  EXPECT_EQ(decide_namespace(kRobot, NamespaceAction::kManage, namespace_grants(false, false, false, {"registry-admin"}))
+                .reason,
+            "denied: robots may not use the management API");
+  EXPECT_TRUE(may_use_management_api(kAlice).allowed);
+  EXPECT_TRUE(may_use_management_api(principal_of(P::kTokNone)).allowed);
+  EXPECT_FALSE(may_use_management_api(kRobot).allowed);
+  EXPECT_FALSE(may_use_management_api(kAnonymous).allowed);
+  EXPECT_EQ(action_name(NamespaceAction::kAdministerRegistry), "administer the registry");
+}
+
+TEST(Authorizer, EveryTokenScopeAndBindingRoleMeansSomething) {
+  for (auto role : kBindingRoles) EXPECT_TRUE(role_of_binding(role)) << role;
+  Grants everything = grants_of(G::kSuperuser, false);
+  everything.direct_role = RepositoryRole::kAdmin;
+  const auto namespace_admin = namespace_grants(true, true, true, {"registry-admin"});
+  for (auto scope : kTokenScopes) {
+    const Principal token{PrincipalKind::kToken, "alice", {std::string(scope)}};
+    EXPECT_TRUE(decide_on(token, Action::kPull, everything).allowed ||
+                decide_namespace(token, NamespaceAction::kManage, namespace_admin).allowed)
+        << scope;
+  }
+}
+
 TEST(Authorizer, RolesMapOntoActions) {
   // role_allows and role_of_binding are the vocabulary the matrix rests on.
   EXPECT_EQ(role_of_binding("system:image-builder"), RepositoryRole::kWrite);

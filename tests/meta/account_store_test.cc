@@ -434,6 +434,74 @@ TEST_P(AccountStoreSuite, GrantsForAUserGatherEverySource) {
   EXPECT_FALSE(store_->grants_for(SubjectKind::kRobot, 9999, "acme/app", "acme").value().exists);
 }
 
+TEST_P(AccountStoreSuite, NamespaceGrantsGatherOwnershipAdminTeamsAndBindings) {
+  ASSERT_TRUE(store_->create_organization("acme", 1));
+  ASSERT_TRUE(store_->create_organization("beta", 1));
+  const auto alice = user("alice");
+  const auto bob = user("bob");
+  const auto root = user("root", true);
+  ASSERT_TRUE(store_->create_team("acme", "owners", TeamRole::kAdmin));
+  const auto devs = store_->create_team("acme", "devs", TeamRole::kCreator).value();
+  const auto ops = store_->create_team("beta", "ops", TeamRole::kMember).value();
+  ASSERT_TRUE(store_->add_team_member("acme", "owners", "alice"));
+  ASSERT_TRUE(store_->add_team_member("acme", "devs", "bob"));
+  ASSERT_TRUE(store_->add_team_member("beta", "ops", "bob"));
+  ASSERT_TRUE(store_->add_role_binding("acme", "registry-viewer", of(bob)));
+  ASSERT_TRUE(store_->add_role_binding("acme", "registry-admin", of(devs)));
+  ASSERT_TRUE(store_->add_role_binding("acme", "registry-viewer", of(devs)));  // the same role twice
+  ASSERT_TRUE(store_->add_role_binding("beta", "registry-admin", of(alice)));
+  ASSERT_TRUE(store_->add_role_binding("acme", "system:image-puller", of(ops)));  // a foreign team, bound here
+
+  const auto a = store_->namespace_grants_for(SubjectKind::kUser, alice.id, "acme").value();
+  EXPECT_TRUE(a.exists);
+  EXPECT_FALSE(a.disabled);
+  EXPECT_FALSE(a.superuser);
+  EXPECT_FALSE(a.owns_namespace);
+  EXPECT_TRUE(a.admin_team);
+  EXPECT_TRUE(a.role_bindings.empty());  // her binding is in beta
+
+  const auto b = store_->namespace_grants_for(SubjectKind::kUser, bob.id, "acme").value();
+  EXPECT_FALSE(b.admin_team);  // devs is a creator team
+  EXPECT_EQ(b.role_bindings, (std::vector<std::string>{"registry-admin", "registry-viewer", "system:image-puller"}));
+  const auto b_beta = store_->namespace_grants_for(SubjectKind::kUser, bob.id, "beta").value();
+  EXPECT_FALSE(b_beta.admin_team);
+  EXPECT_TRUE(b_beta.role_bindings.empty());
+
+  // The user's own namespace; admin teams count only in organizations.
+  const auto own = store_->namespace_grants_for(SubjectKind::kUser, alice.id, "alice").value();
+  EXPECT_TRUE(own.owns_namespace);
+  EXPECT_FALSE(own.admin_team);
+  EXPECT_FALSE(store_->namespace_grants_for(SubjectKind::kUser, bob.id, "alice").value().owns_namespace);
+
+  const auto r = store_->namespace_grants_for(SubjectKind::kUser, root.id, "nowhere").value();
+  EXPECT_TRUE(r.exists);
+  EXPECT_TRUE(r.superuser);
+  EXPECT_FALSE(r.owns_namespace);
+  EXPECT_TRUE(r.role_bindings.empty());
+
+  ASSERT_TRUE(store_->set_disabled("alice", true));
+  EXPECT_TRUE(store_->namespace_grants_for(SubjectKind::kUser, alice.id, "acme").value().disabled);
+
+  // Robots and teams have their own bindings only.
+  const auto robot = store_->create_robot("acme", "ci", "", "", 1).value();
+  ASSERT_TRUE(store_->add_role_binding("acme", "registry-admin", of(robot)));
+  const auto rb = store_->namespace_grants_for(SubjectKind::kRobot, robot.id, "acme").value();
+  EXPECT_TRUE(rb.exists);
+  EXPECT_FALSE(rb.admin_team);
+  EXPECT_EQ(rb.role_bindings, (std::vector<std::string>{"registry-admin"}));
+  EXPECT_EQ(store_->namespace_grants_for(SubjectKind::kTeam, devs.id, "acme").value().role_bindings,
+            (std::vector<std::string>{"registry-admin", "registry-viewer"}));
+
+  // Principals that do not exist, and grants that go with a deleted team.
+  EXPECT_FALSE(store_->namespace_grants_for(SubjectKind::kUser, 9999, "acme").value().exists);
+  EXPECT_FALSE(store_->namespace_grants_for(SubjectKind::kRobot, 9999, "acme").value().exists);
+  ASSERT_TRUE(store_->delete_team("acme", "owners"));
+  ASSERT_TRUE(store_->delete_team("acme", "devs"));
+  EXPECT_FALSE(store_->namespace_grants_for(SubjectKind::kUser, alice.id, "acme").value().admin_team);
+  EXPECT_EQ(store_->namespace_grants_for(SubjectKind::kUser, bob.id, "acme").value().role_bindings,
+            (std::vector<std::string>{"registry-viewer", "system:image-puller"}));
+}
+
 TEST_P(AccountStoreSuite, DeletingPrincipalsRemovesTheirGrantsAtOnce) {
   ASSERT_TRUE(store_->create_organization("acme", 1));
   const auto alice = user("alice");

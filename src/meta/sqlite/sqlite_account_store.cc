@@ -751,6 +751,40 @@ class SqliteAccountStore final : public AccountStore {
     });
   }
 
+  Result<NamespaceGrants> namespace_grants_for(SubjectKind kind, std::int64_t id,
+                                               std::string_view namespace_name) override {
+    return read<NamespaceGrants>([&](Connection& db) -> Result<NamespaceGrants> {
+      NamespaceGrants grants;
+      if (kind == SubjectKind::kUser) {
+        auto user = db.prepare("SELECT superuser, disabled FROM users WHERE id = ?");
+        user.bind(1, id);
+        if (!user.step()) return grants;
+        grants.superuser = user.integer(0) != 0;
+        grants.disabled = user.integer(1) != 0;
+        auto owns = db.prepare("SELECT 1 FROM namespaces WHERE name = ? AND kind = 'user' AND owner_user_id = ?");
+        owns.bind(1, namespace_name).bind(2, id);
+        grants.owns_namespace = owns.step();
+        auto admin = db.prepare(
+            "SELECT 1 FROM team_members m JOIN teams t ON t.id = m.team_id JOIN namespaces n ON n.id = t.namespace_id "
+            "WHERE m.user_id = ? AND n.name = ? AND n.kind = 'org' AND t.role = 'admin' LIMIT 1");
+        admin.bind(1, id).bind(2, namespace_name);
+        grants.admin_team = admin.step();
+      } else if (!subject_exists(db, Subject{kind, id})) {
+        return grants;
+      }
+      grants.exists = true;
+      // The principal's own bindings and, for a user, those of its teams in this namespace.
+      auto bindings = db.prepare(
+          "SELECT DISTINCT b.role FROM role_bindings b JOIN namespaces n ON n.id = b.namespace_id "
+          "WHERE n.name = ?1 AND ((b.subject_kind = ?2 AND b.subject_id = ?3) OR (?2 = 'user' AND "
+          "b.subject_kind = 'team' AND b.subject_id IN (SELECT team_id FROM team_members WHERE user_id = ?3))) "
+          "ORDER BY b.role");
+      bindings.bind(1, namespace_name).bind(2, to_text(kSubjectKinds, kind)).bind(3, id);
+      while (bindings.step()) grants.role_bindings.push_back(bindings.text(0));
+      return grants;
+    });
+  }
+
  private:
   template <class V>
   Result<void> update_user(std::string_view sql, const V& value, std::string_view name) {

@@ -1,0 +1,97 @@
+// api/handlers.h: what a management API handler is given, and one handler per route, each
+// family in its own file.
+//
+// A handler runs after the caller has signed in (the Call names them) and off the I/O threads
+// (every route may block: Argon2 and database writes). It validates its path parameters and
+// body before any store call, asks authorize.h before it changes or shows anything, records
+// every change with change_log.h, and answers JSON (json_body.h) or an Error, which http/
+// renders like every other error body.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "access/access_control.h"
+#include "access/repository_policy.h"
+#include "api/routes.h"
+#include "auth/authenticator.h"
+#include "auth/authorizer.h"
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/message.h"
+#include "meta/account_store.h"
+
+namespace pier::api {
+
+struct ManagementServices {
+  meta::AccountStore& accounts;
+  access::RepositoryPolicy& policy;
+  auth::Authenticator& authenticator;
+  access::AccessControl& access_control;
+  Clock& clock;
+};
+
+// One request to a handler.
+struct Call {
+  ManagementServices& services;
+  const Request& request;
+  const RouteParams& params;
+  const auth::Principal& caller;
+
+  meta::AccountStore& accounts() const { return services.accounts; }
+  std::int64_t now() const { return services.clock.unix_seconds(); }
+};
+
+// The store's "already exists" (kBadRequest) told as `message`; any other error as it is.
+inline Error explain_conflict(Error error, std::string message) {
+  if (error.code == ErrorCode::kBadRequest) error.message = std::move(message);
+  return error;
+}
+
+// users.cc: the caller, and users (superusers only)
+Result<Response> get_current_user(Call& call);   // GET /api/v1/user
+Result<Response> create_user(Call& call);        // POST /api/v1/users
+Result<Response> delete_user(Call& call);        // DELETE /api/v1/users/{user}
+
+// organizations.cc
+Result<Response> create_organization(Call& call);  // POST /api/v1/organizations
+Result<Response> delete_organization(Call& call);  // DELETE /api/v1/organizations/{org}
+
+// teams.cc: /api/v1/organizations/{org}/teams[/{team}[/members/{user}]]
+Result<Response> list_teams(Call& call);
+Result<Response> put_team(Call& call);
+Result<Response> delete_team(Call& call);
+Result<Response> put_team_member(Call& call);
+Result<Response> delete_team_member(Call& call);
+
+// robots.cc: /api/v1/namespaces/{ns}/robots[/{robot}[/regenerate]]
+Result<Response> list_robots(Call& call);
+Result<Response> create_robot(Call& call);
+Result<Response> regenerate_robot(Call& call);
+Result<Response> delete_robot(Call& call);
+
+// repositories.cc: /api/v1/repositories/{repository...}/permissions[/{kind}/{name}], /visibility
+Result<Response> list_permissions(Call& call);
+Result<Response> put_permission(Call& call);
+Result<Response> delete_permission(Call& call);
+Result<Response> put_visibility(Call& call);
+
+// default_permissions.cc: /api/v1/organizations/{org}/default-permissions[/{kind}/{name}]
+Result<Response> list_default_permissions(Call& call);
+Result<Response> put_default_permission(Call& call);
+Result<Response> delete_default_permission(Call& call);
+
+// role_bindings.cc: /api/v1/namespaces/{ns}/role-bindings[/{role}/{kind}/{name}]
+Result<Response> list_role_bindings(Call& call);
+Result<Response> put_role_binding(Call& call);
+Result<Response> delete_role_binding(Call& call);
+
+// tokens.cc: the caller's API tokens, /api/v1/user/tokens[/{id}]
+Result<Response> create_token(Call& call);
+Result<Response> list_tokens(Call& call);
+Result<Response> delete_token(Call& call);
+
+// audit.cc: GET /api/v1/audit
+Result<Response> query_audit(Call& call);
+
+}  // namespace pier::api

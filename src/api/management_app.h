@@ -1,0 +1,35 @@
+// api/management_app.h: the management REST API under /api/v1, as a RequestHandler.
+//
+// JSON in, JSON out; errors are Pier's usual error body ({"errors": [{code, message}]}). Every
+// request signs in first, whether or not the registry itself asks for credentials
+// (auth.enabled), since accounts are managed by someone:
+//   Authorization: Basic <user:password> or <user:API token>
+//   Authorization: Bearer pier_...      an API token alone
+// Both go through auth::Authenticator (audited, throttled). No or bad credentials are 401
+// UNAUTHORIZED with a Basic challenge; robots are 403 (auth::may_use_management_api). Every
+// route may block (Argon2, database writes) and has its body buffered, at most 1 MiB.
+// The routes are in routes.cc, what each does in the handler files (handlers.h).
+#pragma once
+
+#include "api/handlers.h"
+#include "common/request_handler.h"
+
+namespace pier::api {
+
+inline constexpr std::size_t kMaxBodyBytes = 1024 * 1024;
+
+class ManagementApp final : public RequestHandler {
+ public:
+  explicit ManagementApp(ManagementServices services) : services_(services) {}
+
+  Result<RequestPlan> plan(Request& request) override;
+  Result<Reply> handle(Request& request) override;
+  void decorate(Response& response) const override;
+
+ private:
+  Result<auth::Principal> authenticate(const Request& request);
+
+  ManagementServices services_;
+};
+
+}  // namespace pier::api
