@@ -48,8 +48,10 @@ Result<std::vector<std::string>> TokenIssuer::allowed_actions(const auth::Princi
     return granted;
   }
   if (scope.type != "repository" || !is_valid_repository_name(scope.name)) return granted;
+  // Push is decided first: creating a repository gives its creator rights that pull and
+  // delete on it then find.
   static constexpr std::pair<std::string_view, auth::Action> kActions[] = {
-      {"pull", auth::Action::kPull}, {"push", auth::Action::kPush}, {"delete", auth::Action::kDelete}};
+      {"push", auth::Action::kPush}, {"pull", auth::Action::kPull}, {"delete", auth::Action::kDelete}};
   const bool everything = has(scope.actions, "*");
   bool all = true;
   for (const auto& [name, action] : kActions) {
@@ -62,8 +64,13 @@ Result<std::vector<std::string>> TokenIssuer::allowed_actions(const auth::Princi
       all = false;
     }
   }
-  if (everything && all) granted = {"*"};
-  return granted;
+  if (everything && all) return std::vector<std::string>{"*"};
+  // In the order clients write them.
+  std::vector<std::string> ordered;
+  for (std::string_view name : {"pull", "push", "delete"}) {
+    if (has(granted, name)) ordered.emplace_back(name);
+  }
+  return ordered;
 }
 
 Result<IssuedToken> TokenIssuer::issue(const auth::Principal& principal, const std::vector<Scope>& scopes,

@@ -52,8 +52,9 @@ meta::ActorKind actor_kind_of(PrincipalKind kind) {
   return meta::ActorKind::kAnonymous;
 }
 
-Authenticator::Authenticator(meta::AccountStore& accounts, Clock& clock, LoginThrottleOptions throttle)
-    : accounts_(accounts), clock_(clock), throttle_(clock, throttle) {
+Authenticator::Authenticator(meta::AccountStore& accounts, Clock& clock, LoginThrottleOptions throttle,
+                             LdapAccounts* directory)
+    : accounts_(accounts), clock_(clock), throttle_(clock, throttle), directory_(directory) {
   dummy_hash();  // made now, so no sign-in pays for it
 }
 
@@ -100,7 +101,7 @@ Result<std::optional<Principal>> Authenticator::check(std::string_view username,
                                                       std::int64_t now) {
   if (is_robot_name(username)) return check_robot(username, secret);
   if (looks_like_api_token(secret)) return check_token(username, secret, now);
-  return check_password(username, secret);
+  return check_password(username, secret, now);
 }
 
 Result<std::optional<Principal>> Authenticator::check_robot(std::string_view username, std::string_view secret) {
@@ -137,9 +138,24 @@ Result<std::optional<Principal>> Authenticator::check_bare_token(std::string_vie
   return std::optional<Principal>(Principal{PrincipalKind::kToken, user->name, split_scopes(t.scopes)});
 }
 
-Result<std::optional<Principal>> Authenticator::check_password(std::string_view username, std::string_view secret) {
+Result<std::optional<Principal>> Authenticator::check_password(std::string_view username, std::string_view secret,
+                                                               std::int64_t now) {
   auto user = accounts_.get_user(username);
   if (!user && user.error().code != ErrorCode::kNameUnknown) return user.error();
+  const bool local = user && user->source == meta::UserSource::kLocal;
+  if (directory_ != nullptr && !local) {
+    auto signed_in = directory_->sign_in(username, secret, now);
+    if (!signed_in) {
+      // The directory's own message names servers and steps: for the operator (see `pier
+      // serve`'s start-up check), not for whoever is signing in.
+      if (signed_in.error().code == ErrorCode::kUnavailable) {
+        return make_error(ErrorCode::kUnavailable, "the sign-in directory cannot be reached; try again later");
+      }
+      return signed_in.error();
+    }
+    if (!*signed_in) return std::optional<Principal>();
+    return std::optional<Principal>(Principal{PrincipalKind::kUser, (*signed_in)->name, {}});
+  }
   if (!user || user->password_hash.empty()) {
     // No such user, or one who signs in elsewhere (LDAP): spend the same time anyway.
     (void)verify_password(secret, dummy_hash());

@@ -4,7 +4,9 @@
 //   - "namespace+robot" and the robot's token (stored as its sha256_hex) => a kRobot principal;
 //   - a user name and one of the user's API tokens ("pier_..." as new_api_token() makes them,
 //     stored as sha256_hex, not expired) => kToken with the token's scopes;
-//   - a user name and the user's password (Argon2id) => kUser.
+//   - a user name and the user's password (Argon2id) => kUser; or, when a directory is set
+//     (LdapAccounts), a password the directory accepts for a user who is not a local account
+//     (their Pier account is made on the first sign-in) => kUser.
 // A secret with the API token prefix is only ever checked as a token, never as a password.
 // Every failure is kUnauthorized "invalid username or password", whatever the reason (unknown
 // account, wrong secret, disabled user, expired or foreign token), and an unknown user still
@@ -26,6 +28,7 @@
 #include <vector>
 
 #include "auth/authorizer.h"
+#include "auth/ldap_accounts.h"
 #include "auth/login_throttle.h"
 #include "common/clock.h"
 #include "common/error.h"
@@ -38,7 +41,9 @@ inline constexpr std::string_view kInvalidCredentials = "invalid username or pas
 
 class Authenticator {
  public:
-  Authenticator(meta::AccountStore& accounts, Clock& clock, LoginThrottleOptions throttle = {});
+  // `directory` may be null (local accounts only); it must outlive the Authenticator.
+  Authenticator(meta::AccountStore& accounts, Clock& clock, LoginThrottleOptions throttle = {},
+                LdapAccounts* directory = nullptr);
 
   // Argon2 verification takes tens of milliseconds: call off the I/O threads.
   Result<Principal> authenticate_basic(std::string_view username, std::string_view secret,
@@ -58,13 +63,15 @@ class Authenticator {
   Result<std::optional<Principal>> check_bare_token(std::string_view secret, std::int64_t now);
   Result<std::optional<Principal>> check_robot(std::string_view username, std::string_view secret);
   Result<std::optional<Principal>> check_token(std::string_view username, std::string_view secret, std::int64_t now);
-  Result<std::optional<Principal>> check_password(std::string_view username, std::string_view secret);
+  Result<std::optional<Principal>> check_password(std::string_view username, std::string_view secret,
+                                                  std::int64_t now);
   Result<void> audit(std::string_view action, std::string_view actor, meta::ActorKind kind,
                      std::string_view client_address, std::int64_t now, std::string detail = "{}");
 
   meta::AccountStore& accounts_;
   Clock& clock_;
   LoginThrottle throttle_;
+  LdapAccounts* directory_;
 };
 
 // The audit log's kind of a principal.

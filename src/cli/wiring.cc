@@ -18,6 +18,8 @@
 #include "auth/authenticator.h"
 #include "auth/bootstrap.h"
 #include "auth/jwt.h"
+#include "auth/ldap_accounts.h"
+#include "auth/ldap_directory.h"
 #include "common/clock.h"
 #include "http/server.h"
 #include "meta/sqlite/sqlite_account_store.h"
@@ -101,6 +103,33 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& name, const std::
   return logger;
 }
 
+// The LDAP directory and the accounts it signs in, when ldap.url is set. Its reachability is
+// checked once at start, and only reported: the directory may come up after Pier.
+struct Directory {
+  Directory(auth::LdapOptions options, meta::AccountStore& store, std::vector<auth::LdapTeamMapping> mappings)
+      : directory(std::move(options)), accounts(directory, store, std::move(mappings)) {}
+  auth::LdapDirectory directory;
+  auth::LdapAccounts accounts;
+};
+
+std::unique_ptr<Directory> make_directory(const config::Config& config, meta::AccountStore& store,
+                                          spdlog::logger& log) {
+  const auto& c = config.ldap;
+  if (c.url.empty()) return nullptr;
+  auth::LdapOptions options{c.url,           c.tls_ca_file,  c.bind_dn,       c.bind_password,
+                            c.user_base_dn,  c.user_filter,  c.email_attribute, c.group_base_dn,
+                            c.group_filter,  c.group_name_attribute, c.start_tls, c.timeout};
+  std::vector<auth::LdapTeamMapping> mappings;
+  for (const auto& m : c.team_sync) mappings.push_back({m.group, m.organization, m.team});
+  auto made = std::make_unique<Directory>(std::move(options), store, std::move(mappings));
+  if (auto reachable = made->directory.check(); !reachable) {
+    log.error("LDAP directory {}: {}", c.url, reachable.error().message);
+  } else {
+    log.info("signing in through the LDAP directory {} (local accounts first)", c.url);
+  }
+  return made;
+}
+
 }  // namespace
 
 int serve(const config::Config& config) {
@@ -119,8 +148,9 @@ int serve(const config::Config& config) {
   services::UploadService uploads(*blob_store, *metadata, clock, config.uploads.expiry);
   services::ManifestService manifests(*metadata, clock, config.limits.manifest_max_bytes);
 
-  auth::Authenticator authenticator(*accounts, clock,
-                                    {config.auth.login_max_failures, config.auth.login_window});
+  auto directory = make_directory(config, *accounts, *log);
+  auth::Authenticator authenticator(*accounts, clock, {config.auth.login_max_failures, config.auth.login_window},
+                                    directory ? &directory->accounts : nullptr);
   access::RepositoryPolicy policy(*accounts, *metadata);
   access::TokenIssuer tokens({config.auth.service, config.auth.issuer, config.auth.token_ttl,
                               config.auth.refresh_token_ttl},

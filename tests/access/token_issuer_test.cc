@@ -37,6 +37,16 @@ TEST_F(TokenIssuerTest, StarIsAllOrTheAllowedSubset) {
             (std::vector<auth::Access>{{"repository", "alice/app", {"pull", "push"}}}));
 }
 
+TEST_F(TokenIssuerTest, ACreatorGetsPullAlongWithThePushThatCreates) {
+  ASSERT_TRUE(accounts_->create_organization("acme", 1));
+  ASSERT_TRUE(accounts_->create_team("acme", "builders", meta::TeamRole::kCreator));
+  ASSERT_TRUE(accounts_->add_team_member("acme", "builders", "bob"));
+  EXPECT_EQ(access_of(user("bob"), {{"repository", "acme/new", {"pull", "push"}}}),
+            (std::vector<auth::Access>{{"repository", "acme/new", {"pull", "push"}}}));
+  EXPECT_EQ(access_of(user("bob"), {{"repository", "acme/other", {"*"}}}),
+            (std::vector<auth::Access>{{"repository", "acme/other", {"*"}}}));
+}
+
 TEST_F(TokenIssuerTest, CatalogForSignedInCallersAndInvalidNamesIgnored) {
   EXPECT_EQ(access_of(user("bob"), {{"registry", "catalog", {"*"}}}),
             (std::vector<auth::Access>{{"registry", "catalog", {"*"}}}));
