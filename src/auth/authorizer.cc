@@ -195,16 +195,21 @@ Decision decide(const Principal& principal, Action action, const meta::Grants& g
     sources.push_back({RepositoryRole::kAdmin, "owner of the namespace"});
     creators.push_back("owner of the namespace");
   }
+  // A write permission given on the repository's own name before it exists is leave to push
+  // it into existence.
+  const auto add_permission = [&](RepositoryRole role, std::string why) {
+    if (rank(role) >= rank(RepositoryRole::kWrite)) creators.push_back(why);
+    sources.push_back({role, std::move(why)});
+  };
   if (grants.direct_role) {
-    sources.push_back({*grants.direct_role, cat({"repository permission ", role_name(*grants.direct_role)})});
+    add_permission(*grants.direct_role, cat({"repository permission ", role_name(*grants.direct_role)}));
   }
   add_bindings(grants.role_bindings, "", sources, creators);
   if (!robot) {
     for (const auto& team : grants.teams) {
       const std::string holder = cat({"team ", team.organization, "/", team.name, " "});
       if (team.repository_role) {
-        sources.push_back({*team.repository_role,
-                           cat({holder, "repository permission ", role_name(*team.repository_role)})});
+        add_permission(*team.repository_role, cat({holder, "repository permission ", role_name(*team.repository_role)}));
       }
       const bool of_this_org = repository_namespace_kind == "org" && team.organization == repository_namespace;
       if (of_this_org && team.role == meta::TeamRole::kAdmin) {

@@ -21,8 +21,9 @@
 //     creator add no access to existing repositories;
 //   - a public repository: read, for every principal that authenticated.
 // Pushing to a repository that does not exist creates it, allowed only to: superusers, the
-// namespace's owner, admin and creator teams of the organization, registry-admin bindings (the
-// only way for a robot). Robots never get superuser, ownership or team rights. An API token
+// namespace's owner, admin and creator teams of the organization, registry-admin bindings, and
+// whoever holds write or admin permission on that repository's name already (given before
+// the first push). Robots never get superuser, ownership or team rights. An API token
 // (kToken) acts as its user, each role capped by its scopes (max of repo:read => read,
 // repo:write => write, repo:admin => admin, super:user => admin if the user is a superuser);
 // a token with none of these may do nothing, and creating needs a write cap. Anonymous

@@ -225,6 +225,8 @@ TEST(Authorizer, PushingToARepositoryThatDoesNotExistCreatesItOnlyForThoseAllowe
   robot_with_everything.superuser = true;
   robot_with_everything.direct_role = RepositoryRole::kAdmin;
   robot_with_everything.role_bindings = {"registry-editor", "system:image-pusher"};
+  Grants robot_with_no_permission = robot_with_everything;
+  robot_with_no_permission.direct_role.reset();
   // clang-format off
   const std::vector<CreateRow> rows = {
     {"owner of a user namespace",            kAlice, grants_of(G::kOwner, false),          "user", "alice", true},
@@ -233,18 +235,20 @@ TEST(Authorizer, PushingToARepositoryThatDoesNotExistCreatesItOnlyForThoseAllowe
     {"team admin of the org",                kAlice, grants_of(G::kTeamAdmin, false),      "org",  "acme",  true},
     {"team creator in a user namespace",     kAlice, grants_of(G::kTeamCreator, false),    "user", "acme",  false},
     {"team creator of another org",          kAlice, other_org_creator,                    "org",  "acme",  false},
-    {"team admin of another org",            kAlice, other_org_admin,                      "org",  "acme",  false},
+    {"other org's admin team, admin here",   kAlice, other_org_admin,                      "org",  "acme",  true},
     {"team member of the org",               kAlice, grants_of(G::kTeamMember, false),     "org",  "acme",  false},
     {"registry-admin bound to the user",     kAlice, grants_of(G::kRegistryAdmin, false),  "org",  "acme",  true},
     {"registry-admin bound to a team",       kAlice, grants_of(G::kRegistryAdmin, true),   "org",  "acme",  true},
     {"registry-admin bound to a robot",      kRobot, grants_of(G::kRegistryAdmin, false),  "org",  "acme",  true},
     {"registry-editor bound to the user",    kAlice, grants_of(G::kRegistryEditor, false), "org",  "acme",  false},
     {"system:image-pusher bound to a robot", kRobot, grants_of(G::kImagePusher, false),    "org",  "acme",  false},
-    {"stale admin permission",               kAlice, grants_of(G::kPermAdmin, false),      "org",  "acme",  false},
-    {"stale admin permission of a robot",    kRobot, grants_of(G::kPermAdmin, false),      "org",  "acme",  false},
+    {"admin permission before first push",   kAlice, grants_of(G::kPermAdmin, false),      "org",  "acme",  true},
+    {"robot's admin permission before push", kRobot, grants_of(G::kPermAdmin, false),      "org",  "acme",  true},
+    {"read permission before first push",    kAlice, grants_of(G::kPermRead, false),       "org",  "acme",  false},
     {"superuser",                            kAlice, grants_of(G::kSuperuser, false),      "org",  "acme",  true},
-    {"robot with owner/superuser/admin team",kRobot, robot_with_everything,                "user", "acme",  false},
-    {"robot with owner/superuser in org",    kRobot, robot_with_everything,                "org",  "acme",  false},
+    {"robot with owner/superuser/admin team",kRobot, robot_with_no_permission,             "user", "acme",  false},
+    {"robot with owner/superuser in org",    kRobot, robot_with_no_permission,             "org",  "acme",  false},
+    {"robot with an admin permission too",   kRobot, robot_with_everything,                "org",  "acme",  true},
     {"no grant",                             kAlice, grants_of(G::kNone, false),           "org",  "acme",  false},
     {"token repo:write of the owner",        principal_of(P::kTokWrite), grants_of(G::kOwner, false), "user", "alice", true},
     {"token repo:admin of a creator",        principal_of(P::kTokAdmin), grants_of(G::kTeamCreator, false), "org", "acme", true},
@@ -268,7 +272,8 @@ TEST(Authorizer, PushingToARepositoryThatDoesNotExistCreatesItOnlyForThoseAllowe
 TEST(Authorizer, OtherActionsOnAMissingRepositoryFollowTheRolesAndCreatorsGetNoRole) {
   EXPECT_EQ(mask_of(kAlice, grants_of(G::kOwner, false), false, false, "user", "alice"), "rwdlm");
   EXPECT_EQ(mask_of(kAlice, grants_of(G::kTeamCreator, false), false, false, "org", "acme"), "-w---");
-  EXPECT_EQ(mask_of(kAlice, grants_of(G::kPermWrite, false), false, false, "org", "acme"), "r--l-");
+  EXPECT_EQ(mask_of(kAlice, grants_of(G::kPermWrite, false), false, false, "org", "acme"), "rw-l-");
+  EXPECT_EQ(mask_of(kAlice, grants_of(G::kPermRead, false), false, false, "org", "acme"), "r--l-");
 }
 
 TEST(Authorizer, TokensAreCappedByTheirStrongestRepositoryScope) {

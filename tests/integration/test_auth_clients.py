@@ -7,6 +7,7 @@ import json
 import pytest
 
 from client_tools import Clients, build_single_arch_layout, docker_ref, sha256_digest
+from api_client import Api
 from servers import start_pier
 
 ADMIN_PASSWORD = "admin-secret-for-client-tests"
@@ -99,3 +100,74 @@ def test_podman_login_push_pull(clients, secured_tls, single):
     clients.podman("logout", secured_tls.host)
     again = clients.podman("pull", *flags, ref.removeprefix("docker://"), check=False)
     assert again.returncode != 0, again
+
+
+# ---------------------------------------------------------------- robots and users with grants
+
+def robot_with_write(reg, org, repository, name="ci"):
+    """A robot of a new organization `org` with write on `repository`; its creation answer."""
+    admin = Api(reg, "admin", ADMIN_PASSWORD)
+    admin.ok("POST", "/organizations", {"name": org}, status=201)
+    robot = admin.ok("POST", f"/namespaces/{org}/robots/{name}", status=201)
+    admin.ok("PUT", f"/repositories/{repository}/permissions/robot/{robot['name']}", {"role": "write"})
+    return robot
+
+
+def test_robot_pushes_and_pulls_with_its_generated_auth_json(clients, secured_tls, single, tmp_path):
+    layout, image = single
+    robot = robot_with_write(secured_tls, "acme", "acme/app")
+    authfile = tmp_path / "robot-auth.json"
+    authfile.write_text(json.dumps(robot["logins"]["auth_json"]))
+
+    ref = docker_ref(secured_tls, "acme/app", "v1")
+    clients.skopeo_copy(oci_ref(layout, "v1"), ref, dest_registry=secured_tls, extra=["--dest-authfile", str(authfile)])
+    raw = clients.raw_manifest(ref, secured_tls, extra=["--authfile", str(authfile)])
+    assert sha256_digest(raw) == image.manifest_digest
+
+    # Nowhere else: another repository of the organization is refused.
+    other = clients.skopeo_copy(oci_ref(layout, "v1"), docker_ref(secured_tls, "acme/other", "v1"),
+                                dest_registry=secured_tls, extra=["--dest-authfile", str(authfile)], check=False)
+    assert other.returncode != 0, other
+    assert any(word in other.stderr.lower() for word in ("denied", "403", "unauthorized")), other
+
+    # Once regenerated, the old auth.json no longer works.
+    Api(secured_tls, "admin", ADMIN_PASSWORD).ok("POST", "/namespaces/acme/robots/ci/regenerate")
+    stale = clients.skopeo_inspect(ref, secured_tls, raw=True, extra=["--authfile", str(authfile)], check=False)
+    assert stale.returncode != 0, stale
+
+
+def test_podman_login_line_of_a_robot(clients, secured_tls, single):
+    layout, image = single
+    robot = robot_with_write(secured_tls, "shop", "shop/web")
+    # The login line as handed out, with this client's TLS flags.
+    line = robot["logins"]["podman"]
+    assert line.startswith("podman login ") and line.endswith(secured_tls.host)
+    user = robot["name"]
+    clients.podman("login", *clients.registry_flags(secured_tls), "-u", user, "-p", robot["token"], secured_tls.host)
+    loaded_id = clients.podman("pull", oci_ref(layout, "v1")).stdout.strip()
+    ref = docker_ref(secured_tls, "shop/web", "v1")
+    clients.podman("push", *clients.registry_flags(secured_tls), loaded_id, ref)
+    clients.podman("pull", *clients.registry_flags(secured_tls), ref.removeprefix("docker://"))
+    refused = clients.podman("push", *clients.registry_flags(secured_tls), loaded_id,
+                             docker_ref(secured_tls, "admin/web", "v1"), check=False)
+    assert refused.returncode != 0, refused
+
+
+def test_reader_may_pull_but_not_push(clients, secured_tls, single):
+    layout, image = single
+    admin = Api(secured_tls, "admin", ADMIN_PASSWORD)
+    admin.ok("POST", "/users", {"name": "reader", "password": "reader-pw"}, status=201)
+    ref = docker_ref(secured_tls, "admin/shared", "v1")
+    clients.skopeo_copy(oci_ref(layout, "v1"), ref, dest_registry=secured_tls,
+                        extra=["--dest-creds", f"admin:{ADMIN_PASSWORD}"])
+    creds = ["--creds", "reader:reader-pw"]
+    # No grant yet: the reader cannot even see it.
+    assert clients.skopeo_inspect(ref, secured_tls, raw=True, extra=creds, check=False).returncode != 0
+    admin.ok("PUT", "/repositories/admin/shared/permissions/user/reader", {"role": "read"})
+    assert sha256_digest(clients.raw_manifest(ref, secured_tls, extra=creds)) == image.manifest_digest
+    pushed = clients.skopeo_copy(oci_ref(layout, "v1"), docker_ref(secured_tls, "admin/shared", "v2"),
+                                 dest_registry=secured_tls, extra=["--dest-creds", "reader:reader-pw"], check=False)
+    assert pushed.returncode != 0, pushed
+    # Made public, anyone pulls without credentials.
+    admin.ok("PUT", "/repositories/admin/shared/visibility", {"public": True})
+    assert sha256_digest(clients.raw_manifest(ref, secured_tls)) == image.manifest_digest
