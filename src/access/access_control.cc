@@ -28,19 +28,6 @@ auth::Action authorizer_action(Need need) {
   return auth::Action::kPull;
 }
 
-bool starts_with_scheme(std::string_view header, std::string_view scheme) {
-  if (header.size() <= scheme.size() || header[scheme.size()] != ' ') return false;
-  return std::equal(scheme.begin(), scheme.end(), header.begin(), [](char a, char b) {
-    return a == (b >= 'A' && b <= 'Z' ? static_cast<char>(b - 'A' + 'a') : b);
-  });
-}
-
-std::string_view trimmed(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 Error denied() { return make_error(ErrorCode::kDenied, "requested access to the resource is denied"); }
 
 }  // namespace
@@ -58,19 +45,19 @@ AccessControl::AccessControl(AccessOptions options, RepositoryPolicy& policy, To
     : options_(std::move(options)), policy_(policy), tokens_(tokens), authenticator_(authenticator) {}
 
 bool AccessControl::may_block(const Request& request) const {
-  return options_.enabled && starts_with_scheme(request.header("authorization"), "basic");
+  return options_.enabled && auth::authorization_credentials(request.header("authorization"), "basic").has_value();
 }
 
 Result<Caller> AccessControl::admit(const Request& request, Need need, std::string_view repository) {
   if (!options_.enabled) return Caller{};
   const std::string_view authorization = request.header("authorization");
   if (authorization.empty()) return admit_principal(request, need, repository, {});
-  if (starts_with_scheme(authorization, "bearer")) {
-    auto claims = tokens_.verify(trimmed(authorization.substr(6)));
+  if (auto token = auth::authorization_credentials(authorization, "bearer")) {
+    auto claims = tokens_.verify(*token);
     if (!claims) return challenge(request, need, repository, claims.error().message, false);
     return admit_token(request, need, repository, std::move(*claims));
   }
-  if (starts_with_scheme(authorization, "basic")) {
+  if (auth::authorization_credentials(authorization, "basic")) {
     auto principal = authenticate_basic(request);
     if (!principal) {
       if (principal.error().code != ErrorCode::kUnauthorized) return principal.error();

@@ -28,25 +28,19 @@ Result<Response> list_default_permissions(Call& call) {
 Result<Response> put_default_permission(Call& call) {
   const auto& org = call.params["org"];
   if (auto checked = check_account_name("organization", org); !checked) return checked.error();
-  auto subject_name = parse_subject(call.params["kind"], call.params["name"]);
-  if (!subject_name) return subject_name.error();
-  auto body = JsonBody::parse(call.request.body, {"role"});
-  if (!body) return body.error();
-  auto role_text = body->string("role");
-  if (!role_text) return role_text.error();
-  auto role = parse_repository_role("role", *role_text);
-  if (!role) return role.error();
+  auto grant = parse_requested_grant(call.params["kind"], call.params["name"], call.request.body);
+  if (!grant) return grant.error();
   if (auto allowed = require(call, auth::NamespaceAction::kManage, org); !allowed) return allowed.error();
 
-  auto subject = find_subject(call.accounts(), *subject_name, org);
+  auto subject = find_subject(call.accounts(), grant->subject, org);
   if (!subject) return subject.error();
-  if (auto set = call.accounts().set_default_permission(org, *subject, *role); !set) return set.error();
-  const meta::Permission permission{*subject, std::string(subject_name->name), *role};
+  if (auto set = call.accounts().set_default_permission(org, *subject, grant->role); !set) return set.error();
+  const meta::Permission permission{*subject, std::string(grant->subject.name), grant->role};
   return once_recorded(record_change(call, kPermissionChange, org, std::nullopt,
                                      {{"change", "default_permission_set"},
                                       {"kind", call.params["kind"]},
-                                      {"name", subject_name->name},
-                                      {"role", *role_text}}),
+                                      {"name", grant->subject.name},
+                                      {"role", grant->role_text}}),
                        json_response(200, permission_view(permission)));
 }
 

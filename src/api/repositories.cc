@@ -48,25 +48,19 @@ Result<Response> list_permissions(Call& call) {
 Result<Response> put_permission(Call& call) {
   auto repository = repository_of(call);
   if (!repository) return repository.error();
-  auto subject_name = parse_subject(call.params["kind"], call.params["name"]);
-  if (!subject_name) return subject_name.error();
-  auto body = JsonBody::parse(call.request.body, {"role"});
-  if (!body) return body.error();
-  auto role_text = body->string("role");
-  if (!role_text) return role_text.error();
-  auto role = parse_repository_role("role", *role_text);
-  if (!role) return role.error();
+  auto grant = parse_requested_grant(call.params["kind"], call.params["name"], call.request.body);
+  if (!grant) return grant.error();
   if (auto allowed = require_repository_admin(call, *repository); !allowed) return allowed.error();
 
-  auto subject = find_subject(call.accounts(), *subject_name, access::namespace_of(*repository));
+  auto subject = find_subject(call.accounts(), grant->subject, access::namespace_of(*repository));
   if (!subject) return subject.error();
-  if (auto granted = call.accounts().grant_permission(*repository, *subject, *role); !granted) return granted.error();
-  const meta::Permission permission{*subject, std::string(subject_name->name), *role};
+  if (auto granted = call.accounts().grant_permission(*repository, *subject, grant->role); !granted) return granted.error();
+  const meta::Permission permission{*subject, std::string(grant->subject.name), grant->role};
   return once_recorded(record_permission_change(call, *repository,
                                                 {{"change", "permission_granted"},
                                                  {"kind", call.params["kind"]},
-                                                 {"name", subject_name->name},
-                                                 {"role", *role_text}}),
+                                                 {"name", grant->subject.name},
+                                                 {"role", grant->role_text}}),
                        json_response(200, permission_view(permission)));
 }
 

@@ -1,6 +1,7 @@
 #include "api/subjects.h"
 
 #include "api/account_names.h"
+#include "api/json_body.h"
 #include "api/vocabulary.h"
 
 namespace pier::api {
@@ -35,6 +36,18 @@ Result<meta::Subject> find_subject(meta::AccountStore& accounts, const SubjectNa
     }
   }
   return make_error(ErrorCode::kInternal, "unknown subject kind");
+}
+
+Result<RequestedGrant> parse_requested_grant(std::string_view kind, std::string_view name, std::string_view body) {
+  auto subject = parse_subject(kind, name);
+  if (!subject) return subject.error();
+  auto fields = JsonBody::parse(body, {"role"});
+  if (!fields) return fields.error();
+  auto role_text = fields->string("role");
+  if (!role_text) return role_text.error();
+  auto role = parse_repository_role("role", *role_text);
+  if (!role) return role.error();
+  return RequestedGrant{*subject, *role, std::string(*role_text)};
 }
 
 }  // namespace pier::api

@@ -8,6 +8,7 @@
 // which accounts exist.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "common/error.h"
@@ -22,6 +23,15 @@ struct SubjectName {
 
 // kBadRequest for another kind or a name outside its grammar.
 Result<SubjectName> parse_subject(std::string_view kind, std::string_view name);
+// A grant as a PUT asks for it: the subject of the path's "{kind}/{name}" and the body's
+// {"role": "read" | "write" | "admin"}. Checked without a store call.
+struct RequestedGrant {
+  SubjectName subject;
+  meta::RepositoryRole role;
+  std::string role_text;
+};
+Result<RequestedGrant> parse_requested_grant(std::string_view kind, std::string_view name, std::string_view body);
+
 // kNameUnknown when there is no such principal; a team outside an organization never exists.
 Result<meta::Subject> find_subject(meta::AccountStore& accounts, const SubjectName& subject,
                                    std::string_view organization);

@@ -41,16 +41,6 @@ access::Need need_of(Route route, Method m) {
   return access::Need::kSignedIn;
 }
 
-meta::ActorKind actor_kind(auth::PrincipalKind kind) {
-  switch (kind) {
-    case auth::PrincipalKind::kUser: return meta::ActorKind::kUser;
-    case auth::PrincipalKind::kRobot: return meta::ActorKind::kRobot;
-    case auth::PrincipalKind::kToken: return meta::ActorKind::kToken;
-    case auth::PrincipalKind::kAnonymous: return meta::ActorKind::kAnonymous;
-  }
-  return meta::ActorKind::kAnonymous;
-}
-
 std::string_view header_of(const Response& response, std::string_view name) {
   for (const auto& [key, value] : response.headers) {
     if (key == name) return value;
@@ -194,7 +184,7 @@ void RegistryApp::audit(const Request& request, const access::Caller& caller, co
   meta::AuditEvent event;
   event.at = access_.clock.unix_seconds();
   event.actor = caller.principal.kind == auth::PrincipalKind::kAnonymous ? "" : caller.principal.name;
-  event.actor_kind = actor_kind(caller.principal.kind);
+  event.actor_kind = auth::actor_kind_of(caller.principal.kind);
   event.client_address = request.remote_address;
   event.action = std::string(action);
   event.namespace_name = std::string(access::namespace_of(request.repository));

@@ -104,6 +104,20 @@ Statement& bind_audit_event(Statement& insert, const AuditEvent& event) {
   return insert;
 }
 
+// Fills superuser, disabled and owns_namespace of a user's grants; false if no such user.
+template <class AnyGrants>
+bool read_user_flags(Connection& db, std::int64_t id, std::string_view namespace_name, AnyGrants& grants) {
+  auto user = db.prepare("SELECT superuser, disabled FROM users WHERE id = ?");
+  user.bind(1, id);
+  if (!user.step()) return false;
+  grants.superuser = user.integer(0) != 0;
+  grants.disabled = user.integer(1) != 0;
+  auto owns = db.prepare("SELECT 1 FROM namespaces WHERE name = ? AND kind = 'user' AND owner_user_id = ?");
+  owns.bind(1, namespace_name).bind(2, id);
+  grants.owns_namespace = owns.step();
+  return true;
+}
+
 bool subject_exists(Connection& db, Subject subject) {
   auto stmt = db.prepare(subject.kind == SubjectKind::kUser   ? "SELECT 1 FROM users WHERE id = ?"
                          : subject.kind == SubjectKind::kTeam ? "SELECT 1 FROM teams WHERE id = ?"
@@ -716,14 +730,7 @@ class SqliteAccountStore final : public AccountStore {
     return read<Grants>([&](Connection& db) -> Result<Grants> {
       Grants grants;
       if (kind == SubjectKind::kUser) {
-        auto user = db.prepare("SELECT superuser, disabled FROM users WHERE id = ?");
-        user.bind(1, id);
-        if (!user.step()) return grants;
-        grants.superuser = user.integer(0) != 0;
-        grants.disabled = user.integer(1) != 0;
-        auto owns = db.prepare("SELECT 1 FROM namespaces WHERE name = ? AND kind = 'user' AND owner_user_id = ?");
-        owns.bind(1, namespace_name).bind(2, id);
-        grants.owns_namespace = owns.step();
+        if (!read_user_flags(db, id, namespace_name, grants)) return grants;
       } else if (!subject_exists(db, Subject{kind, id})) {
         return grants;
       }
@@ -756,14 +763,7 @@ class SqliteAccountStore final : public AccountStore {
     return read<NamespaceGrants>([&](Connection& db) -> Result<NamespaceGrants> {
       NamespaceGrants grants;
       if (kind == SubjectKind::kUser) {
-        auto user = db.prepare("SELECT superuser, disabled FROM users WHERE id = ?");
-        user.bind(1, id);
-        if (!user.step()) return grants;
-        grants.superuser = user.integer(0) != 0;
-        grants.disabled = user.integer(1) != 0;
-        auto owns = db.prepare("SELECT 1 FROM namespaces WHERE name = ? AND kind = 'user' AND owner_user_id = ?");
-        owns.bind(1, namespace_name).bind(2, id);
-        grants.owns_namespace = owns.step();
+        if (!read_user_flags(db, id, namespace_name, grants)) return grants;
         auto admin = db.prepare(
             "SELECT 1 FROM team_members m JOIN teams t ON t.id = m.team_id JOIN namespaces n ON n.id = t.namespace_id "
             "WHERE m.user_id = ? AND n.name = ? AND n.kind = 'org' AND t.role = 'admin' LIMIT 1");
