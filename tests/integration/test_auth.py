@@ -297,6 +297,34 @@ def test_catalog_needs_a_token_with_the_catalog_scope(secured):
     assert params["error"] == "insufficient_scope"
 
 
+def test_catalog_lists_only_what_the_caller_may_pull(secured):
+    from api_client import Api
+    admin = Api(secured, "admin", ADMIN_PASSWORD)
+    for name in ("alice", "bob"):
+        admin.ok("POST", "/users", {"name": name, "password": f"{name}-password"}, status=201)
+    for user, repo in (("alice", "alice/one"), ("alice", "alice/two"), ("bob", "bob/one")):
+        reg = Api(secured, user, f"{user}-password").registry()
+        reg.extra["auth"] = Bearer(fetch_token(secured, f"repository:{repo}:pull,push", user=user,
+                                               password=f"{user}-password"))
+        push_oci_image(reg, repo, "v1", seed=repo)
+
+    def catalog(user, **params):
+        token = fetch_token(secured, "registry:catalog:*", user=user, password=f"{user}-password")
+        resp = requests.get(f"{secured.url}/v2/_catalog", params=params, auth=Bearer(token), timeout=10)
+        assert resp.status_code == 200, resp.text
+        return resp
+
+    assert catalog("alice").json()["repositories"] == ["alice/one", "alice/two"]
+    assert catalog("bob").json()["repositories"] == ["bob/one"]
+    admin.ok("PUT", "/repositories/bob/one/visibility", {"public": True})
+    assert catalog("alice").json()["repositories"] == ["alice/one", "alice/two", "bob/one"]
+    # Pages hold the caller's entries only.
+    first = catalog("alice", n=2)
+    assert first.json()["repositories"] == ["alice/one", "alice/two"]
+    assert 'last=alice/two' in first.headers["Link"]
+    assert catalog("alice", n=2, last="alice/two").json()["repositories"] == ["bob/one"]
+
+
 def audit_rows(reg):
     with sqlite3.connect(reg.data_dir / "pier.db") as db:
         return db.execute("SELECT actor, actor_kind, client_address, action, namespace, repository, detail "

@@ -171,3 +171,19 @@ def test_reader_may_pull_but_not_push(clients, secured_tls, single):
     # Made public, anyone pulls without credentials.
     admin.ok("PUT", "/repositories/admin/shared/visibility", {"public": True})
     assert sha256_digest(clients.raw_manifest(ref, secured_tls)) == image.manifest_digest
+
+
+def test_api_token_as_the_password(clients, secured_tls, single):
+    layout, image = single
+    admin = Api(secured_tls, "admin", ADMIN_PASSWORD)
+    admin.ok("POST", "/users", {"name": "dev", "password": "dev-password"}, status=201)
+    dev = Api(secured_tls, "dev", "dev-password")
+    writer = dev.ok("POST", "/user/tokens", {"name": "ci", "scopes": ["repo:write"]}, status=201)["token"]
+    reader = dev.ok("POST", "/user/tokens", {"name": "ro", "scopes": ["repo:read"]}, status=201)["token"]
+    ref = docker_ref(secured_tls, "dev/app", "v1")
+    clients.skopeo_copy(oci_ref(layout, "v1"), ref, dest_registry=secured_tls, extra=["--dest-creds", f"dev:{writer}"])
+    clients.skopeo("login", f"--cert-dir={clients.ca_dir(secured_tls)}", "-u", "dev", "-p", reader, secured_tls.host)
+    assert sha256_digest(clients.raw_manifest(ref, secured_tls)) == image.manifest_digest
+    refused = clients.skopeo_copy(oci_ref(layout, "v1"), docker_ref(secured_tls, "dev/app", "v2"),
+                                  dest_registry=secured_tls, check=False)
+    assert refused.returncode != 0, refused
