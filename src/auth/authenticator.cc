@@ -10,14 +10,11 @@ namespace pier::auth {
 
 namespace {
 
-// An Argon2id hash, with hash_password's parameters, of a random password nobody knows: verified
-// against when there is no real hash, so a missing account costs what a real one does. Made
-// once, on first use.
+// Verified against when there is no real hash, so a missing account costs what a real one does.
 const std::string& dummy_hash() {
   static const std::string hash = [] {
-    auto password = random_token();
-    auto hashed = password ? hash_password(*password) : Result<std::string>(password.error());
-    return hashed ? *hashed : std::string();
+    auto made = unmatchable_password_hash();
+    return made ? *made : std::string();
   }();
   return hash;
 }
@@ -55,7 +52,6 @@ meta::ActorKind actor_kind_of(PrincipalKind kind) {
 Authenticator::Authenticator(meta::AccountStore& accounts, Clock& clock, LoginThrottleOptions throttle,
                              LdapAccounts* directory)
     : accounts_(accounts), clock_(clock), throttle_(clock, throttle), directory_(directory) {
-  dummy_hash();  // made now, so no sign-in pays for it
 }
 
 Result<Principal> Authenticator::authenticate_basic(std::string_view username, std::string_view secret,

@@ -5,6 +5,9 @@
 
 #include <cstdint>
 #include <limits>
+#include <string>
+
+#include "auth/base64url.h"
 
 namespace pier::auth {
 
@@ -47,6 +50,21 @@ bool verify_password(std::string_view password, std::string_view encoded) {
   const std::string terminated(encoded);
   // argon2id_verify refuses any string that does not start "$argon2id$" (ARGON2_DECODING_FAIL).
   return argon2id_verify(terminated.c_str(), password.data(), password.size()) == ARGON2_OK;
+}
+
+Result<std::string> unmatchable_password_hash() {
+  unsigned char random[kSaltBytes + kHashBytes];
+  if (RAND_bytes(random, sizeof random) != 1) {
+    return make_error(ErrorCode::kInternal, "random number generator failed");
+  }
+  const auto b64 = [](const unsigned char* bytes, std::size_t size) {
+    std::string text = base64_encode(std::string_view(reinterpret_cast<const char*>(bytes), size));
+    while (!text.empty() && text.back() == '=') text.pop_back();  // PHC strings carry no padding
+    return text;
+  };
+  return "$argon2id$v=" + std::to_string(ARGON2_VERSION_NUMBER) + "$m=" + std::to_string(kMemoryKiB) +
+         ",t=" + std::to_string(kTimeCost) + ",p=" + std::to_string(kParallelism) + "$" + b64(random, kSaltBytes) +
+         "$" + b64(random + kSaltBytes, kHashBytes);
 }
 
 }  // namespace pier::auth

@@ -26,4 +26,10 @@ Result<std::string> hash_password(std::string_view password);
 // compared in constant time. Costs as much as hash_password.
 bool verify_password(std::string_view password, std::string_view encoded);
 
+// A PHC string with hash_password's parameters but a random salt and a random digest, made
+// without running Argon2: no password matches it (but by a 2^-256 chance), and verifying
+// against it costs what verifying a real hash costs. For accounts that do not exist, so they
+// take as long to refuse as those that do. kInternal only if the CSPRNG fails.
+Result<std::string> unmatchable_password_hash();
+
 }  // namespace pier::auth

@@ -93,5 +93,24 @@ TEST(PasswordHash, MalformedEncodedStringsFail) {
   }
 }
 
+TEST(PasswordHash, UnmatchableHashLooksLikeARealOneAndMatchesNothing) {
+  const std::string real = hash_password("secret").value();
+  const std::string fake = unmatchable_password_hash().value();
+  const auto parts = [](const std::string& phc) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    for (std::size_t at; (at = phc.find('$', start)) != std::string::npos; start = at + 1) out.push_back(phc.substr(start, at - start));
+    out.push_back(phc.substr(start));
+    return out;
+  };
+  const auto r = parts(real), f = parts(fake);
+  ASSERT_EQ(f.size(), r.size());
+  for (std::size_t i = 0; i + 2 < r.size(); ++i) EXPECT_EQ(f[i], r[i]);  // algorithm, version, costs
+  EXPECT_EQ(f[f.size() - 2].size(), r[r.size() - 2].size());             // salt
+  EXPECT_EQ(f.back().size(), r.back().size());                           // digest
+  EXPECT_NE(fake, unmatchable_password_hash().value());
+  for (const char* password : {"", "secret", "password"}) EXPECT_FALSE(verify_password(password, fake));
+}
+
 }  // namespace
 }  // namespace pier::auth
