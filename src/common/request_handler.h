@@ -22,8 +22,9 @@ struct RequestPlan {
   BodyMode body = BodyMode::kBuffer;
   std::size_t body_limit = 0;
   ErrorCode too_large = ErrorCode::kPayloadTooLarge;  // the error for a body over body_limit
-  // handle() and BodySink::finish() may block (disk sync, database write): http/ runs them
-  // off the connection threads. Sink writes always run on the connection thread.
+  // handle() may block (disk sync, database write, password check): http/ runs it off the
+  // connection threads. BodySink::finish() always runs off them (a streamed body ends in a
+  // commit); sink writes always run on the connection thread.
   bool may_block = false;
   std::string_view route = "unknown";  // a fixed label for metrics and the access log
 };

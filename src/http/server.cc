@@ -382,7 +382,7 @@ struct Server::Impl {
               }
               if (!failure) reply = co_await handle_maybe_offloaded(request, plan->may_block);
             } else {
-              reply = co_await handle_maybe_offloaded(request, true);
+              reply = co_await handle_maybe_offloaded(request, plan->may_block);
             }
             if (failure) {
               ready = error_response(*failure);

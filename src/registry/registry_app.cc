@@ -93,8 +93,14 @@ Result<RequestPlan> RegistryApp::plan(Request& request) {
       return plan;
     case Route::kUploadStart:
       if (m != Method::kPost) return method_not_allowed();
-      plan.may_block = true;
-      if (request.query_param("digest") && !request.query_param("mount")) plan.body = BodyMode::kStream;
+      if (request.query_param("digest") && !request.query_param("mount")) {
+        // A monolithic upload's session lives in memory until its body is in: opening it
+        // writes no row, so only its commit (finish) goes to the blocking pool.
+        plan.body = BodyMode::kStream;
+        plan.may_block = access_.control.may_block(request);
+      } else {
+        plan.may_block = true;
+      }
       return plan;
     case Route::kUpload:
       if (m == Method::kPatch || m == Method::kPut) {
