@@ -1,11 +1,12 @@
 // api/handlers.h: what a management API handler is given, and one handler per route, each
 // family in its own file.
 //
-// A handler runs after the caller has signed in (the Call names them) and off the I/O threads
-// (every route may block: Argon2 and database writes). It validates its path parameters and
-// body before any store call, asks authorize.h before it changes or shows anything, records
-// every change with change_log.h, and answers JSON (json_body.h) or an Error, which http/
-// renders like every other error body.
+// A handler runs after the caller has signed in (the Call names them; an anonymous caller for
+// the one route open to anyone, see routes.h) and, if it signed in, off the I/O threads (Argon2
+// and database writes block). It validates its path parameters and body before any store call,
+// asks authorize.h before it changes or shows anything, records every change with
+// change_log.h, and answers JSON (json_body.h) or an Error, which http/ renders like every
+// other error body.
 #pragma once
 
 #include <cstdint>
@@ -93,5 +94,8 @@ Result<Response> delete_token(Call& call);
 
 // audit.cc: GET /api/v1/audit
 Result<Response> query_audit(Call& call);
+
+// openapi.cc: GET /api/v1/openapi.json, for anyone
+Result<Response> get_openapi_document(Call& call);
 
 }  // namespace pier::api

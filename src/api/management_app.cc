@@ -18,7 +18,9 @@ Result<RequestPlan> ManagementApp::plan(Request& request) {
   RequestPlan plan;
   plan.body = BodyMode::kBuffer;
   plan.body_limit = kMaxBodyBytes;
-  plan.may_block = true;
+  // Signing in may block (Argon2), and so may every handler behind it; the open route serves
+  // a constant.
+  plan.may_block = routes()[*index].access == Access::kSignedIn;
   plan.route = routes()[*index].label;
   return plan;
 }
@@ -27,7 +29,7 @@ Result<Reply> ManagementApp::handle(Request& request) {
   const Route& route = routes()[static_cast<std::size_t>(request.route_index)];
   const auto params = match_pattern(route.pattern, request.path);
   if (!params) return make_error(ErrorCode::kInternal, "route matched in plan() but not in handle()");
-  auto caller = authenticate(request);
+  auto caller = route.access == Access::kAnyone ? Result<auth::Principal>(auth::Principal{}) : authenticate(request);
   if (!caller) return caller.error();
   Call call{services_, request, *params, *caller};
   auto response = route.handler(call);

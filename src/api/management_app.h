@@ -1,13 +1,15 @@
 // api/management_app.h: the management REST API under /api/v1, as a RequestHandler.
 //
 // JSON in, JSON out; errors are Pier's usual error body ({"errors": [{code, message}]}). Every
-// request signs in first, whether or not the registry itself asks for credentials
-// (auth.enabled), since accounts are managed by someone:
+// request but GET /api/v1/openapi.json (the API's OpenAPI document, open to anyone) signs in
+// first, whether or not the registry itself asks for credentials (auth.enabled), since accounts
+// are managed by someone:
 //   Authorization: Basic <user:password> or <user:API token>
 //   Authorization: Bearer pier_...      an API token alone
 // Both go through auth::Authenticator (audited, throttled). No or bad credentials are 401
 // UNAUTHORIZED with a Basic challenge; robots are 403 (auth::may_use_management_api). Every
-// route may block (Argon2, database writes) and has its body buffered, at most 1 MiB.
+// route that signs in may block (Argon2, database writes); every route has its body buffered,
+// at most 1 MiB.
 // The routes are in routes.cc, what each does in the handler files (handlers.h).
 #pragma once
 

@@ -52,6 +52,9 @@ constexpr std::array kRoutes = {
   Route{kPut,    "/api/v1/repositories/{repository...}/visibility",    "api_visibility",   put_visibility},
 
   Route{kGet,    "/api/v1/audit",                                      "api_audit",        query_audit},
+
+  Route{kGet,    "/api/v1/openapi.json",                               "api_openapi",      get_openapi_document,
+         Access::kAnyone},
 };
 // clang-format on
 
@@ -125,6 +128,25 @@ std::optional<RouteParams> match_pattern(std::string_view pattern, const std::ve
   }
   params.add(parameter_name(want[greedy]), std::move(joined));
   return params;
+}
+
+std::vector<RouteTemplate> route_templates() {
+  constexpr std::string_view kRoot = "/api/v1";
+  std::vector<RouteTemplate> templates;
+  for (const auto& route : kRoutes) {
+    RouteTemplate entry{route.method, {}, {}, route.access};
+    for (const auto segment : segments_of(route.pattern.substr(kRoot.size()))) {
+      entry.path.push_back('/');
+      if (!is_parameter(segment)) {
+        entry.path += segment;
+        continue;
+      }
+      entry.parameters.push_back(parameter_name(segment));
+      entry.path += "{" + std::string(entry.parameters.back()) + "}";
+    }
+    templates.push_back(std::move(entry));
+  }
+  return templates;
 }
 
 Result<std::size_t> match_route(Method method, const std::vector<std::string>& path) {

@@ -11,6 +11,11 @@
 // routes with the longer literal suffix come first (a repository named ".../permissions/user"
 // would otherwise be ambiguous). A path that some route matches with another method is
 // kMethodNotAllowed; any other is kRouteUnknown.
+//
+// Every route but one is for callers who signed in; GET /api/v1/openapi.json, the OpenAPI
+// document of these routes (api/openapi.json), is for anyone: it describes the API and holds no
+// data. route_templates() shows the table as that document names it, so a test can hold the two
+// equal.
 #pragma once
 
 #include <optional>
@@ -28,11 +33,14 @@ namespace pier::api {
 struct Call;
 using Handler = Result<Response> (*)(Call& call);
 
+enum class Access { kSignedIn, kAnyone };
+
 struct Route {
   Method method;
   std::string_view pattern;  // e.g. "/api/v1/organizations/{org}/teams/{team}"
   std::string_view label;    // a fixed label for metrics and the access log
   Handler handler;
+  Access access = Access::kSignedIn;  // kAnyone: the handler is called with an anonymous caller
 };
 
 // The values of a matched route's parameters, by the names in its pattern.
@@ -54,5 +62,17 @@ Result<std::size_t> match_route(Method method, const std::vector<std::string>& p
 
 // The parameters of `path` under `pattern`, or nullopt if it does not match.
 std::optional<RouteParams> match_pattern(std::string_view pattern, const std::vector<std::string>& path);
+
+// A route as an OpenAPI document names it: its path below /api/v1 (the document's server) with
+// every parameter as {name}, the greedy one too, e.g. "/repositories/{repository}/permissions".
+struct RouteTemplate {
+  Method method;
+  std::string path;
+  std::vector<std::string_view> parameters;  // the names in `path`, in order
+  Access access;
+};
+
+// One per route, in matching order.
+std::vector<RouteTemplate> route_templates();
 
 }  // namespace pier::api

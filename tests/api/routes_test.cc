@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -91,6 +92,28 @@ TEST(ApiRoutes, EveryRouteIsReachableAndLabelled) {
     }
     EXPECT_EQ(resolve(route.method, path), route.pattern);
   }
+}
+
+TEST(ApiRoutes, TemplatesNameTheRoutesBelowTheApiRoot) {
+  const auto templates = route_templates();
+  ASSERT_EQ(templates.size(), routes().size());
+  std::size_t open = 0;
+  for (std::size_t i = 0; i < templates.size(); ++i) {
+    EXPECT_EQ(templates[i].method, routes()[i].method);
+    std::string pattern(routes()[i].pattern);  // the greedy {name...} is a plain {name} there
+    if (const auto dots = pattern.find("...}"); dots != std::string::npos) pattern.erase(dots, 3);
+    EXPECT_EQ("/api/v1" + templates[i].path, pattern);
+    if (templates[i].access == Access::kAnyone) ++open;
+  }
+  EXPECT_EQ(open, 1u);  // the OpenAPI document alone
+  const auto permission = std::find_if(templates.begin(), templates.end(), [](const auto& t) {
+    return t.method == Method::kPut && t.path.starts_with("/repositories/");
+  });
+  ASSERT_NE(permission, templates.end());
+  EXPECT_EQ(permission->path, "/repositories/{repository}/permissions/{kind}/{name}");
+  EXPECT_EQ(permission->parameters, (std::vector<std::string_view>{"repository", "kind", "name"}));
+  EXPECT_EQ(resolve(Method::kGet, "/api/v1/openapi.json"), "/api/v1/openapi.json");
+  EXPECT_EQ(resolve(Method::kPost, "/api/v1/openapi.json"), "405");
 }
 
 }  // namespace
