@@ -36,10 +36,7 @@ namespace {
 
 std::unique_ptr<storage::BlobStore> make_blob_store(const config::Config& config) {
   switch (config.storage.driver) {
-    case config::StorageDriver::kFilesystem:
-      return storage::make_filesystem_blob_store(config.storage.root, config.storage.group_sync
-                                                                          ? storage::DurabilityMode::kGroup
-                                                                          : storage::DurabilityMode::kEachFile);
+    case config::StorageDriver::kFilesystem: return storage::make_filesystem_blob_store(config.storage.root);
   }
   throw std::logic_error("unknown storage driver");
 }

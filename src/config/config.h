@@ -40,7 +40,6 @@ struct Config {
   struct Storage {
     StorageDriver driver = StorageDriver::kFilesystem;
     std::filesystem::path root;  // default: <data_dir>/blobs
-    bool group_sync = true;      // share syncs of concurrent commits (syncfs), or fsync each file
   } storage;
 
   struct Metadata {

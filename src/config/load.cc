@@ -175,9 +175,6 @@ const std::vector<Key>& keys() {
          c.storage.root = v;
          return std::nullopt;
        }},
-      {"storage.filesystem.group_sync",
-       "make concurrent commits durable together with syncfs (true), or fsync each file and folder (false)",
-       bool_field([](Config& c) -> auto& { return c.storage.group_sync; })},
       {"metadata.driver", "metadata database: sqlite",
        [](Config& c, const std::string& v) -> std::optional<std::string> {
          if (v != "sqlite") return "must be \"sqlite\", got \"" + v + "\"";

@@ -95,8 +95,6 @@ TEST_P(BlobStoreSuite, SameContentTwiceIsOneBlob) {
 INSTANTIATE_TEST_SUITE_P(
     Backends, BlobStoreSuite,
     ::testing::Values(Backend{"filesystem", [](const auto& dir) { return make_filesystem_blob_store(dir); }},
-                      Backend{"filesystem_each_file",
-                              [](const auto& dir) { return make_filesystem_blob_store(dir, DurabilityMode::kEachFile); }},
                       Backend{"memory", [](const auto&) { return make_memory_blob_store(); }}),
     [](const auto& info) { return info.param.name; });
 

@@ -8,7 +8,6 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "storage/fs/sync_group.h"
 #include "storage/layout.h"
 
 namespace pier::storage {
@@ -54,7 +53,6 @@ Result<void> write_all(int fd, std::string_view bytes) {
   return {};
 }
 
-
 bool fsync_directory(const fs::path& dir) {
   Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   return fd.get() >= 0 && ::fsync(fd.get()) == 0;
@@ -86,8 +84,10 @@ class FsAppender final : public UploadAppender {
 
 class FsBlobStore final : public BlobStore {
  public:
-  FsBlobStore(fs::path root, DurabilityMode durability)
-      : root_(std::move(root)), durability_(durability), sync_(prepared(root_)) {}
+  explicit FsBlobStore(fs::path root) : root_(std::move(root)) {
+    fs::create_directories(root_ / "blobs");
+    fs::create_directories(root_ / "uploads");
+  }
 
   Result<std::uint64_t> stat(const Digest& digest) override {
     struct stat st;
@@ -150,14 +150,10 @@ class FsBlobStore final : public BlobStore {
   Result<void> commit_upload(std::string_view id, const Digest& digest) override {
     const fs::path from = path_of(upload_key(id));
     const fs::path to = path_of(blob_key(digest));
-    // The bytes first, then the name: a blob file is never published before its content.
-    if (durability_ == DurabilityMode::kEachFile) {
+    {
       Fd fd(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
       if (fd.get() < 0) return posix_error(errno, ErrorCode::kBlobUploadUnknown, "upload");
       if (::fsync(fd.get()) != 0) return posix_error(errno, ErrorCode::kBlobUploadUnknown, "upload");
-    } else {
-      if (::access(from.c_str(), F_OK) != 0) return posix_error(errno, ErrorCode::kBlobUploadUnknown, "upload");
-      if (!sync_.sync()) return make_error(ErrorCode::kInternal, "syncing the upload to disk failed");
     }
     std::error_code ec;
     fs::create_directories(to.parent_path(), ec);
@@ -167,8 +163,9 @@ class FsBlobStore final : public BlobStore {
     if (::rename(from.c_str(), to.c_str()) != 0) {
       return posix_error(errno, ErrorCode::kBlobUploadUnknown, "upload");
     }
-    const bool synced = durability_ == DurabilityMode::kEachFile ? fsync_directory(to.parent_path()) : sync_.sync();
-    if (!synced) return make_error(ErrorCode::kInternal, "syncing the blob's folder to disk failed");
+    if (!fsync_directory(to.parent_path())) {
+      return make_error(ErrorCode::kInternal, "fsync of blob directory failed");
+    }
     return {};
   }
 
@@ -195,21 +192,13 @@ class FsBlobStore final : public BlobStore {
  private:
   fs::path path_of(const std::string& key) const { return root_ / key; }
 
-  static const fs::path& prepared(const fs::path& root) {
-    fs::create_directories(root / "blobs");
-    fs::create_directories(root / "uploads");
-    return root;
-  }
-
   const fs::path root_;
-  const DurabilityMode durability_;
-  SyncGroup sync_;
 };
 
 }  // namespace
 
-std::unique_ptr<BlobStore> make_filesystem_blob_store(const std::filesystem::path& root, DurabilityMode durability) {
-  return std::make_unique<FsBlobStore>(root, durability);
+std::unique_ptr<BlobStore> make_filesystem_blob_store(const std::filesystem::path& root) {
+  return std::make_unique<FsBlobStore>(root);
 }
 
 }  // namespace pier::storage
