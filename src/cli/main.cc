@@ -1,8 +1,11 @@
-// The pier binary: `pier serve`, `pier migrate`, `pier config check`.
+// The pier binary: `pier serve`, `pier migrate`, `pier config check`, and the client
+// commands that manage a running Pier (cli/client_commands.h).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
 
+#include "cli/client_commands.h"
+#include "cli/outcome.h"
 #include "cli/wiring.h"
 #include "config/config.h"
 
@@ -57,7 +60,15 @@ int main(int argc, char** argv) {
   auto* check = config->add_subcommand("check", "validate the configuration and exit (2 if invalid)");
   add_common_flags(*check, flags);
 
-  CLI11_PARSE(app, argc, argv);
+  pier::cli::ClientCommands client(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help exits 0; every usage error exits 2, whatever CLI11's own code for it.
+    return app.exit(e) == 0 ? 0 : pier::cli::kExitUsage;
+  }
+  if (auto code = client.run()) return *code;
   try {
     const auto loaded = load(flags);
     if (*serve) return pier::cli::serve(loaded);

@@ -353,6 +353,13 @@ void validate(Config& config, std::vector<ConfigError>& errors) {
   if (config.auth.token_key.empty()) config.auth.token_key = config.data_dir / "token-signing-key.pem";
 }
 
+// PIER_* variables that are not configuration keys: the test binary's path, the first admin
+// password (read by cli/wiring.cc), and the client commands' PIER_SERVER and PIER_TOKEN (so a
+// shell set up for the client can still run the server).
+bool is_other_pier_variable(std::string_view name) {
+  return name == "PIER_BINARY" || name == "PIER_ADMIN_PASSWORD" || name == "PIER_SERVER" || name == "PIER_TOKEN";
+}
+
 }  // namespace
 
 std::string Config::listen_host() const {
@@ -395,7 +402,7 @@ Config load_config(const ConfigSources& sources) {
         known = true;
       }
     }
-    if (!known && name != "PIER_BINARY" && name != "PIER_ADMIN_PASSWORD") {
+    if (!known && !is_other_pier_variable(name)) {
       errors.push_back({name, "unknown environment variable"});
     }
   }

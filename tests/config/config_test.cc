@@ -44,6 +44,15 @@ TEST(Config, FileThenEnvironmentThenFlags) {
   EXPECT_EQ(c.limits.manifest_max_bytes, 1u << 20);
 }
 
+TEST(Config, VariablesOfTheClientCommandsAreNotConfiguration) {
+  ConfigSources sources;
+  sources.environment["PIER_SERVER"] = "https://registry.example.org";
+  sources.environment["PIER_TOKEN"] = "pier_x";
+  EXPECT_TRUE(problems(sources).empty());
+  sources.environment["PIER_SERVR"] = "typo";
+  EXPECT_EQ(problems(sources), std::vector<std::string>{"PIER_SERVR"});
+}
+
 TEST(Config, EveryProblemIsReportedWithItsKey) {
   testing::TempDir dir;
   const auto file = dir.path() / "pier.yaml";
