@@ -87,13 +87,30 @@ Result<Response> delete_team(Call& call) {
       no_content());
 }
 
-Result<Response> put_team_member(Call& call) {
+namespace {
+
+// The organization, team and user of a .../teams/{team}/members/{user} path, once checked and
+// once the caller may manage the organization.
+struct MemberPath {
+  const std::string& org;
+  const std::string& team;
+  const std::string& user;
+};
+
+Result<MemberPath> authorized_member_path(Call& call) {
   if (auto checked = check_team_path(call); !checked) return checked.error();
-  const auto& org = call.params["org"];
-  const auto& team = call.params["team"];
-  const auto& user = call.params["user"];
-  if (auto checked = check_account_name("user", user); !checked) return checked.error();
-  if (auto allowed = require(call, auth::NamespaceAction::kManage, org); !allowed) return allowed.error();
+  const MemberPath path{call.params["org"], call.params["team"], call.params["user"]};
+  if (auto checked = check_account_name("user", path.user); !checked) return checked.error();
+  if (auto allowed = require(call, auth::NamespaceAction::kManage, path.org); !allowed) return allowed.error();
+  return path;
+}
+
+}  // namespace
+
+Result<Response> put_team_member(Call& call) {
+  auto path = authorized_member_path(call);
+  if (!path) return path.error();
+  const auto& [org, team, user] = *path;
   if (auto added = call.accounts().add_team_member(org, team, user); !added) return added.error();
   return once_recorded(record_change(call, kAccountChange, org, std::nullopt,
                                      {{"change", "team_member_added"}, {"team", team}, {"user", user}}),
@@ -101,12 +118,9 @@ Result<Response> put_team_member(Call& call) {
 }
 
 Result<Response> delete_team_member(Call& call) {
-  if (auto checked = check_team_path(call); !checked) return checked.error();
-  const auto& org = call.params["org"];
-  const auto& team = call.params["team"];
-  const auto& user = call.params["user"];
-  if (auto checked = check_account_name("user", user); !checked) return checked.error();
-  if (auto allowed = require(call, auth::NamespaceAction::kManage, org); !allowed) return allowed.error();
+  auto path = authorized_member_path(call);
+  if (!path) return path.error();
+  const auto& [org, team, user] = *path;
   auto removed = call.accounts().remove_team_member(org, team, user);
   if (!removed) return removed.error();
   if (!*removed) return make_error(ErrorCode::kNameUnknown, "the user is not a member of the team");

@@ -5,6 +5,7 @@
 #include "auth/base64url.h"
 #include "auth/password_hash.h"
 #include "auth/secrets.h"
+#include "common/text.h"
 
 namespace pier::auth {
 
@@ -30,12 +31,7 @@ bool is_robot_name(std::string_view username) { return username.find('+') != std
 
 std::vector<std::string> split_scopes(std::string_view scopes) {
   std::vector<std::string> out;
-  std::size_t pos = 0;
-  while (pos < scopes.size()) {
-    const std::size_t end = std::min(scopes.find(' ', pos), scopes.size());
-    if (end > pos) out.emplace_back(scopes.substr(pos, end - pos));
-    pos = end + 1;
-  }
+  for (const auto scope : split_list(scopes, ' ')) out.emplace_back(scope);
   return out;
 }
 
@@ -183,10 +179,7 @@ std::optional<std::string_view> authorization_credentials(std::string_view heade
     const char c = header[i];
     if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != scheme[i]) return std::nullopt;
   }
-  std::string_view credentials = header.substr(scheme.size());
-  while (!credentials.empty() && (credentials.front() == ' ' || credentials.front() == '\t')) credentials.remove_prefix(1);
-  while (!credentials.empty() && (credentials.back() == ' ' || credentials.back() == '\t')) credentials.remove_suffix(1);
-  return credentials;
+  return trim_blanks(header.substr(scheme.size()));
 }
 
 Result<std::pair<std::string, std::string>> parse_basic_header(std::string_view header) {

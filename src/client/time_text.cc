@@ -3,7 +3,6 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 
 namespace pier::client {
 
@@ -47,15 +46,6 @@ bool take_zone(std::string_view text, std::size_t& at, std::int64_t& offset) {
 }
 
 }  // namespace
-
-std::string format_utc(std::int64_t unix_seconds) {
-  const std::time_t time = static_cast<std::time_t>(unix_seconds);
-  std::tm parts{};
-  if (::gmtime_r(&time, &parts) == nullptr) return std::to_string(unix_seconds);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
-}
 
 Result<std::int64_t> parse_iso8601(std::string_view text) {
   const auto bad = [&] {

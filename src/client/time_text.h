@@ -5,12 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include "common/clock.h"  // format_utc, the other direction
 #include "common/error.h"
 
 namespace pier::client {
-
-// "2024-05-01T12:00:00Z" (UTC).
-std::string format_utc(std::int64_t unix_seconds);
 
 // ISO 8601: "2024-05-01", "2024-05-01T12:00", "2024-05-01T12:00:30", each optionally followed by
 // "Z" or an offset "+02:00" / "-0500" (a space may stand for the "T"). Without a zone, UTC.

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "common/text.h"
+
 namespace pier {
 
 std::optional<std::uint64_t> parse_uint(std::string_view text) {
@@ -16,16 +18,10 @@ namespace {
 Error bad_range(std::string_view what) {
   return make_error(ErrorCode::kRangeNotSatisfiable, std::string(what));
 }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
-}
 }  // namespace
 
 Result<ByteRange> parse_upload_content_range(std::string_view header) {
-  header = trim(header);
+  header = trim_blanks(header);
   if (header.starts_with("bytes ")) {
     header.remove_prefix(6);
     header = header.substr(0, header.find('/'));
@@ -39,14 +35,14 @@ Result<ByteRange> parse_upload_content_range(std::string_view header) {
 }
 
 Result<std::optional<ByteRange>> parse_range_header(std::string_view header, std::uint64_t size) {
-  header = trim(header);
+  header = trim_blanks(header);
   if (!header.starts_with("bytes=")) return std::optional<ByteRange>();
   header.remove_prefix(6);
   if (header.find(',') != std::string_view::npos) return std::optional<ByteRange>();
   const auto dash = header.find('-');
   if (dash == std::string_view::npos) return bad_range("malformed Range");
-  const auto first_text = trim(header.substr(0, dash));
-  const auto last_text = trim(header.substr(dash + 1));
+  const auto first_text = trim_blanks(header.substr(0, dash));
+  const auto last_text = trim_blanks(header.substr(dash + 1));
   if (first_text.empty()) {  // suffix range: the last n bytes
     const auto n = parse_uint(last_text);
     if (!n) return bad_range("malformed Range");

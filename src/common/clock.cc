@@ -1,5 +1,7 @@
 #include "common/clock.h"
 
+#include <ctime>
+
 namespace pier {
 
 namespace {
@@ -12,6 +14,15 @@ class SystemClock final : public Clock {
 Clock& Clock::system() {
   static SystemClock clock;
   return clock;
+}
+
+std::string format_utc(std::int64_t unix_seconds) {
+  const std::time_t time = static_cast<std::time_t>(unix_seconds);
+  std::tm parts{};
+  if (::gmtime_r(&time, &parts) == nullptr) return std::to_string(unix_seconds);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return text;
 }
 
 }  // namespace pier

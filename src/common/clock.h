@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace pier {
 
@@ -16,5 +17,8 @@ class Clock {
   }
   static Clock& system();
 };
+
+// "2024-05-01T12:00:00Z": Unix seconds as UTC in ISO 8601, as JSON answers and the CLI show them.
+std::string format_utc(std::int64_t unix_seconds);
 
 }  // namespace pier

@@ -7,6 +7,7 @@
 
 #include "config/config.h"
 #include "common/names.h"
+#include "common/text.h"
 
 extern char** environ;
 
@@ -76,13 +77,7 @@ Setter string_field(Field field) {
 // "group=org/team,group2=org/team2"; nullopt if malformed.
 std::optional<std::vector<Config::TeamSync>> parse_team_sync(std::string_view text) {
   std::vector<Config::TeamSync> mappings;
-  while (!text.empty()) {
-    const auto comma = text.find(',');
-    std::string_view item = text.substr(0, comma);
-    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item.empty()) continue;
+  for (const auto item : split_list(text, ',')) {
     const auto equals = item.rfind('=');
     if (equals == std::string_view::npos) return std::nullopt;
     const auto target = item.substr(equals + 1);

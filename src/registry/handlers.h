@@ -62,7 +62,6 @@ Result<Reply> issue_token(RegistryAccess& a, Request& request);
 Response empty_response(unsigned status);
 Response json_response(std::string body, std::string content_type = "application/json");
 std::string blob_location(std::string_view repository, std::string_view digest);
-// "2026-01-02T03:04:05Z"
-std::string iso8601(std::int64_t unix_seconds);
+
 
 }  // namespace pier::registry

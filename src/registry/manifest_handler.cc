@@ -1,3 +1,4 @@
+#include "common/text.h"
 #include "registry/handlers.h"
 
 namespace pier::registry {
@@ -9,14 +10,8 @@ bool acceptable(const Request& request, std::string_view media_type) {
   bool any_accept = false;
   for (const auto& [name, value] : request.headers) {
     if (name != "accept") continue;
-    std::string_view rest = value;
-    while (!rest.empty()) {
-      const auto comma = rest.find(',');
-      std::string_view item = rest.substr(0, comma);
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-      item = item.substr(0, item.find(';'));
-      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    for (const auto listed : split_list(value, ',')) {
+      const auto item = trim_blanks(listed.substr(0, listed.find(';')));
       if (item.empty()) continue;
       any_accept = true;
       if (item == media_type || item == "*/*" || item == "application/*") return true;

@@ -1,7 +1,6 @@
 #include "registry/registry_app.h"
 
 #include <boost/json.hpp>
-#include <ctime>
 
 #include "registry/routes.h"
 
@@ -218,15 +217,6 @@ Response json_response(std::string body, std::string content_type) {
 
 std::string blob_location(std::string_view repository, std::string_view digest) {
   return "/v2/" + std::string(repository) + "/blobs/" + std::string(digest);
-}
-
-std::string iso8601(std::int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
 }
 
 }  // namespace pier::registry

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <boost/url.hpp>
 
+#include "common/text.h"
 #include "registry/handlers.h"
 
 namespace pier::registry {
@@ -14,18 +15,12 @@ namespace {
 
 Result<std::vector<access::Scope>> read_scopes(const std::vector<std::string_view>& texts) {
   std::vector<access::Scope> scopes;
-  for (auto text : texts) {
+  for (const auto text : texts) {
     // OAuth2 joins several scopes with spaces in one parameter.
-    while (!text.empty()) {
-      const auto space = text.find(' ');
-      const auto one = text.substr(0, space);
-      if (!one.empty()) {
-        auto scope = access::parse_scope(one);
-        if (!scope) return make_error(ErrorCode::kBadRequest, "malformed scope: expected type:name:actions");
-        scopes.push_back(std::move(*scope));
-      }
-      if (space == std::string_view::npos) break;
-      text.remove_prefix(space + 1);
+    for (const auto one : split_list(text, ' ')) {
+      auto scope = access::parse_scope(one);
+      if (!scope) return make_error(ErrorCode::kBadRequest, "malformed scope: expected type:name:actions");
+      scopes.push_back(std::move(*scope));
     }
   }
   return scopes;
@@ -51,7 +46,7 @@ Response token_response(const access::IssuedToken& issued, bool oauth, const std
   if (!oauth) body["token"] = issued.token;
   body["access_token"] = issued.token;
   body["expires_in"] = issued.expires_in;
-  body["issued_at"] = json::string(iso8601(issued.issued_at));
+  body["issued_at"] = json::string(format_utc(issued.issued_at));
   if (issued.refresh_token) body["refresh_token"] = *issued.refresh_token;
   if (oauth) {
     std::string scope;

@@ -13,6 +13,8 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PIER_BINARY = Path(os.environ.get("PIER_BINARY", REPO_ROOT / "build" / "pier"))
 DISTRIBUTION_BINARY = Path("/usr/bin/docker-registry")
+# admin's password in the shared secured server (conftest.py's `server`).
+ADMIN_PASSWORD = "admin-secret-for-tests"
 
 
 def free_port() -> int:

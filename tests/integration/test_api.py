@@ -18,22 +18,8 @@ import requests
 from api_client import Api, expect, message, new_organization, new_user, unique
 from oci_helpers import MANIFEST_ACCEPT, call, push_oci_image
 from registry_auth import Bearer, fetch_token, get_token, granted, token_url
-from servers import start_pier
+from servers import ADMIN_PASSWORD
 
-ADMIN_PASSWORD = "admin-secret-for-api-tests"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    reg = start_pier(tmp_path_factory.mktemp("api") / "pier", auth=True,
-                     env={"PIER_ADMIN_PASSWORD": ADMIN_PASSWORD, "PIER_AUTH_LOGIN_MAX_FAILURES": "100000"})
-    yield reg
-    reg.stop()
-
-
-@pytest.fixture
-def admin(server):
-    return Api(server, "admin", ADMIN_PASSWORD)
 
 
 @pytest.fixture

@@ -29,23 +29,9 @@ import yaml_subset
 from api_client import Api, expect, message, new_organization, new_user, unique
 from oci_helpers import push_oci_image
 from registry_auth import get_token, granted
-from servers import PIER_BINARY, free_port, start_pier
+from servers import ADMIN_PASSWORD, PIER_BINARY, free_port, start_pier
 
-ADMIN_PASSWORD = "admin-secret-for-cli-tests"
 TIMEOUT = 60
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    reg = start_pier(tmp_path_factory.mktemp("cli") / "pier", auth=True,
-                     env={"PIER_ADMIN_PASSWORD": ADMIN_PASSWORD, "PIER_AUTH_LOGIN_MAX_FAILURES": "100000"})
-    yield reg
-    reg.stop()
-
-
-@pytest.fixture
-def admin(server):
-    return Api(server, "admin", ADMIN_PASSWORD)
 
 
 class Cli:
