@@ -205,7 +205,11 @@ int serve(const config::Config& config) {
   const char* scheme = options.tls ? "https" : "http";
   log->info("pier listening on {}://{}:{} (data in {}; metadata {}, blobs {})", scheme, options.host, server.port(),
             config.data_dir.string(), config.metadata.path.string(), config.storage.root.string());
-  log->info("push a first image: skopeo copy{} oci:./my-image:latest docker://localhost:{}/team/app:1.0",
+  const char* plain = options.tls ? "" : " --tls-verify=false";
+  if (config.auth.enabled) {
+    log->info("sign in first: skopeo login{} -u admin localhost:{}", plain, server.port());
+  }
+  log->info("push a first image: skopeo copy{} oci:./my-image:latest docker://localhost:{}/admin/app:1.0",
             options.tls ? "" : " --dest-tls-verify=false", server.port());
   server.run();
   flush_audit();

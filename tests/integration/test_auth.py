@@ -354,6 +354,14 @@ def test_auth_off_is_announced(tmp_path):
     reg = start_pier(tmp_path / "pier", auth=False)
     try:
         assert "AUTHENTICATION IS OFF" in reg.log()
+        assert "sign in first" not in reg.log()
         assert requests.get(f"{reg.url}/v2/", timeout=10).status_code == 200
     finally:
         reg.stop()
+
+
+def test_start_tells_how_to_sign_in_and_push(secured):
+    log = secured.log()
+    port = secured.host.split(":")[1]
+    assert f"skopeo login --tls-verify=false -u admin localhost:{port}" in log
+    assert f"docker://localhost:{port}/admin/app:1.0" in log
