@@ -16,6 +16,7 @@
 #include "access/repository_policy.h"
 #include "api/routes.h"
 #include "auth/authenticator.h"
+#include "auth/browser_sessions.h"
 #include "auth/authorizer.h"
 #include "common/clock.h"
 #include "common/error.h"
@@ -29,6 +30,7 @@ struct ManagementServices {
   access::RepositoryPolicy& policy;
   auth::Authenticator& authenticator;
   access::AccessControl& access_control;
+  auth::BrowserSessions& sessions;
   Clock& clock;
 };
 
@@ -94,6 +96,11 @@ Result<Response> delete_token(Call& call);
 
 // audit.cc: GET /api/v1/audit
 Result<Response> query_audit(Call& call);
+
+// session.cc: the web UI's sign-in, /api/v1/session
+Result<Response> start_session(Call& call);  // POST
+Result<Response> get_session(Call& call);    // GET
+Result<Response> end_session(Call& call);    // DELETE
 
 // openapi.cc: GET /api/v1/openapi.json, for anyone
 Result<Response> get_openapi_document(Call& call);

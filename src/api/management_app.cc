@@ -1,13 +1,27 @@
 #include "api/management_app.h"
 
+#include "api/session_cookie.h"
+#include "auth/secrets.h"
+
 namespace pier::api {
 
 namespace {
 
-Error unauthorized(Error error) {
-  if (error.code == ErrorCode::kUnauthorized) error.headers.emplace_back("WWW-Authenticate", "Basic realm=\"pier\"");
+// A script in a browser page (fetch sends Sec-Fetch-Mode) or a page with a session is never
+// sent a Basic challenge: the browser would answer it with its own password dialog.
+bool from_a_page(const Request& request) {
+  const std::string_view mode = request.header("sec-fetch-mode");
+  return session_secret(request).has_value() || (!mode.empty() && mode != "navigate");
+}
+
+Error unauthorized(const Request& request, Error error) {
+  if (error.code == ErrorCode::kUnauthorized && !from_a_page(request)) {
+    error.headers.emplace_back("WWW-Authenticate", "Basic realm=\"pier\"");
+  }
   return error;
 }
+
+bool is_safe_method(Method method) { return method == Method::kGet || method == Method::kHead; }
 
 }  // namespace
 
@@ -20,7 +34,7 @@ Result<RequestPlan> ManagementApp::plan(Request& request) {
   plan.body_limit = kMaxBodyBytes;
   // Signing in may block (Argon2), and so may every handler behind it; the open route serves
   // a constant.
-  plan.may_block = routes()[*index].access == Access::kSignedIn;
+  plan.may_block = routes()[*index].access != Access::kAnyone;
   plan.route = routes()[*index].label;
   return plan;
 }
@@ -29,8 +43,8 @@ Result<Reply> ManagementApp::handle(Request& request) {
   const Route& route = routes()[static_cast<std::size_t>(request.route_index)];
   const auto params = match_pattern(route.pattern, request.path);
   if (!params) return make_error(ErrorCode::kInternal, "route matched in plan() but not in handle()");
-  auto caller = route.access == Access::kAnyone ? Result<auth::Principal>(auth::Principal{}) : authenticate(request);
-  if (!caller) return caller.error();
+  auto caller = route.access == Access::kSignedIn ? authenticate(request) : Result<auth::Principal>(auth::Principal{});
+  if (!caller) return unauthorized(request, caller.error());
   Call call{services_, request, *params, *caller};
   auto response = route.handler(call);
   if (!response) return response.error();
@@ -46,12 +60,28 @@ Result<auth::Principal> ManagementApp::authenticate(const Request& request) {
     principal = services_.access_control.authenticate_basic(request);
   } else if (!header.empty()) {
     principal = make_error(ErrorCode::kUnauthorized, "use Basic credentials or an API token as a Bearer token");
+  } else if (const auto secret = session_secret(request)) {
+    principal = from_session(request, *secret);
   }
-  if (!principal) return unauthorized(principal.error());
+  if (!principal) return principal.error();
   if (!auth::may_use_management_api(*principal).allowed) {
     return make_error(ErrorCode::kDenied, "this account may not use the management API");
   }
   return principal;
+}
+
+// A session signs in only from a page of this site: SameSite=Strict keeps the cookie from other
+// sites' pages, and a write must also show the session's CSRF token, which only this site's
+// pages are given.
+Result<auth::Principal> ManagementApp::from_session(const Request& request, std::string_view secret) {
+  auto session = services_.sessions.resolve(secret);
+  if (!session) return session.error();
+  if (!*session) return make_error(ErrorCode::kUnauthorized, "the session has ended; sign in again");
+  if (!is_safe_method(request.method) &&
+      !auth::constant_time_equal(request.header("x-csrf-token"), auth::csrf_token_of(secret))) {
+    return make_error(ErrorCode::kDenied, "missing or wrong X-CSRF-Token for this session");
+  }
+  return std::move((*session)->principal);
 }
 
 // Management responses need no header of their own: json_body.h sets what each carries.

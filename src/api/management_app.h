@@ -6,8 +6,11 @@
 // are managed by someone:
 //   Authorization: Basic <user:password> or <user:API token>
 //   Authorization: Bearer pier_...      an API token alone
+//   Cookie: pier_session=...            a web UI session (api/session.cc), with X-CSRF-Token
+//                                       on every write
 // Both go through auth::Authenticator (audited, throttled). No or bad credentials are 401
-// UNAUTHORIZED with a Basic challenge; robots are 403 (auth::may_use_management_api). Every
+// UNAUTHORIZED, with a Basic challenge unless a browser page asked; robots are 403
+// (auth::may_use_management_api). Every
 // route that signs in may block (Argon2, database writes); every route has its body buffered,
 // at most 1 MiB.
 // The routes are in routes.cc, what each does in the handler files (handlers.h).
@@ -30,6 +33,7 @@ class ManagementApp final : public RequestHandler {
 
  private:
   Result<auth::Principal> authenticate(const Request& request);
+  Result<auth::Principal> from_session(const Request& request, std::string_view secret);
 
   ManagementServices services_;
 };

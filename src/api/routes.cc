@@ -51,6 +51,13 @@ constexpr std::array kRoutes = {
   Route{kGet,    "/api/v1/repositories/{repository...}/permissions",   "api_permissions",  list_permissions},
   Route{kPut,    "/api/v1/repositories/{repository...}/visibility",    "api_visibility",   put_visibility},
 
+  Route{kPost,   "/api/v1/session",                                    "api_session",      start_session,
+         Access::kSigningIn},
+  Route{kGet,    "/api/v1/session",                                    "api_session",      get_session,
+         Access::kSigningIn},
+  Route{kDelete, "/api/v1/session",                                    "api_session",      end_session,
+         Access::kSigningIn},
+
   Route{kGet,    "/api/v1/audit",                                      "api_audit",        query_audit},
 
   Route{kGet,    "/api/v1/openapi.json",                               "api_openapi",      get_openapi_document,

@@ -12,10 +12,10 @@
 // would otherwise be ambiguous). A path that some route matches with another method is
 // kMethodNotAllowed; any other is kRouteUnknown.
 //
-// Every route but one is for callers who signed in; GET /api/v1/openapi.json, the OpenAPI
-// document of these routes (api/openapi.json), is for anyone: it describes the API and holds no
-// data. route_templates() shows the table as that document names it, so a test can hold the two
-// equal.
+// Every route but four is for callers who signed in. /api/v1/session (POST, GET, DELETE) signs
+// a browser in and out by itself; GET /api/v1/openapi.json, the OpenAPI document of these routes
+// (api/openapi.json), is for anyone: it describes the API and holds no data. route_templates()
+// shows the table as that document names it, so a test can hold the two equal.
 #pragma once
 
 #include <optional>
@@ -33,14 +33,18 @@ namespace pier::api {
 struct Call;
 using Handler = Result<Response> (*)(Call& call);
 
-enum class Access { kSignedIn, kAnyone };
+enum class Access {
+  kSignedIn,   // the caller signs in first (credentials or a session)
+  kSigningIn,  // the handler is called with an anonymous caller and signs it in itself (may block)
+  kAnyone,     // the handler is called with an anonymous caller and serves what anyone may see
+};
 
 struct Route {
   Method method;
   std::string_view pattern;  // e.g. "/api/v1/organizations/{org}/teams/{team}"
   std::string_view label;    // a fixed label for metrics and the access log
   Handler handler;
-  Access access = Access::kSignedIn;  // kAnyone: the handler is called with an anonymous caller
+  Access access = Access::kSignedIn;
 };
 
 // The values of a matched route's parameters, by the names in its pattern.

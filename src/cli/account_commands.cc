@@ -8,6 +8,7 @@ namespace pier::cli {
 namespace json = boost::json;
 using client::field_column;
 using client::path_segment;
+using client::time_column;
 
 namespace {
 
@@ -101,7 +102,16 @@ void add_user_commands(CLI::App& app, CommandContext& context) {
   context.add_output_flag(*create);
   auto* remove = context.command(*user, "delete", "delete a user", [&context, args] { return delete_user(context, *args); });
   remove->add_option("NAME", args->name, "user name")->required();
-  for (auto* command : {create, remove}) context.add_connection_flags(*command);
+  auto* ls = context.command(*user, "ls", "list the users", [&context] {
+    return context.with_api([&](client::ApiClient& api) {
+      return context.show(all_pages(api, "/users", {}, "users"),
+                          {field_column("USER", "name"), field_column("EMAIL", "email"),
+                           field_column("SUPERUSER", "superuser")},
+                          "users");
+    });
+  });
+  context.add_output_flag(*ls);
+  for (auto* command : {create, remove, ls}) context.add_connection_flags(*command);
 }
 
 void add_org_commands(CLI::App& app, CommandContext& context) {
@@ -114,7 +124,15 @@ void add_org_commands(CLI::App& app, CommandContext& context) {
   auto* remove = context.command(*org, "delete", "delete an organization with its teams, robots and grants",
                                  [&context, args] { return delete_organization(context, *args); });
   remove->add_option("NAME", args->name, "organization name")->required();
-  for (auto* command : {create, remove}) context.add_connection_flags(*command);
+  auto* ls = context.command(*org, "ls", "list the organizations you are in (superusers: all)", [&context] {
+    return context.with_api([&](client::ApiClient& api) {
+      return context.show(all_pages(api, "/organizations", {}, "organizations"),
+                          {field_column("ORGANIZATION", "name"), time_column("CREATED", "created_at")},
+                          "organizations");
+    });
+  });
+  context.add_output_flag(*ls);
+  for (auto* command : {create, remove, ls}) context.add_connection_flags(*command);
 }
 
 void add_team_commands(CLI::App& app, CommandContext& context) {

@@ -172,4 +172,26 @@ std::string text_member(const json::value& object, std::string_view name) {
   return value.is_string() ? std::string(value.as_string()) : std::string();
 }
 
+Result<boost::json::value> all_pages(client::ApiClient& api, const std::string& path, client::QueryParams query,
+                                     std::string_view list_field) {
+  constexpr std::size_t kPageSize = 1000;
+  boost::json::array items;
+  query.emplace_back("limit", std::to_string(kPageSize));
+  std::string after;
+  while (true) {
+    auto page_query = query;
+    if (!after.empty()) page_query.emplace_back("after", after);
+    auto page = api.get(path + client::query_string(page_query));
+    if (!page) return page.error();
+    const auto& list = member(*page, list_field);
+    if (list.is_array()) {
+      for (const auto& item : list.as_array()) items.push_back(item);
+    }
+    const auto& next = member(*page, "next");
+    if (!next.is_string() || next.as_string().empty() || next.as_string() == after) break;
+    after = std::string(next.as_string());
+  }
+  return boost::json::value(boost::json::object{{list_field, std::move(items)}});
+}
+
 }  // namespace pier::cli

@@ -21,6 +21,7 @@
 #include "client/config_file.h"
 #include "client/session.h"
 #include "client/table.h"
+#include "client/urls.h"
 
 namespace pier::cli {
 
@@ -104,6 +105,11 @@ class CommandContext {
   std::filesystem::path config_path_;
   Action chosen_;
 };
+
+// Every page of a list route (?after=&limit=, answering "next"), `list_field` of each answer
+// joined into one answer, so a script gets every item at once.
+Result<boost::json::value> all_pages(client::ApiClient& api, const std::string& path, client::QueryParams query,
+                                     std::string_view list_field);
 
 // Writes `text` to standard output as it is.
 void print_text(std::string_view text);

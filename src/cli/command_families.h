@@ -11,7 +11,8 @@ namespace pier::cli {
 void add_session_commands(CLI::App& app, CommandContext& context);     // login, logout, whoami, token
 void add_account_commands(CLI::App& app, CommandContext& context);     // user, org, team
 void add_robot_commands(CLI::App& app, CommandContext& context);       // robot
-void add_permission_commands(CLI::App& app, CommandContext& context);  // perm, repo, default-perm, role-binding
+void add_permission_commands(CLI::App& app, CommandContext& context);  // perm, default-perm, role-binding
+void add_content_commands(CLI::App& app, CommandContext& context);     // repo, tag, manifest
 void add_audit_command(CLI::App& app, CommandContext& context);        // audit
 
 }  // namespace pier::cli

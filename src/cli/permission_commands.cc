@@ -1,6 +1,6 @@
-// Who may do what: pier perm (a repository's permissions), pier repo visibility, pier
-// default-perm (what an organization's new repositories start with) and pier role-binding
-// (OpenShift roles on a namespace).
+// Who may do what: pier perm (a repository's permissions), pier default-perm (what an
+// organization's new repositories start with) and pier role-binding (OpenShift roles on a
+// namespace).
 //
 // A grant names its holder as KIND NAME: user <name>, team <name> (a team of the repository's
 // organization) or robot <namespace>+<name>.
@@ -79,29 +79,6 @@ void add_perm_commands(CLI::App& app, CommandContext& context) {
   context.add_output_flag(*grant);
 }
 
-void add_repo_commands(CLI::App& app, CommandContext& context) {
-  auto args = std::make_shared<GrantArgs>();
-  auto* repo = CommandContext::family(app, "repo", "repository settings (for its admins)");
-  auto* visibility = context.command(
-      *repo, "visibility", "make a repository public (anyone may pull) or private", [&context, args] {
-        return context.with_api([&](client::ApiClient& api) {
-          const json::object body{{"public", args->visibility == "public"}};
-          return context.show(
-              api.put("/repositories/" + client::repository_path(args->scope) + "/visibility", body),
-              {field_column("REPOSITORY", "repository"),
-               {"VISIBILITY", [](const json::object& answer) {
-                  return member(answer, "public") == json::value(true) ? std::string("public") : std::string("private");
-                }}});
-        });
-      });
-  visibility->add_option("REPOSITORY", args->scope, "repository, e.g. acme/app")->required();
-  visibility->add_option("VISIBILITY", args->visibility, "public or private")
-      ->required()
-      ->check(CLI::IsMember({"public", "private"}));
-  context.add_connection_flags(*visibility);
-  context.add_output_flag(*visibility);
-}
-
 void add_default_perm_commands(CLI::App& app, CommandContext& context) {
   auto args = std::make_shared<GrantArgs>();
   const auto base = [args] { return "/organizations/" + path_segment(args->scope) + "/default-permissions"; };
@@ -174,7 +151,6 @@ void add_role_binding_commands(CLI::App& app, CommandContext& context) {
 
 void add_permission_commands(CLI::App& app, CommandContext& context) {
   add_perm_commands(app, context);
-  add_repo_commands(app, context);
   add_default_perm_commands(app, context);
   add_role_binding_commands(app, context);
 }

@@ -17,6 +17,7 @@
 #include "api/path_split.h"
 #include "auth/authenticator.h"
 #include "auth/bootstrap.h"
+#include "auth/browser_sessions.h"
 #include "auth/jwt.h"
 #include "auth/ldap_accounts.h"
 #include "auth/ldap_directory.h"
@@ -29,6 +30,7 @@
 #include "services/manifest_service.h"
 #include "services/upload_service.h"
 #include "storage/fs/fs_blob_store.h"
+#include "ui/ui_app.h"
 
 namespace pier::cli {
 
@@ -158,8 +160,13 @@ int serve(const config::Config& config) {
   access::AccessControl access_control({config.auth.enabled, config.auth.realm}, policy, tokens, authenticator);
   access::AuditTrail audit(*accounts);
   registry::RegistryApp registry_app({blobs, uploads, manifests}, {access_control, tokens, audit, clock});
-  api::ManagementApp management({*accounts, policy, authenticator, access_control, clock});
-  api::PathSplit app("api", management, registry_app);
+  auth::BrowserSessions sessions(*accounts, clock, config.auth.session_ttl);
+  api::ManagementApp management({*accounts, policy, authenticator, access_control, sessions, clock});
+  // /api/... is the management API, /v2/... the registry, and every other path the web UI.
+  ui::UiApp ui_app(config.ui.dir.empty() ? ui::embedded_assets() : ui::folder_assets(config.ui.dir));
+  api::PathSplit registry_or_ui("v2", registry_app, ui_app);
+  api::PathSplit app("api", management, config.ui.enabled ? static_cast<RequestHandler&>(registry_or_ui)
+                                                         : static_cast<RequestHandler&>(registry_app));
 
   http::Metrics metrics;
   metrics.add_gauge("pier_upload_sessions_open", "Upload sessions not yet completed or cancelled.", [&metadata] {
@@ -196,6 +203,9 @@ int serve(const config::Config& config) {
     auto removed = accounts->expire_audit_events(clock.unix_seconds() - retention.count());
     if (!removed) log->error("cannot expire audit events: {}", removed.error().message);
     else if (*removed) log->info("removed {} audit events older than the retention", *removed);
+  });
+  server.every(std::chrono::hours(1), [&sessions, &log] {
+    if (auto removed = sessions.expire(); !removed) log->error("cannot expire sign-in sessions: {}", removed.error().message);
   });
   if (!config.auth.enabled) {
     for (int i = 0; i < 3; ++i) {

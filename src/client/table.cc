@@ -1,6 +1,8 @@
 #include "client/table.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <iterator>
 
 #include "client/time_text.h"
 
@@ -80,6 +82,59 @@ Column time_column(std::string header, std::string field) {
             if (value == nullptr || value->is_null()) return std::string("-");
             if (value->is_int64()) return format_utc(value->as_int64());
             return text_of(*value);
+          }};
+}
+
+std::string format_size(std::uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  double value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f %s", value, kUnits[unit]);
+  return text;
+}
+
+Column size_column(std::string header, std::string field) {
+  return {std::move(header), [field = std::move(field)](const json::object& item) {
+            const auto* value = item.if_contains(field);
+            if (value == nullptr || !(value->is_int64() || value->is_uint64())) return std::string("-");
+            return format_size(value->to_number<std::uint64_t>());
+          }};
+}
+
+Column digest_column(std::string header, std::string field) {
+  return {std::move(header), [field = std::move(field)](const json::object& item) {
+            const auto* value = item.if_contains(field);
+            if (value == nullptr || !value->is_string()) return std::string("-");
+            const std::string_view digest = value->as_string();
+            const auto colon = digest.find(':');
+            constexpr std::size_t kShownHex = 12;
+            if (colon == std::string_view::npos) return std::string(digest);
+            return std::string(digest.substr(0, colon + 1 + kShownHex));
+          }};
+}
+
+Column platforms_column(std::string header, std::string field) {
+  return {std::move(header), [field = std::move(field)](const json::object& item) {
+            const auto* value = item.if_contains(field);
+            std::string joined;
+            if (value == nullptr || !value->is_array()) return std::string("-");
+            for (const auto& platform : value->as_array()) {
+              if (!platform.is_object()) continue;
+              std::string one;
+              for (const auto* part : {"os", "architecture", "variant"}) {
+                const auto* text = platform.as_object().if_contains(part);
+                if (text == nullptr || !text->is_string() || text->as_string().empty()) continue;
+                one += (one.empty() ? "" : "/") + std::string(text->as_string());
+              }
+              if (!one.empty()) joined += (joined.empty() ? "" : ",") + one;
+            }
+            return joined.empty() ? std::string("-") : joined;
           }};
 }
 

@@ -5,6 +5,7 @@
 // in a cell become spaces, so one record is always one line.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -31,6 +32,15 @@ struct Column {
 Column field_column(std::string header, std::string field);
 // A field of Unix seconds as ISO 8601 UTC; null or missing as "-".
 Column time_column(std::string header, std::string field);
+
+// A field of bytes in binary units ("0 B", "4.0 KiB", "12.3 MiB"); null or missing as "-".
+Column size_column(std::string header, std::string field);
+// A digest field cut to its algorithm and 12 hex digits ("sha256:0123456789ab").
+Column digest_column(std::string header, std::string field);
+// An array of {os, architecture, variant} as "linux/amd64,linux/arm64/v8"; empty as "-".
+Column platforms_column(std::string header, std::string field);
+
+std::string format_size(std::uint64_t bytes);
 
 // One row per object of `items` (anything else in it gives an empty row).
 Table table_of(const boost::json::array& items, const std::vector<Column>& columns);

@@ -73,10 +73,16 @@ struct Config {
     std::filesystem::path token_key;  // ES256 signing key (PEM); default: <data_dir>/token-signing-key.pem
     std::chrono::seconds token_ttl{300};
     std::chrono::seconds refresh_token_ttl{std::chrono::hours(24 * 7)};
+    std::chrono::seconds session_ttl{std::chrono::hours(12)};  // web UI sign-in sessions
     std::string admin_password;     // for the first start; PIER_ADMIN_PASSWORD also works
     unsigned login_max_failures = 10;
     std::chrono::seconds login_window{300};
   } auth;
+
+  struct Ui {
+    bool enabled = true;
+    std::filesystem::path dir;  // empty: the UI built into the binary
+  } ui;
 
   struct Ldap {
     std::string url;  // empty: no directory

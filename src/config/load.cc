@@ -221,6 +221,8 @@ const std::vector<Key>& keys() {
        duration_field([](Config& c) -> auto& { return c.auth.token_ttl; }, seconds(10))},
       {"auth.refresh_token_ttl", "lifetime of OAuth2 refresh tokens",
        duration_field([](Config& c) -> auto& { return c.auth.refresh_token_ttl; }, seconds(60))},
+      {"auth.session_ttl", "lifetime of web UI sign-in sessions",
+       duration_field([](Config& c) -> auto& { return c.auth.session_ttl; }, seconds(60))},
       {"auth.admin_password", "password of the superuser admin created on the first start (default: random, printed once)",
        string_field([](Config& c) -> auto& { return c.auth.admin_password; })},
       {"auth.login_max_failures", "failed sign-ins per account and per client address allowed within auth.login_window",
@@ -281,6 +283,13 @@ const std::vector<Key>& keys() {
        }},
       {"log.access_log", "write one JSON line per request",
        bool_field([](Config& c) -> auto& { return c.log.access_log; })},
+      {"ui.enabled", "serve the web UI",
+       bool_field([](Config& c) -> auto& { return c.ui.enabled; })},
+      {"ui.dir", "serve the web UI from this folder (a Vite build) instead of the one built in",
+       [](Config& c, const std::string& v) -> std::optional<std::string> {
+         c.ui.dir = v;
+         return std::nullopt;
+       }},
   };
   return table;
 }
@@ -346,6 +355,9 @@ void validate(Config& config, std::vector<ConfigError>& errors) {
   }
   if (config.auth.login_max_failures == 0) errors.push_back({"auth.login_max_failures", "must be at least 1"});
   if (config.auth.token_key.empty()) config.auth.token_key = config.data_dir / "token-signing-key.pem";
+  if (!config.ui.dir.empty() && !std::ifstream(config.ui.dir / "index.html").good()) {
+    errors.push_back({"ui.dir", "has no index.html: \"" + config.ui.dir.string() + "\""});
+  }
 }
 
 // PIER_* variables that are not configuration keys: the test binary's path, the first admin

@@ -107,6 +107,13 @@ struct ApiToken {
   std::optional<std::int64_t> last_used_at;
 };
 
+// A web UI sign-in: whose it is and until when it lasts.
+struct BrowserSession {
+  std::string user;
+  std::int64_t created_at = 0;
+  std::int64_t expires_at = 0;
+};
+
 struct AuditEvent {
   std::int64_t id = 0;  // assigned by append_audit_event
   std::int64_t at = 0;
@@ -248,6 +255,16 @@ class AccountStore {
   virtual Result<bool> delete_api_token(std::int64_t id) = 0;
   // The token with this hash, its last_used_at set to `now` (expiry is the caller's to check).
   virtual Result<std::optional<ApiToken>> use_api_token(std::string_view token_hash, std::int64_t now) = 0;
+
+  // Web UI sessions, by the hex SHA-256 of their secret; a session ends with its user.
+  virtual Result<void> create_browser_session(std::string_view session_hash, std::string_view user,
+                                              std::int64_t now, std::int64_t expires_at) = 0;
+  // The session with this hash, expired or not (expiry is the caller's to check).
+  virtual Result<std::optional<BrowserSession>> find_browser_session(std::string_view session_hash) = 0;
+  // False if there was no such session.
+  virtual Result<bool> delete_browser_session(std::string_view session_hash) = 0;
+  // Deletes sessions with expires_at <= now; returns how many.
+  virtual Result<std::uint64_t> expire_browser_sessions(std::int64_t now) = 0;
 
   // The kind of a namespace, "user" or "org"; nullopt if no user or organization has the name.
   virtual Result<std::optional<std::string>> namespace_kind(std::string_view name) = 0;

@@ -86,6 +86,8 @@ std::set<std::string> path_parameters(const json::value& document, const Operati
   return names;
 }
 
+bool has_own_security(const Operation& op) { return op.operation->if_contains("security") != nullptr; }
+
 bool is_anonymous(const Operation& op) {
   const auto* security = op.operation->if_contains("security");
   return security != nullptr && security->as_array().empty();
@@ -101,7 +103,8 @@ TEST(OpenApi, IsAnOpenApi30Document) {
   const auto& schemes = document.at("components").at("securitySchemes");
   EXPECT_EQ(schemes.at("basicAuth").at("scheme"), "basic");
   EXPECT_EQ(schemes.at("bearerAuth").at("scheme"), "bearer");
-  EXPECT_EQ(document.at("security"), json::parse(R"([{"basicAuth": []}, {"bearerAuth": []}])"));
+  EXPECT_EQ(schemes.at("cookieAuth").at("name"), "pier_session");
+  EXPECT_EQ(document.at("security"), json::parse(R"([{"basicAuth": []}, {"bearerAuth": []}, {"cookieAuth": []}])"));
   const auto& error = document.at("components").at("schemas").at("Error");
   EXPECT_EQ(error.at("required"), json::parse(R"(["errors"])"));
   EXPECT_EQ(error.at("properties").at("errors").at("items").at("required"), json::parse(R"(["code", "message"])"));
@@ -150,10 +153,19 @@ TEST(OpenApi, EveryOperationSaysHowItSucceedsAndWhoMayCallIt) {
       }
     }
     EXPECT_TRUE(success) << name;
-    // Open to anyone in the document exactly when the route table says so; only those who sign
-    // in can be refused for it.
-    EXPECT_EQ(is_anonymous(op), access[name] == Access::kAnyone) << name;
-    EXPECT_EQ(responses.contains("401"), !is_anonymous(op)) << name;
+    // Open to anyone in the document exactly when the route table says so, and only those who
+    // sign in can be refused for it; routes that sign in by themselves say how.
+    switch (access[name]) {
+      case Access::kSignedIn:
+        EXPECT_FALSE(has_own_security(op)) << name;
+        EXPECT_TRUE(responses.contains("401")) << name;
+        break;
+      case Access::kAnyone:
+        EXPECT_TRUE(is_anonymous(op)) << name;
+        EXPECT_FALSE(responses.contains("401")) << name;
+        break;
+      case Access::kSigningIn: EXPECT_TRUE(has_own_security(op)) << name; break;
+    }
     EXPECT_TRUE(ids.insert(std::string(op.operation->at("operationId").as_string())).second) << name;
   }
 }

@@ -561,7 +561,7 @@ TEST(SqliteAccountStore, SharesTheDatabaseWithTheMetadataStoreInEitherOrder) {
       metadata = open_sqlite_store(path);
       accounts = open_sqlite_account_store(path);
     }
-    EXPECT_EQ(sqlite_schema_version(path), 2);
+    EXPECT_EQ(sqlite_schema_version(path), sqlite_latest_schema_version());
     // Both write to the one file at once.
     ASSERT_TRUE(accounts->create_organization("acme", 1));
     ASSERT_TRUE(metadata->link_blob("acme/app", digest_of("x"), 1, 1));
@@ -571,7 +571,7 @@ TEST(SqliteAccountStore, SharesTheDatabaseWithTheMetadataStoreInEitherOrder) {
     auto reopened = open_sqlite_account_store(path);
     EXPECT_EQ(reopened->get_organization("acme").value().name, "acme");
     EXPECT_TRUE(open_sqlite_store(path)->repository_exists("acme/app").value());
-    EXPECT_EQ(sqlite_schema_version(path), 2);
+    EXPECT_EQ(sqlite_schema_version(path), sqlite_latest_schema_version());
   }
 }
 

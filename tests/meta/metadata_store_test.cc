@@ -169,10 +169,10 @@ TEST(SqliteStore, MigratesOnceAndKeepsData) {
     auto store = open_sqlite_store(dir.path() / "pier.db");
     ASSERT_TRUE(store->link_blob("repo", d("x"), 1, 1));
   }
-  EXPECT_EQ(sqlite_schema_version(dir.path() / "pier.db"), 2);
+  EXPECT_EQ(sqlite_schema_version(dir.path() / "pier.db"), sqlite_latest_schema_version());
   auto reopened = open_sqlite_store(dir.path() / "pier.db");
   EXPECT_TRUE(reopened->repository_exists("repo").value());
-  EXPECT_EQ(sqlite_schema_version(dir.path() / "pier.db"), 2);
+  EXPECT_EQ(sqlite_schema_version(dir.path() / "pier.db"), sqlite_latest_schema_version());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "meta/sqlite/migrate.h"
 
 #include <cstdint>
+#include <iterator>
 
 namespace pier::meta::sqlite {
 
@@ -28,6 +29,8 @@ int current_version(Connection& db) {
   db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
   return read_version(db);
 }
+
+int latest_version() { return std::end(kMigrations)[-1].version; }
 
 void migrate(Connection& db) {
   for (const auto& migration : kMigrations) {

@@ -12,6 +12,9 @@ namespace pier::meta::sqlite {
 // The highest migration applied to the database (0 for a new file).
 int current_version(Connection& db);
 
+// The version of the newest migration this binary holds.
+int latest_version();
+
 // Applies every pending migration, each in its own transaction. Throws SqliteError.
 void migrate(Connection& db);
 

@@ -661,6 +661,48 @@ class SqliteAccountStore final : public AccountStore {
     });
   }
 
+  // ---- browser sessions
+
+  Result<void> create_browser_session(std::string_view session_hash, std::string_view user, std::int64_t now,
+                                      std::int64_t expires_at) override {
+    return write<void>([&](Connection& db) -> Result<void> {
+      const auto u = user_id(db, user);
+      if (!u) return unknown("user");
+      db.prepare("INSERT INTO browser_sessions (session_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+          .bind(1, session_hash)
+          .bind(2, *u)
+          .bind(3, now)
+          .bind(4, expires_at)
+          .run();
+      return {};
+    });
+  }
+
+  Result<std::optional<BrowserSession>> find_browser_session(std::string_view session_hash) override {
+    return read<std::optional<BrowserSession>>([&](Connection& db) -> Result<std::optional<BrowserSession>> {
+      auto stmt = db.prepare(
+          "SELECT u.name, s.created_at, s.expires_at FROM browser_sessions s JOIN users u ON u.id = s.user_id "
+          "WHERE s.session_hash = ?");
+      stmt.bind(1, session_hash);
+      if (!stmt.step()) return std::optional<BrowserSession>();
+      return std::optional<BrowserSession>(BrowserSession{stmt.text(0), stmt.integer(1), stmt.integer(2)});
+    });
+  }
+
+  Result<bool> delete_browser_session(std::string_view session_hash) override {
+    return write<bool>([&](Connection& db) -> Result<bool> {
+      db.prepare("DELETE FROM browser_sessions WHERE session_hash = ?").bind(1, session_hash).run();
+      return db.changes() > 0;
+    });
+  }
+
+  Result<std::uint64_t> expire_browser_sessions(std::int64_t now) override {
+    return write<std::uint64_t>([&](Connection& db) -> Result<std::uint64_t> {
+      db.prepare("DELETE FROM browser_sessions WHERE expires_at <= ?").bind(1, now).run();
+      return static_cast<std::uint64_t>(db.changes());
+    });
+  }
+
   // ---- audit
 
   Result<std::optional<std::string>> namespace_kind(std::string_view name) override {

@@ -330,4 +330,6 @@ int sqlite_schema_version(const std::filesystem::path& path) {
   return sqlite::current_version(db);
 }
 
+int sqlite_latest_schema_version() { return sqlite::latest_version(); }
+
 }  // namespace pier::meta

@@ -14,5 +14,7 @@ std::unique_ptr<MetadataStore> open_sqlite_store(const std::filesystem::path& pa
 
 // The schema version the database at `path` is at after migration.
 int sqlite_schema_version(const std::filesystem::path& path);
+// The schema version this binary migrates databases to.
+int sqlite_latest_schema_version();
 
 }  // namespace pier::meta
