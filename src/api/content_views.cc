@@ -14,20 +14,19 @@ json::object platform_view(const services::Platform& platform) {
   return {{"os", platform.os}, {"architecture", platform.architecture}, {"variant", platform.variant}};
 }
 
-json::array platforms_view(const std::vector<services::Platform>& platforms) {
+template <class Item, class View>
+json::array array_of(const std::vector<Item>& items, View&& view) {
   json::array views;
-  for (const auto& platform : platforms) views.emplace_back(platform_view(platform));
+  for (const auto& item : items) views.emplace_back(view(item));
   return views;
+}
+
+json::array platforms_view(const std::vector<services::Platform>& platforms) {
+  return array_of(platforms, platform_view);
 }
 
 json::object descriptor_view(const services::Descriptor& descriptor) {
   return {{"digest", descriptor.digest}, {"media_type", descriptor.media_type}, {"size", descriptor.size}};
-}
-
-json::array descriptors_view(const std::vector<services::Descriptor>& descriptors) {
-  json::array views;
-  for (const auto& descriptor : descriptors) views.emplace_back(descriptor_view(descriptor));
-  return views;
 }
 
 json::value annotations_view(const std::string& annotations_json) {
@@ -65,26 +64,23 @@ json::object tag_event_view(const meta::TagEvent& event) {
 
 json::object manifest_view(const services::ManifestInfo& manifest) {
   const auto& document = manifest.document;
-  json::array children;
-  for (const auto& child : document.manifests) {
+  const auto child_view = [](const services::Descriptor& child) {
     auto view = descriptor_view(child);
     view["platform"] = child.platform ? json::value(platform_view(*child.platform)) : json::value(nullptr);
-    children.emplace_back(std::move(view));
-  }
-  json::array tags;
-  for (const auto& tag : manifest.tags) tags.emplace_back(tag);
+    return view;
+  };
   return {{"digest", manifest.digest},
           {"media_type", document.media_type},
           {"size", manifest.size},
           {"total_size", manifest.total_size},
           {"artifact_type", text_or_null(document.artifact_type)},
           {"config", document.config ? json::value(descriptor_view(*document.config)) : json::value(nullptr)},
-          {"layers", descriptors_view(document.layers)},
-          {"manifests", std::move(children)},
+          {"layers", array_of(document.layers, descriptor_view)},
+          {"manifests", array_of(document.manifests, child_view)},
           {"platforms", platforms_view(manifest.platforms)},
           {"subject", text_or_null(document.subject)},
           {"annotations", annotations_view(document.annotations_json)},
-          {"tags", std::move(tags)}};
+          {"tags", array_of(manifest.tags, [](const std::string& tag) { return json::value(tag); })}};
 }
 
 }  // namespace pier::api

@@ -66,10 +66,8 @@ Result<Response> list_organizations(Call& call) {
   auto organizations = everything->allowed ? call.accounts().list_organizations(page->after, page->limit + 1)
                                            : organizations_of_caller(call, *page, page->limit + 1);
   if (!organizations) return organizations.error();
-  auto next = next_after(*organizations, page->limit, [](const meta::Organization& o) { return o.name; });
-  boost::json::array views;
-  for (const auto& organization : *organizations) views.emplace_back(organization_view(organization));
-  return json_response(200, boost::json::object{{"organizations", std::move(views)}, {"next", std::move(next)}});
+  return json_response(200, page_body("organizations", *organizations, page->limit,
+                                      [](const meta::Organization& o) { return o.name; }, organization_view));
 }
 
 Result<Response> get_organization(Call& call) {

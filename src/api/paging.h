@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json.hpp>
 
@@ -32,6 +33,17 @@ boost::json::value next_after(std::vector<Item>& items, std::size_t limit, Name&
   if (items.size() <= limit) return nullptr;
   items.resize(limit);
   return boost::json::value(name_of(items.back()));
+}
+
+// The answer to a page read with one item more than `limit`:
+// {<key>: [view(item)...], "next": next_after(...)}.
+template <class Item, class Name, class View>
+boost::json::object page_body(std::string_view key, std::vector<Item>& items, std::size_t limit, Name&& name_of,
+                              View&& view) {
+  auto next = next_after(items, limit, name_of);
+  boost::json::array views;
+  for (const auto& item : items) views.emplace_back(view(item));
+  return {{key, std::move(views)}, {"next", std::move(next)}};
 }
 
 }  // namespace pier::api

@@ -57,10 +57,8 @@ Result<Response> list_repository_tags(Call& call) {
   if (auto allowed = require_repository(call, auth::Action::kPull, *repository); !allowed) return allowed.error();
   auto tags = call.content().tags(*repository, *substring, page->after, page->limit + 1);
   if (!tags) return tags.error();
-  auto next = next_after(*tags, page->limit, [](const services::TagInfo& tag) { return tag.name; });
-  boost::json::array views;
-  for (const auto& tag : *tags) views.emplace_back(tag_view(tag));
-  return json_response(200, boost::json::object{{"tags", std::move(views)}, {"next", std::move(next)}});
+  return json_response(200, page_body("tags", *tags, page->limit, [](const services::TagInfo& tag) { return tag.name; },
+                                      tag_view));
 }
 
 Result<Response> get_tag_history(Call& call) {

@@ -51,10 +51,8 @@ Result<Response> list_users(Call& call) {
   if (auto allowed = require(call, auth::NamespaceAction::kAdministerRegistry); !allowed) return allowed.error();
   auto users = call.accounts().list_users(page->after, page->limit + 1);
   if (!users) return users.error();
-  auto next = next_after(*users, page->limit, [](const meta::User& user) { return user.name; });
-  boost::json::array views;
-  for (const auto& user : *users) views.emplace_back(user_view(user, "user"));
-  return json_response(200, boost::json::object{{"users", std::move(views)}, {"next", std::move(next)}});
+  return json_response(200, page_body("users", *users, page->limit, [](const meta::User& user) { return user.name; },
+                                      [](const meta::User& user) { return user_view(user, "user"); }));
 }
 
 Result<Response> create_user(Call& call) {
