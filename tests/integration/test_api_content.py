@@ -323,8 +323,8 @@ def test_organizations_and_users_listings(server, admin, anonymous):
     alice, bob = new_user(admin), new_user(admin)
     org = new_organization(alice)
     other = new_organization(admin)
-    alice.ok("PUT", f"/organizations/{org}/teams/devs", {"role": "member"})
-    alice.ok("PUT", f"/organizations/{org}/teams/devs/members/{bob.user}")
+    alice.ok("PUT", f"/organizations/{org}/teams/devs", {"role": "member"}, status=201)
+    alice.ok("PUT", f"/organizations/{org}/teams/devs/members/{bob.user}", status=204)
 
     assert [o["name"] for o in alice.ok("GET", "/organizations")["organizations"]] == [org]
     assert [o["name"] for o in bob.ok("GET", "/organizations")["organizations"]] == [org]
