@@ -28,6 +28,7 @@
 #include "registry/registry_app.h"
 #include "services/blob_service.h"
 #include "services/manifest_service.h"
+#include "services/repository_content.h"
 #include "services/upload_service.h"
 #include "storage/fs/fs_blob_store.h"
 #include "ui/ui_app.h"
@@ -160,8 +161,9 @@ int serve(const config::Config& config) {
   access::AccessControl access_control({config.auth.enabled, config.auth.realm}, policy, tokens, authenticator);
   access::AuditTrail audit(*accounts);
   registry::RegistryApp registry_app({blobs, uploads, manifests}, {access_control, tokens, audit, clock});
+  services::RepositoryContent content(*metadata, *blob_store, manifests, blobs, clock);
   auth::BrowserSessions sessions(*accounts, clock, config.auth.session_ttl);
-  api::ManagementApp management({*accounts, policy, authenticator, access_control, sessions, clock});
+  api::ManagementApp management({*accounts, policy, authenticator, access_control, sessions, clock, content});
   // /api/... is the management API, /v2/... the registry, and every other path the web UI.
   ui::UiApp ui_app(config.ui.dir.empty() ? ui::embedded_assets() : ui::folder_assets(config.ui.dir));
   api::PathSplit registry_or_ui("v2", registry_app, ui_app);

@@ -63,8 +63,25 @@ TEST(ApiRoutes, RepositoryNamesAreMatchedFromTheRight) {
   EXPECT_EQ(p["name"], "visibility");
   EXPECT_EQ(params_of(Method::kGet, "/api/v1/repositories/a/permissions/user/permissions")["repository"],
             "a/permissions/user");
-  // At least one segment of name.
-  EXPECT_EQ(resolve(Method::kGet, "/api/v1/repositories/permissions"), "404");
+  // At least one segment of name: "permissions" alone is a repository of that name.
+  EXPECT_EQ(resolve(Method::kGet, "/api/v1/repositories/permissions"), "/api/v1/repositories/{repository...}");
+  EXPECT_EQ(params_of(Method::kGet, "/api/v1/repositories/permissions")["repository"], "permissions");
+}
+
+TEST(ApiRoutes, TagAndManifestRoutesComeBeforeTheBareRepository) {
+  auto p = params_of(Method::kGet, "/api/v1/repositories/acme/app/tags/1.0/history");
+  EXPECT_EQ(p["repository"], "acme/app");
+  EXPECT_EQ(p["tag"], "1.0");
+  p = params_of(Method::kPut, "/api/v1/repositories/acme/team/app/tags/latest");
+  EXPECT_EQ(p["repository"], "acme/team/app");
+  EXPECT_EQ(p["tag"], "latest");
+  EXPECT_EQ(params_of(Method::kGet, "/api/v1/repositories/acme/app/manifests/sha256:ab")["digest"], "sha256:ab");
+  EXPECT_EQ(resolve(Method::kGet, "/api/v1/repositories/acme/app/tags"), "/api/v1/repositories/{repository...}/tags");
+  // A repository whose name ends like a route's suffix is still shown and deleted whole.
+  EXPECT_EQ(params_of(Method::kDelete, "/api/v1/repositories/acme/tags")["repository"], "acme/tags");
+  EXPECT_EQ(params_of(Method::kGet, "/api/v1/repositories/acme/app/tags/latest")["repository"], "acme/app/tags/latest");
+  EXPECT_EQ(resolve(Method::kGet, "/api/v1/repositories"), "/api/v1/repositories");
+  EXPECT_EQ(resolve(Method::kPatch, "/api/v1/repositories/acme/app/tags/latest"), "405");
 }
 
 TEST(ApiRoutes, UnknownPathsAndOtherMethods) {

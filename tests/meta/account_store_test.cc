@@ -275,6 +275,20 @@ TEST_P(AccountStoreSuite, RepositoryVisibility) {
   EXPECT_FALSE(store_->is_repository_public("acme/app").value());
 }
 
+TEST_P(AccountStoreSuite, ForgettingARepositoryRemovesItsPermissionsAndVisibilityOnly) {
+  const auto alice = user("alice");
+  ASSERT_TRUE(store_->grant_permission("acme/app", of(alice), RepositoryRole::kWrite));
+  ASSERT_TRUE(store_->grant_permission("acme/other", of(alice), RepositoryRole::kRead));
+  ASSERT_TRUE(store_->set_repository_public("acme/app", true));
+  EXPECT_TRUE(store_->forget_repository("acme/app").value());
+  EXPECT_TRUE(store_->list_permissions("acme/app").value().empty());
+  EXPECT_FALSE(store_->is_repository_public("acme/app").value());
+  EXPECT_EQ(store_->list_permissions("acme/other").value().size(), 1u);
+  EXPECT_FALSE(store_->forget_repository("acme/app").value());
+  ASSERT_TRUE(store_->set_repository_public("acme/private", false));
+  EXPECT_TRUE(store_->forget_repository("acme/private").value());  // a visibility row alone counts
+}
+
 TEST_P(AccountStoreSuite, ApiTokens) {
   user("alice");
   const auto token = store_->create_api_token({"alice", "laptop", "hash1", "repo:read repo:write", 500}, 10).value();
