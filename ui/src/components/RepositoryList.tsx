@@ -155,11 +155,19 @@ export function VisibilityLabel({ isPublic }: { isPublic: boolean }) {
 }
 
 /** Repositories the user may pull, searchable; `namespace` fixes the namespace filter. */
-export function RepositoryList({ namespace }: { namespace?: string }) {
+export function RepositoryList({
+  namespace,
+  initialNamespace = '',
+  onNamespaceChange,
+}: {
+  namespace?: string;
+  initialNamespace?: string;
+  onNamespaceChange?: (namespace: string) => void;
+}) {
   const namespaces = useNamespaces();
   const [search, setSearch] = useState('');
   const [q, setQ] = useState('');
-  const [nsFilter, setNsFilter] = useState('');
+  const [nsFilter, setNsFilter] = useState(initialNamespace);
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [creating, setCreating] = useState(false);
   const ns = namespace ?? nsFilter;
@@ -196,7 +204,10 @@ export function RepositoryList({ namespace }: { namespace?: string }) {
               <FormSelect
                 aria-label="Namespace"
                 value={nsFilter}
-                onChange={(_e, v) => setNsFilter(v)}
+                onChange={(_e, v) => {
+                  setNsFilter(v);
+                  onNamespaceChange?.(v);
+                }}
                 data-testid="repo-namespace-filter"
               >
                 <FormSelectOption value="" label="All namespaces" />
