@@ -79,9 +79,11 @@ function skopeoPush(robot, token) {
 }
 
 const userDataDir = mkdtempSync(path.join(tmpdir(), 'pier-chromium-'));
-const browser = await chromium.launch({
+// A fresh profile per run: nothing cached or remembered from an earlier run.
+const context = await chromium.launchPersistentContext(userDataDir, {
   executablePath: '/usr/bin/chromium',
   headless: true,
+  viewport: { width: 1280, height: 800 },
   args: [
     '--no-sandbox',
     '--disable-gpu',
@@ -90,13 +92,11 @@ const browser = await chromium.launch({
     '--disable-background-networking',
     '--disable-component-update',
     '--disable-sync',
-    `--user-data-dir=${userDataDir}`,
   ],
 });
 const pageErrors = [];
 let page;
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   context.setDefaultTimeout(TIMEOUT);
   page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -223,6 +223,6 @@ try {
   console.error(e?.stack ?? e);
   process.exitCode = 1;
 } finally {
-  await browser.close();
+  await context.close();
   rmSync(userDataDir, { recursive: true, force: true });
 }
