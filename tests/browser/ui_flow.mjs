@@ -115,7 +115,7 @@ try {
   await page.getByTestId('signin-submit').click();
   const refusal = await visibleText(page.getByTestId('error-alert'));
   check(/sign-in failed/i.test(refusal), `unexpected error alert: ${refusal}`);
-  check(/password/i.test(refusal), `the alert should speak of the password: ${refusal}`);
+  check(refusal.split('\n').filter((l) => l.trim()).length >= 2, `the alert should carry the server's message: ${refusal}`);
   await shot(page, 'signin-wrong-password');
 
   await page.getByLabel('Password').fill(args.password);

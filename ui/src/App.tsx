@@ -50,7 +50,7 @@ function Shell({ children }: { children: ReactNode }) {
   const [signOutError, setSignOutError] = useState<unknown>(null);
 
   const masthead = (
-    <Masthead>
+    <Masthead display={{ default: 'inline' }}>
       <MastheadMain>
         <MastheadToggle>
           <PageToggleButton isHamburgerButton aria-label="Main navigation" data-testid="nav-toggle">

@@ -92,7 +92,7 @@ export function RobotsPanel({ namespace }: { namespace: string }) {
   const rows = robots.data?.robots ?? [];
   return (
     <div className="pier-stack" style={{ marginTop: '1rem' }}>
-      <Form onSubmit={create} aria-label="Create robot account" isHorizontal={false}>
+      <Form onSubmit={create} aria-label="Create robot account" className="pier-form">
         <Title headingLevel="h2" size="lg">
           Create robot account
         </Title>

@@ -142,7 +142,7 @@ export function TeamsPanel({ organization }: { organization: string }) {
 
   return (
     <div className="pier-stack" style={{ marginTop: '1rem' }}>
-      <Form onSubmit={create} aria-label="Create team">
+      <Form onSubmit={create} aria-label="Create team" className="pier-form">
         <Title headingLevel="h2" size="lg">
           Create team
         </Title>

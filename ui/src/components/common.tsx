@@ -16,7 +16,9 @@ import {
   ModalHeader,
   Skeleton,
   Spinner,
+  Tooltip,
 } from '@patternfly/react-core';
+import { CopyIcon } from '@patternfly/react-icons';
 import { ApiError } from '../api';
 
 export function messageOf(error: unknown): string {
@@ -78,18 +80,19 @@ export function CopyText({ text, label, testId }: { text: string; label: string;
   );
 }
 
-/** A compact copy-to-clipboard button for table cells. */
-export function CopyInline({ text, label }: { text: string; label: string }) {
+/** A copy-to-clipboard icon button for table cells, where the full value would not fit. */
+export function CopyButton({ text, label }: { text: string; label: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = () => {
+    navigator.clipboard?.writeText(text).then(
+      () => setCopied(true),
+      () => setCopied(false),
+    );
+  };
   return (
-    <ClipboardCopy
-      variant="inline-compact"
-      hoverTip="Copy"
-      clickTip="Copied"
-      copyAriaLabel={`Copy ${label}`}
-      isCode
-    >
-      {text}
-    </ClipboardCopy>
+    <Tooltip content={copied ? 'Copied' : `Copy ${label}`} onTooltipHidden={() => setCopied(false)}>
+      <Button variant="plain" size="sm" icon={<CopyIcon />} aria-label={`Copy ${label}`} onClick={copy} />
+    </Tooltip>
   );
 }
 

@@ -11,7 +11,6 @@ import {
   TextInput,
   Title,
 } from '@patternfly/react-core';
-import { ApiError } from '../api';
 import { ErrorAlert, Loading } from '../components/common';
 import { usePageTitle } from '../hooks';
 import { useSession } from '../session';
@@ -43,11 +42,7 @@ export function SignInPage() {
       await signIn(username, password);
       navigate(next, { replace: true });
     } catch (err) {
-      setError(
-        err instanceof ApiError && err.status === 401
-          ? new Error(`${err.message}. Check the user name and password.`)
-          : err,
-      );
+      setError(err);
       setBusy(false);
     }
   };

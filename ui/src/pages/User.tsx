@@ -122,7 +122,7 @@ function Tokens() {
   const rows = tokens.data?.tokens ?? [];
   return (
     <div className="pier-stack" style={{ marginTop: '1rem' }}>
-      <Form onSubmit={create} aria-label="Create API token">
+      <Form onSubmit={create} aria-label="Create API token" className="pier-form">
         <Title headingLevel="h2" size="lg">
           Create API token
         </Title>

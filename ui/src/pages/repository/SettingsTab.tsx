@@ -140,7 +140,7 @@ function Permissions({ repository }: { repository: string }) {
           </div>
         )}
 
-        <Form onSubmit={grant} aria-label="Grant a permission" style={{ marginTop: '1rem' }}>
+        <Form onSubmit={grant} aria-label="Grant a permission" className="pier-form" style={{ marginTop: '1rem' }}>
           {granted && <Alert variant="success" isInline title={granted} data-testid="grant-success" />}
           <ErrorAlert title="Could not grant the permission" error={error} />
           <FormGroup label="Grant to" fieldId="perm-kind">

@@ -4,7 +4,7 @@ import { Button, SearchInput, Toolbar, ToolbarContent, ToolbarItem, Tooltip } fr
 import { ActionsColumn, Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { SyncAltIcon } from '@patternfly/react-icons';
 import { api, type Tag } from '../../api';
-import { ConfirmDelete, CopyInline, CursorPager, Empty, ErrorAlert, TableSkeleton } from '../../components/common';
+import { ConfirmDelete, CopyButton, CursorPager, Empty, ErrorAlert, TableSkeleton } from '../../components/common';
 import { formatTime, humanSize, platformsText, pullCommand, relativeTime, shortDigest } from '../../format';
 import { useLoad } from '../../hooks';
 
@@ -92,7 +92,7 @@ export function TagsTab({
                 <Th>Digest</Th>
                 <Th>Size</Th>
                 <Th>OS/Arch</Th>
-                <Th>Last pushed</Th>
+                <Th modifier="wrap">Last pushed</Th>
                 <Th>Pull</Th>
                 <Th screenReaderText="Actions" />
               </Tr>
@@ -107,7 +107,7 @@ export function TagsTab({
                     <Link to={`/repository/${repository}@${tag.digest}`} className="pier-mono" title={tag.digest}>
                       {shortDigest(tag.digest)}
                     </Link>{' '}
-                    <CopyInline text={tag.digest} label={`digest of ${tag.name}`} />
+                    <CopyButton text={tag.digest} label={`digest of ${tag.name}`} />
                   </Td>
                   <Td dataLabel="Size">{humanSize(tag.size)}</Td>
                   <Td dataLabel="OS/Arch">{platformsText(tag.platforms)}</Td>
@@ -115,7 +115,8 @@ export function TagsTab({
                     <span title={formatTime(tag.last_modified)}>{relativeTime(tag.last_modified)}</span>
                   </Td>
                   <Td dataLabel="Pull">
-                    <CopyInline text={pullCommand(host, repository, tag.name)} label={`pull command for ${tag.name}`} />
+                    <code className="pier-mono pier-small">{pullCommand(host, repository, tag.name)}</code>
+                    <CopyButton text={pullCommand(host, repository, tag.name)} label={`pull command for ${tag.name}`} />
                   </Td>
                   <Td isActionCell>
                     <ActionsColumn
