@@ -50,7 +50,7 @@ function Shell({ children }: { children: ReactNode }) {
   const [signOutError, setSignOutError] = useState<unknown>(null);
 
   const masthead = (
-    <Masthead display={{ default: 'inline' }}>
+    <Masthead>
       <MastheadMain>
         <MastheadToggle>
           <PageToggleButton isHamburgerButton aria-label="Main navigation" data-testid="nav-toggle">
@@ -82,7 +82,7 @@ function Shell({ children }: { children: ReactNode }) {
                   aria-label={`Signed in as ${user.name}`}
                   data-testid="current-user"
                 >
-                  {user.name}
+                  <span className="pier-hide-on-phone">{user.name}</span>
                 </Button>
               </ToolbarItem>
               <ToolbarItem>
