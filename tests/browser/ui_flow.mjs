@@ -202,9 +202,11 @@ try {
   await shot(page, 'phone-tags');
   await toggle.click();
   await page.getByRole('link', { name: 'Audit log' }).waitFor({ state: 'visible' });
+  await page.waitForTimeout(500); // the sidebar slides in
   await shot(page, 'phone-navigation');
   await page.getByRole('link', { name: 'Audit log' }).click();
   await page.getByTestId('audit-table').waitFor();
+  await page.getByRole('link', { name: 'Audit log' }).waitFor({ state: 'hidden' });
   await expectTitle(page, 'Audit log');
   await shot(page, 'phone-audit');
 

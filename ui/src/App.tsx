@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react';
+import { useContext, useState, type ReactNode } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
 import {
   Button,
@@ -12,6 +12,7 @@ import {
   NavItem,
   NavList,
   Page,
+  PageContext,
   PageSidebar,
   PageSidebarBody,
   PageToggleButton,
@@ -42,11 +43,37 @@ const NAV: { to: string; label: string; matches: string[] }[] = [
   { to: '/user', label: 'User settings', matches: ['/user'] },
 ];
 
+function MainNav() {
+  const navigate = useNavigate();
+  const location = useLocation();
+  const page = useContext(PageContext);
+  return (
+    <Nav aria-label="Pier">
+      <NavList>
+        {NAV.map((item) => (
+          <NavItem
+            key={item.to}
+            to={item.to}
+            isActive={item.matches.some((m) => location.pathname.startsWith(m))}
+            onClick={(e) => {
+              e.preventDefault();
+              navigate(item.to);
+              // on a phone the sidebar covers the page it just opened
+              if (page.isMobile && page.isSidebarOpen) page.onSidebarToggle();
+            }}
+          >
+            {item.label}
+          </NavItem>
+        ))}
+      </NavList>
+    </Nav>
+  );
+}
+
 function Shell({ children }: { children: ReactNode }) {
   const user = useUser();
   const { signOut } = useSession();
   const navigate = useNavigate();
-  const location = useLocation();
   const [signOutError, setSignOutError] = useState<unknown>(null);
 
   const masthead = (
@@ -105,23 +132,7 @@ function Shell({ children }: { children: ReactNode }) {
   const sidebar = (
     <PageSidebar>
       <PageSidebarBody>
-        <Nav aria-label="Pier">
-          <NavList>
-            {NAV.map((item) => (
-              <NavItem
-                key={item.to}
-                to={item.to}
-                isActive={item.matches.some((m) => location.pathname.startsWith(m))}
-                onClick={(e) => {
-                  e.preventDefault();
-                  navigate(item.to);
-                }}
-              >
-                {item.label}
-              </NavItem>
-            ))}
-          </NavList>
-        </Nav>
+        <MainNav />
       </PageSidebarBody>
     </PageSidebar>
   );
