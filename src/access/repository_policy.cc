@@ -26,30 +26,61 @@ Result<std::optional<meta::Subject>> RepositoryPolicy::subject_of(const auth::Pr
   return Found();
 }
 
+Result<std::string> RepositoryPolicy::namespace_kind_of(std::string_view namespace_name) {
+  if (namespace_name.empty()) return std::string();
+  auto kind = accounts_.namespace_kind(namespace_name);
+  if (!kind) return kind.error();
+  return kind->value_or("");
+}
+
 Result<auth::Decision> RepositoryPolicy::decide(const auth::Principal& principal, auth::Action action,
                                                 std::string_view repository) {
+  auto subject = subject_of(principal);
+  if (!subject) return subject.error();
+  auto namespace_kind = namespace_kind_of(namespace_of(repository));
+  if (!namespace_kind) return namespace_kind.error();
+  return decide_as(principal, *subject, action, repository, *namespace_kind);
+}
+
+Result<std::vector<bool>> RepositoryPolicy::allowed_each(const auth::Principal& principal, auth::Action action,
+                                                         const std::vector<std::string>& repositories) {
+  auto subject = subject_of(principal);
+  if (!subject) return subject.error();
+  // Listings come sorted by name, so one namespace's repositories are neighbours.
+  std::string namespace_name;
+  std::string namespace_kind;
+  std::vector<bool> allowed;
+  for (const auto& repository : repositories) {
+    if (allowed.empty() || namespace_of(repository) != namespace_name) {
+      namespace_name = std::string(namespace_of(repository));
+      auto kind = namespace_kind_of(namespace_name);
+      if (!kind) return kind.error();
+      namespace_kind = std::move(*kind);
+    }
+    auto decision = decide_as(principal, *subject, action, repository, namespace_kind);
+    if (!decision) return decision.error();
+    allowed.push_back(decision->allowed);
+  }
+  return allowed;
+}
+
+Result<auth::Decision> RepositoryPolicy::decide_as(const auth::Principal& principal,
+                                                   const std::optional<meta::Subject>& subject, auth::Action action,
+                                                   std::string_view repository, std::string_view namespace_kind) {
   auto exists = metadata_.repository_exists(repository);
   if (!exists) return exists.error();
   auto is_public = accounts_.is_repository_public(repository);
   if (!is_public) return is_public.error();
   const std::string_view namespace_name = namespace_of(repository);
-  std::string namespace_kind;
-  if (!namespace_name.empty()) {
-    auto kind = accounts_.namespace_kind(namespace_name);
-    if (!kind) return kind.error();
-    namespace_kind = kind->value_or("");
-  }
   meta::Grants grants;
-  auto subject = subject_of(principal);
-  if (!subject) return subject.error();
-  if (*subject) {
-    auto loaded = accounts_.grants_for((*subject)->kind, (*subject)->id, repository, namespace_name);
+  if (subject) {
+    auto loaded = accounts_.grants_for(subject->kind, subject->id, repository, namespace_name);
     if (!loaded) return loaded.error();
     grants = std::move(*loaded);
   }
   auto decision = auth::decide(principal, action, grants, *is_public, *exists, namespace_kind, namespace_name);
   if (decision.allowed && action == auth::Action::kPush && !*exists) {
-    if (auto prepared = prepare_new_repository(principal, *subject, repository, namespace_name, namespace_kind);
+    if (auto prepared = prepare_new_repository(principal, subject, repository, namespace_name, namespace_kind);
         !prepared) {
       return prepared.error();
     }

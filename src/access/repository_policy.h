@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "auth/authorizer.h"
 #include "common/error.h"
@@ -30,11 +31,19 @@ class RepositoryPolicy {
   // The store failing is an error (kInternal, kUnavailable), never a silent allow or deny.
   Result<auth::Decision> decide(const auth::Principal& principal, auth::Action action, std::string_view repository);
 
+  // decide() for each repository of a listing, in order; the principal's account and each
+  // namespace's kind are looked up once for all of them. For repositories that exist.
+  Result<std::vector<bool>> allowed_each(const auth::Principal& principal, auth::Action action,
+                                         const std::vector<std::string>& repositories);
+
   // The user or robot behind a principal; nullopt for anonymous callers and for accounts
   // that no longer exist.
   Result<std::optional<meta::Subject>> subject_of(const auth::Principal& principal);
 
  private:
+  Result<auth::Decision> decide_as(const auth::Principal& principal, const std::optional<meta::Subject>& subject,
+                                   auth::Action action, std::string_view repository, std::string_view namespace_kind);
+  Result<std::string> namespace_kind_of(std::string_view namespace_name);
   Result<void> prepare_new_repository(const auth::Principal& principal, std::optional<meta::Subject> subject,
                                       std::string_view repository, std::string_view namespace_name,
                                       std::string_view namespace_kind);

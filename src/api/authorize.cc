@@ -31,11 +31,19 @@ Result<void> require(const Call& call, auth::NamespaceAction action, std::string
   return refused(std::move(what));
 }
 
-Result<void> require_repository_admin(const Call& call, std::string_view repository) {
-  auto decision = call.services.policy.decide(call.caller, auth::Action::kManage, repository);
+Result<auth::Decision> decide_repository(const Call& call, auth::Action action, std::string_view repository) {
+  return call.services.policy.decide(call.caller, action, repository);
+}
+
+Result<void> require_repository(const Call& call, auth::Action action, std::string_view repository) {
+  auto decision = decide_repository(call, action, repository);
   if (!decision) return decision.error();
   if (decision->allowed) return {};
-  return refused("manage the repository " + std::string(repository));
+  return refused(std::string(auth::action_name(action)) + " the repository " + std::string(repository));
+}
+
+Result<void> require_repository_admin(const Call& call, std::string_view repository) {
+  return require_repository(call, auth::Action::kManage, repository);
 }
 
 }  // namespace pier::api

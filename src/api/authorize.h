@@ -19,6 +19,10 @@ namespace pier::api {
 // `namespace_name` is the namespace the action is about; empty for actions about none.
 Result<auth::Decision> decide(const Call& call, auth::NamespaceAction action, std::string_view namespace_name = {});
 Result<void> require(const Call& call, auth::NamespaceAction action, std::string_view namespace_name = {});
+// `action` on a repository, through access::RepositoryPolicy. A push to a repository that does
+// not exist is creating it (and sets its first permissions, see repository_policy.h).
+Result<auth::Decision> decide_repository(const Call& call, auth::Action action, std::string_view repository);
+Result<void> require_repository(const Call& call, auth::Action action, std::string_view repository);
 Result<void> require_repository_admin(const Call& call, std::string_view repository);
 
 }  // namespace pier::api

@@ -19,6 +19,8 @@ namespace pier::api {
 
 // Users, organizations, teams and their members, robots, API tokens.
 inline constexpr std::string_view kAccountChange = "account_change";
+// Repositories created and deleted, tags moved and deleted.
+inline constexpr std::string_view kRepositoryChange = "repository_change";
 // Repository permissions and visibility, default permissions, role bindings, team roles.
 inline constexpr std::string_view kPermissionChange = "permission_change";
 

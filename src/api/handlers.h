@@ -20,7 +20,9 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/message.h"
+#include "common/names.h"
 #include "meta/account_store.h"
+#include "services/repository_content.h"
 
 namespace pier::api {
 
@@ -30,6 +32,7 @@ struct ManagementServices {
   auth::Authenticator& authenticator;
   access::AccessControl& access_control;
   Clock& clock;
+  services::RepositoryContent& content;
 };
 
 // One request to a handler.
@@ -40,6 +43,7 @@ struct Call {
   const auth::Principal& caller;
 
   meta::AccountStore& accounts() const { return services.accounts; }
+  services::RepositoryContent& content() const { return services.content; }
   std::int64_t now() const { return services.clock.unix_seconds(); }
 };
 
@@ -49,12 +53,22 @@ inline Error explain_conflict(Error error, std::string message) {
   return error;
 }
 
+// The {repository...} of the path, checked against the OCI grammar (kNameInvalid).
+inline Result<std::string_view> repository_of(const Call& call) {
+  const std::string& repository = call.params["repository"];
+  if (auto checked = check_repository_name(repository); !checked) return checked.error();
+  return std::string_view(repository);
+}
+
 // users.cc: the caller, and users (superusers only)
 Result<Response> get_current_user(Call& call);   // GET /api/v1/user
+Result<Response> list_users(Call& call);         // GET /api/v1/users
 Result<Response> create_user(Call& call);        // POST /api/v1/users
 Result<Response> delete_user(Call& call);        // DELETE /api/v1/users/{user}
 
 // organizations.cc
+Result<Response> list_organizations(Call& call);   // GET /api/v1/organizations
+Result<Response> get_organization(Call& call);     // GET /api/v1/organizations/{org}
 Result<Response> create_organization(Call& call);  // POST /api/v1/organizations
 Result<Response> delete_organization(Call& call);  // DELETE /api/v1/organizations/{org}
 
@@ -76,6 +90,19 @@ Result<Response> list_permissions(Call& call);
 Result<Response> put_permission(Call& call);
 Result<Response> delete_permission(Call& call);
 Result<Response> put_visibility(Call& call);
+
+// repository_content.cc: /api/v1/repositories[/{repository...}]
+Result<Response> list_repositories(Call& call);
+Result<Response> create_repository(Call& call);
+Result<Response> get_repository(Call& call);
+Result<Response> delete_repository(Call& call);
+
+// tags.cc: /api/v1/repositories/{repository...}/tags[/{tag}[/history]], .../manifests/{digest}
+Result<Response> list_repository_tags(Call& call);
+Result<Response> get_tag_history(Call& call);
+Result<Response> put_tag(Call& call);
+Result<Response> delete_tag(Call& call);
+Result<Response> get_manifest_details(Call& call);
 
 // default_permissions.cc: /api/v1/organizations/{org}/default-permissions[/{kind}/{name}]
 Result<Response> list_default_permissions(Call& call);

@@ -1,14 +1,19 @@
-// Organizations: POST /api/v1/organizations {name}, DELETE /api/v1/organizations/{org}.
+// Organizations: GET and POST /api/v1/organizations, GET and DELETE /api/v1/organizations/{org}.
 //
+// Superusers see every organization; anyone else those they are in a team of, and those they
+// may manage.
 // Any user may create an organization; it starts with one team, "owners" (role admin), holding
 // its creator, who can therefore manage it from the first moment. Deleting it takes its teams,
 // robots, default permissions, role bindings and every grant to them (the repositories' content
 // stays, reachable by superusers).
+#include <algorithm>
+
 #include "api/account_names.h"
 #include "api/authorize.h"
 #include "api/change_log.h"
 #include "api/handlers.h"
 #include "api/json_body.h"
+#include "api/paging.h"
 #include "api/views.h"
 
 namespace pier::api {
@@ -30,7 +35,61 @@ Result<meta::Team> add_owners(Call& call, const std::string& organization) {
   return team;
 }
 
+boost::json::object organization_view(const meta::Organization& organization) {
+  return {{"name", organization.name}, {"created_at", organization.created_at}};
+}
+
+// The organizations of the caller's teams after `after`, by name, at most `limit`.
+Result<std::vector<meta::Organization>> organizations_of_caller(const Call& call, const Page& page,
+                                                                std::size_t limit) {
+  auto teams = call.accounts().teams_of_user(call.caller.name);
+  if (!teams) return teams.error();
+  std::vector<meta::Organization> organizations;
+  for (const auto& team : *teams) {  // sorted by organization
+    if (team.organization <= page.after) continue;
+    if (!organizations.empty() && organizations.back().name == team.organization) continue;
+    if (organizations.size() == limit) break;
+    auto organization = call.accounts().get_organization(team.organization);
+    if (!organization) return organization.error();
+    organizations.push_back(std::move(*organization));
+  }
+  return organizations;
+}
+
 }  // namespace
+
+Result<Response> list_organizations(Call& call) {
+  auto page = page_of(call.request);
+  if (!page) return page.error();
+  auto everything = decide(call, auth::NamespaceAction::kAdministerRegistry);
+  if (!everything) return everything.error();
+  auto organizations = everything->allowed ? call.accounts().list_organizations(page->after, page->limit + 1)
+                                           : organizations_of_caller(call, *page, page->limit + 1);
+  if (!organizations) return organizations.error();
+  auto next = next_after(*organizations, page->limit, [](const meta::Organization& o) { return o.name; });
+  boost::json::array views;
+  for (const auto& organization : *organizations) views.emplace_back(organization_view(organization));
+  return json_response(200, boost::json::object{{"organizations", std::move(views)}, {"next", std::move(next)}});
+}
+
+Result<Response> get_organization(Call& call) {
+  const auto& name = call.params["org"];
+  if (auto checked = check_account_name("organization", name); !checked) return checked.error();
+  auto manages = decide(call, auth::NamespaceAction::kManage, name);
+  if (!manages) return manages.error();
+  if (!manages->allowed) {
+    auto teams = call.accounts().teams_of_user(call.caller.name);
+    if (!teams) return teams.error();
+    const bool member = std::any_of(teams->begin(), teams->end(),
+                                    [&](const meta::Team& team) { return team.organization == name; });
+    if (!member) return make_error(ErrorCode::kDenied, "not allowed to see the organization " + name);
+  }
+  auto organization = call.accounts().get_organization(name);
+  if (!organization) return organization.error();
+  auto view = organization_view(*organization);
+  view["is_admin"] = manages->allowed;
+  return json_response(200, view);
+}
 
 Result<Response> create_organization(Call& call) {
   auto body = JsonBody::parse(call.request.body, {"name"});

@@ -21,13 +21,6 @@ namespace pier::api {
 
 namespace {
 
-// The repository of the path, checked.
-Result<std::string_view> repository_of(Call& call) {
-  const std::string& repository = call.params["repository"];
-  if (auto checked = check_repository_name(repository); !checked) return checked.error();
-  return std::string_view(repository);
-}
-
 Result<void> record_permission_change(Call& call, std::string_view repository, boost::json::object detail) {
   return record_change(call, kPermissionChange, access::namespace_of(repository), repository, std::move(detail));
 }

@@ -16,13 +16,16 @@ constexpr Method kDelete = Method::kDelete;
 // clang-format off
 constexpr std::array kRoutes = {
   Route{kGet,    "/api/v1/user",                                       "api_user",         get_current_user},
+  Route{kGet,    "/api/v1/users",                                      "api_users",        list_users},
   Route{kPost,   "/api/v1/users",                                      "api_users",        create_user},
   Route{kDelete, "/api/v1/users/{user}",                               "api_users",        delete_user},
   Route{kGet,    "/api/v1/user/tokens",                                "api_tokens",       list_tokens},
   Route{kPost,   "/api/v1/user/tokens",                                "api_tokens",       create_token},
   Route{kDelete, "/api/v1/user/tokens/{id}",                           "api_tokens",       delete_token},
 
+  Route{kGet,    "/api/v1/organizations",                              "api_organizations", list_organizations},
   Route{kPost,   "/api/v1/organizations",                              "api_organizations", create_organization},
+  Route{kGet,    "/api/v1/organizations/{org}",                        "api_organizations", get_organization},
   Route{kDelete, "/api/v1/organizations/{org}",                        "api_organizations", delete_organization},
   Route{kGet,    "/api/v1/organizations/{org}/teams",                  "api_teams",        list_teams},
   Route{kPut,    "/api/v1/organizations/{org}/teams/{team}",           "api_teams",        put_team},
@@ -48,8 +51,18 @@ constexpr std::array kRoutes = {
   Route{kPut,    "/api/v1/repositories/{repository...}/permissions/{kind}/{name}", "api_permissions", put_permission},
   Route{kDelete, "/api/v1/repositories/{repository...}/permissions/{kind}/{name}", "api_permissions",
          delete_permission},
+  Route{kGet,    "/api/v1/repositories/{repository...}/tags/{tag}/history", "api_tag_history", get_tag_history},
+  Route{kPut,    "/api/v1/repositories/{repository...}/tags/{tag}",    "api_tags",         put_tag},
+  Route{kDelete, "/api/v1/repositories/{repository...}/tags/{tag}",    "api_tags",         delete_tag},
+  Route{kGet,    "/api/v1/repositories/{repository...}/manifests/{digest}", "api_manifests", get_manifest_details},
   Route{kGet,    "/api/v1/repositories/{repository...}/permissions",   "api_permissions",  list_permissions},
   Route{kPut,    "/api/v1/repositories/{repository...}/visibility",    "api_visibility",   put_visibility},
+  Route{kGet,    "/api/v1/repositories/{repository...}/tags",          "api_tags",         list_repository_tags},
+  Route{kGet,    "/api/v1/repositories",                               "api_repositories", list_repositories},
+  Route{kPost,   "/api/v1/repositories",                               "api_repositories", create_repository},
+  // The bare repository routes last: they match every path below /repositories/.
+  Route{kGet,    "/api/v1/repositories/{repository...}",               "api_repositories", get_repository},
+  Route{kDelete, "/api/v1/repositories/{repository...}",               "api_repositories", delete_repository},
 
   Route{kGet,    "/api/v1/audit",                                      "api_audit",        query_audit},
 

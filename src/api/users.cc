@@ -1,10 +1,11 @@
-// The caller (GET /api/v1/user) and users (POST /api/v1/users, DELETE /api/v1/users/{user}).
-// Creating and deleting users is for superusers.
+// The caller (GET /api/v1/user) and users (GET and POST /api/v1/users, DELETE
+// /api/v1/users/{user}). Listing, creating and deleting users is for superusers.
 #include "api/account_names.h"
 #include "api/authorize.h"
 #include "api/change_log.h"
 #include "api/handlers.h"
 #include "api/json_body.h"
+#include "api/paging.h"
 #include "api/views.h"
 #include "api/vocabulary.h"
 #include "auth/password_hash.h"
@@ -42,6 +43,18 @@ Result<Response> get_current_user(Call& call) {
     view["scopes"] = std::move(scopes);
   }
   return json_response(200, view);
+}
+
+Result<Response> list_users(Call& call) {
+  auto page = page_of(call.request);
+  if (!page) return page.error();
+  if (auto allowed = require(call, auth::NamespaceAction::kAdministerRegistry); !allowed) return allowed.error();
+  auto users = call.accounts().list_users(page->after, page->limit + 1);
+  if (!users) return users.error();
+  auto next = next_after(*users, page->limit, [](const meta::User& user) { return user.name; });
+  boost::json::array views;
+  for (const auto& user : *users) views.emplace_back(user_view(user, "user"));
+  return json_response(200, boost::json::object{{"users", std::move(views)}, {"next", std::move(next)}});
 }
 
 Result<Response> create_user(Call& call) {

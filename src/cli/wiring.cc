@@ -27,6 +27,7 @@
 #include "registry/registry_app.h"
 #include "services/blob_service.h"
 #include "services/manifest_service.h"
+#include "services/repository_content.h"
 #include "services/upload_service.h"
 #include "storage/fs/fs_blob_store.h"
 
@@ -158,7 +159,8 @@ int serve(const config::Config& config) {
   access::AccessControl access_control({config.auth.enabled, config.auth.realm}, policy, tokens, authenticator);
   access::AuditTrail audit(*accounts);
   registry::RegistryApp registry_app({blobs, uploads, manifests}, {access_control, tokens, audit, clock});
-  api::ManagementApp management({*accounts, policy, authenticator, access_control, clock});
+  services::RepositoryContent content(*metadata, *blob_store, manifests, blobs, clock);
+  api::ManagementApp management({*accounts, policy, authenticator, access_control, clock, content});
   api::PathSplit app("api", management, registry_app);
 
   http::Metrics metrics;

@@ -240,6 +240,8 @@ class AccountStore {
   // Repository visibility; a repository never set is private.
   virtual Result<void> set_repository_public(std::string_view repository, bool is_public) = 0;
   virtual Result<bool> is_repository_public(std::string_view repository) = 0;
+  // Removes the permissions and visibility of a repository that is deleted; false if it had none.
+  virtual Result<bool> forget_repository(std::string_view repository) = 0;
 
   // API tokens of a user. A token hash is unique ("already exists" otherwise).
   virtual Result<ApiToken> create_api_token(const NewApiToken& token, std::int64_t now) = 0;

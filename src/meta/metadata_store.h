@@ -56,6 +56,29 @@ struct TagEvent {
   std::int64_t changed_at = 0;
 };
 
+// A repository as the management API lists it.
+struct RepositorySummary {
+  std::string name;
+  std::uint64_t tag_count = 0;
+  std::optional<std::int64_t> last_modified;  // the last tag change; nullopt if never tagged
+};
+
+struct RepositoryQuery {
+  std::string namespace_name;  // empty: every namespace
+  std::string substring;       // empty: every name; else names holding it, ignoring case
+  std::string after;           // names after this one in byte order
+  std::size_t limit = 100;
+};
+
+// A tag and the manifest it points at.
+struct TagDetail {
+  std::string name;
+  std::string digest;
+  std::string media_type;
+  std::string content;  // the manifest's bytes: sizes and platforms are read from them
+  std::int64_t last_modified = 0;
+};
+
 struct UploadRecord {
   std::string id;
   std::string repository;
@@ -72,6 +95,15 @@ class MetadataStore {
   // Names after `after` in byte order, at most `limit`.
   virtual Result<std::vector<std::string>> list_repositories(std::string_view after,
                                                              std::size_t limit) = 0;
+
+  // Summaries of the repositories `query` selects, by name.
+  virtual Result<std::vector<RepositorySummary>> list_repository_summaries(const RepositoryQuery& query) = 0;
+  virtual Result<std::optional<RepositorySummary>> repository_summary(std::string_view repository) = 0;
+  // An empty repository; false if it exists already.
+  virtual Result<bool> create_repository(std::string_view repository, std::int64_t now) = 0;
+  // Removes the repository with its tags, their history, manifests, references and blob
+  // links (the blobs' bytes stay for garbage collection). False if it did not exist.
+  virtual Result<bool> delete_repository(std::string_view repository) = 0;
 
   // Records that blob `digest` of `size` bytes is stored and belongs to `repository`
   // (creating the repository). Idempotent.
@@ -107,6 +139,17 @@ class MetadataStore {
   // Tags after `after` in byte order, at most `limit`; kNameUnknown if no such repository.
   virtual Result<std::vector<std::string>> list_tags(std::string_view repository,
                                                      std::string_view after, std::size_t limit) = 0;
+  // Points `tag` at the manifest `digest` already stored in `repository`, recording the move
+  // as put_manifest does. False if the repository holds no such manifest.
+  virtual Result<bool> tag_manifest(std::string_view repository, std::string_view tag, const Digest& digest,
+                                    std::int64_t now) = 0;
+  // Tags after `after` in byte order holding `substring` (ignoring case; empty: all), at most
+  // `limit`, with their manifests; kNameUnknown if no such repository.
+  virtual Result<std::vector<TagDetail>> list_tag_details(std::string_view repository, std::string_view substring,
+                                                          std::string_view after, std::size_t limit) = 0;
+  virtual Result<std::optional<TagDetail>> tag_detail(std::string_view repository, std::string_view tag) = 0;
+  // The tags pointing at manifest `digest`, sorted.
+  virtual Result<std::vector<std::string>> tags_of_manifest(std::string_view repository, const Digest& digest) = 0;
   // Manifests in `repository` whose subject is `subject`, optionally only those of one
   // artifact type, ordered by digest.
   virtual Result<std::vector<Referrer>> list_referrers(std::string_view repository,

@@ -27,6 +27,9 @@ class BlobService {
   // Unlinks the blob from `repository` (its bytes stay until garbage collection);
   // kBlobUnknown if it was not linked.
   Result<void> unlink(std::string_view repository, const Digest& digest);
+  // Drops the links cached for `repository`, after they changed around this service (the
+  // repository deleted).
+  void invalidate(std::string_view repository) { linked_sizes_.invalidate(repository); }
 
  private:
   storage::BlobStore& blobs_;

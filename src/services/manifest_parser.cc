@@ -1,5 +1,7 @@
 #include "services/manifest_parser.h"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "common/digest.h"
@@ -25,11 +27,16 @@ const json::string* string_field(const json::object& object, std::string_view ke
   return value ? value->if_string() : nullptr;
 }
 
-struct Descriptor {
-  std::string media_type;
-  std::string digest;
-  bool external = false;  // foreign layer with "urls": its bytes live elsewhere
-};
+std::string string_or_empty(const json::object& object, std::string_view key) {
+  const auto* value = string_field(object, key);
+  return value ? std::string(*value) : std::string();
+}
+
+std::optional<Platform> read_platform(const json::object& object) {
+  if (!string_field(object, "os") || !string_field(object, "architecture")) return std::nullopt;
+  return Platform{string_or_empty(object, "os"), string_or_empty(object, "architecture"),
+                  string_or_empty(object, "variant")};
+}
 
 Result<Descriptor> read_descriptor(const json::value& value, std::string_view where) {
   const auto* object = value.if_object();
@@ -43,9 +50,15 @@ Result<Descriptor> read_descriptor(const json::value& value, std::string_view wh
   if (!size || !(size->is_int64() || size->is_uint64()) || (size->is_int64() && size->as_int64() < 0)) {
     return invalid(std::string(where) + ": descriptor size must be a non-negative integer");
   }
-  Descriptor d{std::string(*media_type), std::string(*digest)};
+  Descriptor d;
+  d.media_type = std::string(*media_type);
+  d.digest = std::string(*digest);
+  d.size = size->is_int64() ? static_cast<std::uint64_t>(size->as_int64()) : size->as_uint64();
   if (const auto* urls = object->if_contains("urls"); urls && urls->is_array() && !urls->as_array().empty()) {
     d.external = true;
+  }
+  if (const auto* platform = object->if_contains("platform"); platform && platform->is_object()) {
+    d.platform = read_platform(platform->as_object());
   }
   return d;
 }
@@ -74,7 +87,7 @@ Result<std::string> determine_media_type(const json::object& root, std::string_v
 
 }  // namespace
 
-Result<meta::ManifestRecord> parse_manifest(std::string_view content, std::string_view content_type) {
+Result<ManifestDocument> read_manifest(std::string_view content, std::string_view content_type) {
   boost::system::error_code ec;
   const json::value doc = json::parse(content, ec);
   if (ec) return invalid("manifest is not valid JSON");
@@ -85,54 +98,73 @@ Result<meta::ManifestRecord> parse_manifest(std::string_view content, std::strin
     return invalid("schemaVersion must be 2");
   }
 
-  meta::ManifestRecord record;
+  ManifestDocument manifest;
   auto type = determine_media_type(*root, content_type);
   if (!type) return type.error();
-  record.media_type = std::move(*type);
-  record.content = std::string(content);
+  manifest.media_type = std::move(*type);
 
   if (const auto* artifact_type = root->if_contains("artifactType")) {
     if (!artifact_type->is_string()) return invalid("artifactType must be a string");
-    record.artifact_type = std::string(artifact_type->as_string());
+    manifest.artifact_type = std::string(artifact_type->as_string());
   }
   if (const auto* annotations = root->if_contains("annotations")) {
     if (!annotations->is_object()) return invalid("annotations must be an object");
     for (const auto& [key, value] : annotations->as_object()) {
       if (!value.is_string()) return invalid("annotation values must be strings");
     }
-    record.annotations_json = json::serialize(*annotations);
+    manifest.annotations_json = json::serialize(*annotations);
   }
   if (const auto* subject = root->if_contains("subject"); subject && !subject->is_null()) {
     auto d = read_descriptor(*subject, "subject");
     if (!d) return d.error();
-    record.subject = d->digest;
+    manifest.subject = d->digest;
   }
 
-  if (media_type::is_index(record.media_type)) {
+  if (media_type::is_index(manifest.media_type)) {
     const auto* manifests = root->if_contains("manifests");
     if (!manifests || !manifests->is_array()) return invalid("an index must have a manifests array");
     for (const auto& entry : manifests->as_array()) {
       auto d = read_descriptor(entry, "manifests");
       if (!d) return d.error();
-      record.references.push_back({d->digest, meta::ReferenceKind::kManifest});
+      manifest.manifests.push_back(std::move(*d));
     }
-    return record;
+    return manifest;
   }
 
   const auto* config = root->if_contains("config");
   if (!config) return invalid("an image manifest must have a config descriptor");
   auto config_descriptor = read_descriptor(*config, "config");
   if (!config_descriptor) return config_descriptor.error();
-  record.references.push_back({config_descriptor->digest, meta::ReferenceKind::kBlob});
-  if (record.artifact_type.empty()) record.artifact_type = config_descriptor->media_type;
+  manifest.config = std::move(*config_descriptor);
 
   const auto* layers = root->if_contains("layers");
   if (!layers || !layers->is_array()) return invalid("an image manifest must have a layers array");
   for (const auto& entry : layers->as_array()) {
     auto d = read_descriptor(entry, "layers");
     if (!d) return d.error();
-    if (d->external) continue;
-    record.references.push_back({d->digest, meta::ReferenceKind::kBlob});
+    manifest.layers.push_back(std::move(*d));
+  }
+  return manifest;
+}
+
+Result<meta::ManifestRecord> parse_manifest(std::string_view content, std::string_view content_type) {
+  auto manifest = read_manifest(content, content_type);
+  if (!manifest) return manifest.error();
+  meta::ManifestRecord record;
+  record.media_type = std::move(manifest->media_type);
+  record.content = std::string(content);
+  record.artifact_type = std::move(manifest->artifact_type);
+  record.subject = std::move(manifest->subject);
+  record.annotations_json = std::move(manifest->annotations_json);
+  for (const auto& child : manifest->manifests) {
+    record.references.push_back({child.digest, meta::ReferenceKind::kManifest});
+  }
+  if (!manifest->config) return record;
+
+  record.references.push_back({manifest->config->digest, meta::ReferenceKind::kBlob});
+  if (record.artifact_type.empty()) record.artifact_type = manifest->config->media_type;
+  for (const auto& layer : manifest->layers) {
+    if (!layer.external) record.references.push_back({layer.digest, meta::ReferenceKind::kBlob});
   }
   // A layer listed twice is one reference.
   std::sort(record.references.begin(), record.references.end(),
@@ -141,6 +173,13 @@ Result<meta::ManifestRecord> parse_manifest(std::string_view content, std::strin
                                       [](const auto& a, const auto& b) { return a.digest == b.digest; }),
                           record.references.end());
   return record;
+}
+
+std::optional<Platform> read_config_platform(std::string_view config) {
+  boost::system::error_code ec;
+  const json::value doc = json::parse(config, ec);
+  if (ec || !doc.is_object()) return std::nullopt;
+  return read_platform(doc.as_object());
 }
 
 }  // namespace pier::services

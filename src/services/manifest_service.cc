@@ -78,6 +78,14 @@ Result<void> ManifestService::remove(std::string_view repository, std::string_vi
   return {};
 }
 
+Result<void> ManifestService::tag(std::string_view repository, std::string_view tag, const Digest& digest) {
+  auto tagged = metadata_.tag_manifest(repository, tag, digest, clock_.unix_seconds());
+  cache_.invalidate(repository);
+  if (!tagged) return tagged.error();
+  if (!*tagged) return unknown_manifest();
+  return {};
+}
+
 Result<std::vector<std::string>> ManifestService::tags(std::string_view repository, std::string_view after,
                                                        std::size_t limit) {
   return metadata_.list_tags(repository, after, limit);

@@ -37,6 +37,13 @@ class ManifestService {
   // By digest: the manifest and its tags. By tag: only the tag. kManifestUnknown if absent.
   Result<void> remove(std::string_view repository, std::string_view reference);
 
+  // Points `tag` at manifest `digest`, stored in `repository` already, as a push of it would:
+  // the move is recorded and the cache invalidated. kManifestUnknown if it is not stored there.
+  Result<void> tag(std::string_view repository, std::string_view tag, const Digest& digest);
+  // Drops what is cached of `repository`, after a change made around this service (the
+  // repository deleted).
+  void invalidate(std::string_view repository) { cache_.invalidate(repository); }
+
   // kNameUnknown if the repository does not exist.
   Result<std::vector<std::string>> tags(std::string_view repository, std::string_view after, std::size_t limit);
   Result<std::vector<meta::Referrer>> referrers(std::string_view repository, std::string_view subject,

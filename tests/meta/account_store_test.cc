@@ -275,6 +275,20 @@ TEST_P(AccountStoreSuite, RepositoryVisibility) {
   EXPECT_FALSE(store_->is_repository_public("acme/app").value());
 }
 
+TEST_P(AccountStoreSuite, ForgettingARepositoryRemovesItsPermissionsAndVisibilityOnly) {
+  const auto alice = user("alice");
+  ASSERT_TRUE(store_->grant_permission("acme/app", of(alice), RepositoryRole::kWrite));
+  ASSERT_TRUE(store_->grant_permission("acme/other", of(alice), RepositoryRole::kRead));
+  ASSERT_TRUE(store_->set_repository_public("acme/app", true));
+  EXPECT_TRUE(store_->forget_repository("acme/app").value());
+  EXPECT_TRUE(store_->list_permissions("acme/app").value().empty());
+  EXPECT_FALSE(store_->is_repository_public("acme/app").value());
+  EXPECT_EQ(store_->list_permissions("acme/other").value().size(), 1u);
+  EXPECT_FALSE(store_->forget_repository("acme/app").value());
+  ASSERT_TRUE(store_->set_repository_public("acme/private", false));
+  EXPECT_TRUE(store_->forget_repository("acme/private").value());  // a visibility row alone counts
+}
+
 TEST_P(AccountStoreSuite, ApiTokens) {
   user("alice");
   const auto token = store_->create_api_token({"alice", "laptop", "hash1", "repo:read repo:write", 500}, 10).value();
@@ -561,7 +575,7 @@ TEST(SqliteAccountStore, SharesTheDatabaseWithTheMetadataStoreInEitherOrder) {
       metadata = open_sqlite_store(path);
       accounts = open_sqlite_account_store(path);
     }
-    EXPECT_EQ(sqlite_schema_version(path), 2);
+    EXPECT_EQ(sqlite_schema_version(path), 3);
     // Both write to the one file at once.
     ASSERT_TRUE(accounts->create_organization("acme", 1));
     ASSERT_TRUE(metadata->link_blob("acme/app", digest_of("x"), 1, 1));
@@ -571,7 +585,7 @@ TEST(SqliteAccountStore, SharesTheDatabaseWithTheMetadataStoreInEitherOrder) {
     auto reopened = open_sqlite_account_store(path);
     EXPECT_EQ(reopened->get_organization("acme").value().name, "acme");
     EXPECT_TRUE(open_sqlite_store(path)->repository_exists("acme/app").value());
-    EXPECT_EQ(sqlite_schema_version(path), 2);
+    EXPECT_EQ(sqlite_schema_version(path), 3);
   }
 }
 

@@ -158,6 +158,119 @@ TEST_P(MetadataStoreSuite, ConcurrentWritersEachLandOrFailAlone) {
   EXPECT_FALSE(store_->get_manifest("repo", d("bad-t0-0")).value());
 }
 
+std::vector<std::string> summary_names(const std::vector<RepositorySummary>& summaries) {
+  std::vector<std::string> out;
+  for (const auto& s : summaries) out.push_back(s.name);
+  return out;
+}
+
+TEST_P(MetadataStoreSuite, RepositorySummariesCountTagsAndFilterAndPage) {
+  ASSERT_TRUE(store_->link_blob("acme/app", d("config"), 6, 1));
+  ASSERT_TRUE(store_->put_manifest("acme/app", manifest("m1", {{d("config").str(), ReferenceKind::kBlob}}),
+                                   {"1.0", "latest"}, 50));
+  ASSERT_TRUE(store_->delete_tag("acme/app", "1.0", 70));
+  ASSERT_TRUE(store_->create_repository("acme/tools", 2).value());
+  ASSERT_TRUE(store_->create_repository("acme-other/app", 3).value());
+  ASSERT_TRUE(store_->create_repository("acmeapp", 3).value());
+
+  const auto app = store_->repository_summary("acme/app").value();
+  ASSERT_TRUE(app);
+  EXPECT_EQ(app->tag_count, 1u);
+  EXPECT_EQ(app->last_modified, 70);  // the deletion is the last change
+  const auto tools = store_->repository_summary("acme/tools").value();
+  ASSERT_TRUE(tools);
+  EXPECT_EQ(tools->tag_count, 0u);
+  EXPECT_FALSE(tools->last_modified);
+  EXPECT_FALSE(store_->repository_summary("acme/none").value());
+
+  const auto in_acme = store_->list_repository_summaries({"acme", "", "", 100}).value();
+  EXPECT_EQ(summary_names(in_acme), (std::vector<std::string>{"acme/app", "acme/tools"}));
+  EXPECT_EQ(summary_names(store_->list_repository_summaries({"", "APP", "", 100}).value()),
+            (std::vector<std::string>{"acme-other/app", "acme/app", "acmeapp"}));
+  EXPECT_EQ(summary_names(store_->list_repository_summaries({"acme", "", "acme/app", 1}).value()),
+            (std::vector<std::string>{"acme/tools"}));
+  EXPECT_EQ(summary_names(store_->list_repository_summaries({"", "", "", 2}).value()),
+            (std::vector<std::string>{"acme-other/app", "acme/app"}));
+}
+
+TEST_P(MetadataStoreSuite, CreatingARepositoryOnlyOnce) {
+  EXPECT_TRUE(store_->create_repository("acme/app", 5).value());
+  EXPECT_TRUE(store_->repository_exists("acme/app").value());
+  EXPECT_FALSE(store_->create_repository("acme/app", 6).value());
+  EXPECT_TRUE(store_->list_tags("acme/app", "", 10).value().empty());
+}
+
+TEST_P(MetadataStoreSuite, DeletingARepositoryRemovesEverythingInIt) {
+  ASSERT_TRUE(store_->link_blob("acme/app", d("config"), 6, 1));
+  ASSERT_TRUE(store_->link_blob("acme/keep", d("config"), 6, 1));
+  auto image = manifest("m1", {{d("config").str(), ReferenceKind::kBlob}});
+  ASSERT_TRUE(store_->put_manifest("acme/app", image, {"1.0"}, 2));
+  ASSERT_TRUE(store_->put_manifest("acme/app", manifest("idx", {{image.digest, ReferenceKind::kManifest}}), {"multi"}, 3));
+  ASSERT_TRUE(store_->put_manifest("acme/keep", image, {"1.0"}, 2));
+
+  EXPECT_TRUE(store_->delete_repository("acme/app").value());
+  EXPECT_FALSE(store_->repository_exists("acme/app").value());
+  EXPECT_FALSE(store_->get_manifest("acme/app", d("m1")).value());
+  EXPECT_FALSE(store_->linked_blob_size("acme/app", d("config")).value());
+  EXPECT_TRUE(store_->tag_history("acme/app", "1.0").value().empty());
+  EXPECT_FALSE(store_->delete_repository("acme/app").value());
+  // Another repository holding the same content keeps it.
+  EXPECT_TRUE(store_->get_tagged_manifest("acme/keep", "1.0").value());
+  EXPECT_EQ(store_->blob_size(d("config")).value(), 6u);
+  // The name can be used again, from nothing.
+  ASSERT_TRUE(store_->create_repository("acme/app", 9).value());
+  EXPECT_EQ(store_->repository_summary("acme/app").value()->tag_count, 0u);
+}
+
+TEST_P(MetadataStoreSuite, TaggingAStoredManifestMovesAndRecordsLikeAPush) {
+  ASSERT_TRUE(store_->link_blob("repo", d("config"), 6, 1));
+  ASSERT_TRUE(store_->put_manifest("repo", manifest("m1", {{d("config").str(), ReferenceKind::kBlob}}), {"1.0"}, 10));
+  ASSERT_TRUE(store_->put_manifest("repo", manifest("m2", {{d("config").str(), ReferenceKind::kBlob}}), {"1.0"}, 20));
+
+  EXPECT_TRUE(store_->tag_manifest("repo", "1.0", d("m1"), 30).value());  // restore
+  EXPECT_TRUE(store_->tag_manifest("repo", "stable", d("m1"), 31).value());
+  EXPECT_TRUE(store_->tag_manifest("repo", "stable", d("m1"), 32).value());  // no move, no record
+  EXPECT_FALSE(store_->tag_manifest("repo", "1.0", d("never-pushed"), 33).value());
+  EXPECT_FALSE(store_->tag_manifest("none", "1.0", d("m1"), 33).value());
+
+  EXPECT_EQ(store_->get_tagged_manifest("repo", "1.0").value()->digest, d("m1").str());
+  const auto history = store_->tag_history("repo", "1.0").value();
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[2].old_digest, d("m2").str());
+  EXPECT_EQ(history[2].new_digest, d("m1").str());
+  EXPECT_EQ(history[2].changed_at, 30);
+  EXPECT_EQ(store_->tag_history("repo", "stable").value().size(), 1u);
+  EXPECT_EQ(store_->tags_of_manifest("repo", d("m1")).value(), (std::vector<std::string>{"1.0", "stable"}));
+  EXPECT_TRUE(store_->tags_of_manifest("repo", d("m2")).value().empty());
+}
+
+TEST_P(MetadataStoreSuite, TagDetailsCarryTheManifestAndFilterAndPage) {
+  ASSERT_TRUE(store_->link_blob("repo", d("config"), 6, 1));
+  auto image = manifest("m1", {{d("config").str(), ReferenceKind::kBlob}});
+  ASSERT_TRUE(store_->put_manifest("repo", image, {"1.0", "1.1", "Latest-dev"}, 10));
+  ASSERT_TRUE(store_->tag_manifest("repo", "1.1", d("m1"), 20).value());
+
+  const auto all = store_->list_tag_details("repo", "", "", 10).value();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].name, "1.0");
+  EXPECT_EQ(all[0].digest, d("m1").str());
+  EXPECT_EQ(all[0].media_type, "application/vnd.oci.image.manifest.v1+json");
+  EXPECT_EQ(all[0].content, "m1");
+  EXPECT_EQ(all[0].last_modified, 10);
+  const auto page = store_->list_tag_details("repo", "", "1.0", 1).value();
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].name, "1.1");
+  const auto dev = store_->list_tag_details("repo", "DEV", "", 10).value();
+  ASSERT_EQ(dev.size(), 1u);
+  EXPECT_EQ(dev[0].name, "Latest-dev");
+  EXPECT_EQ(store_->tag_detail("repo", "1.1").value()->last_modified, 10);
+  EXPECT_FALSE(store_->tag_detail("repo", "2.0").value());
+
+  auto unknown = store_->list_tag_details("none", "", "", 10);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNameUnknown);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Backends, MetadataStoreSuite,
     ::testing::Values(Backend{"sqlite", [](const auto& dir) { return open_sqlite_store(dir / "pier.db"); }}),
@@ -169,10 +282,10 @@ TEST(SqliteStore, MigratesOnceAndKeepsData) {
     auto store = open_sqlite_store(dir.path() / "pier.db");
     ASSERT_TRUE(store->link_blob("repo", d("x"), 1, 1));
   }
-  EXPECT_EQ(sqlite_schema_version(dir.path() / "pier.db"), 2);
+  EXPECT_EQ(sqlite_schema_version(dir.path() / "pier.db"), 3);
   auto reopened = open_sqlite_store(dir.path() / "pier.db");
   EXPECT_TRUE(reopened->repository_exists("repo").value());
-  EXPECT_EQ(sqlite_schema_version(dir.path() / "pier.db"), 2);
+  EXPECT_EQ(sqlite_schema_version(dir.path() / "pier.db"), 3);
 }
 
 }  // namespace

@@ -609,6 +609,15 @@ class SqliteAccountStore final : public AccountStore {
     });
   }
 
+  Result<bool> forget_repository(std::string_view repository) override {
+    return write<bool>([&](Connection& db) -> Result<bool> {
+      db.prepare("DELETE FROM repository_permissions WHERE repository = ?").bind(1, repository).run();
+      const int permissions = db.changes();
+      db.prepare("DELETE FROM repository_visibility WHERE repository = ?").bind(1, repository).run();
+      return permissions + db.changes() > 0;
+    });
+  }
+
   // ---- API tokens
 
   Result<ApiToken> create_api_token(const NewApiToken& token, std::int64_t now) override {

@@ -38,6 +38,38 @@ void record_tag_move(Connection& db, std::int64_t repo, std::string_view tag, st
       .bind(1, repo).bind(2, tag).bind_optional(3, old_digest).bind_optional(4, new_digest).bind(5, now).run();
 }
 
+// Points `tag` at `digest` (a manifest of `repo`) and records the move; a push and a tag put
+// through the management API both come here, so both leave the same history.
+void move_tag(Connection& db, std::int64_t repo, std::string_view tag, std::string_view digest, std::int64_t now) {
+  const auto previous = tag_target(db, repo, tag);
+  if (previous == digest) return;
+  db.prepare("INSERT INTO tags (repository_id, name, manifest_digest, updated_at) VALUES (?, ?, ?, ?) "
+             "ON CONFLICT (repository_id, name) DO UPDATE SET manifest_digest = excluded.manifest_digest, "
+             "updated_at = excluded.updated_at")
+      .bind(1, repo).bind(2, tag).bind(3, digest).bind(4, now).run();
+  record_tag_move(db, repo, tag, previous.value_or(""), digest, now);
+}
+
+// Tag count and last change are read per repository through indexes (tags' primary key,
+// tag_history_by_time), so a page costs its own size whatever the registry holds.
+constexpr std::string_view kSummaryColumns =
+    "SELECT r.name, (SELECT COUNT(*) FROM tags t WHERE t.repository_id = r.id), "
+    "(SELECT MAX(h.changed_at) FROM tag_history h WHERE h.repository_id = r.id) FROM repositories r ";
+
+RepositorySummary summary_row(const sqlite::Statement& stmt) {
+  RepositorySummary summary{stmt.text(0), static_cast<std::uint64_t>(stmt.integer(1)), std::nullopt};
+  if (!stmt.is_null(2)) summary.last_modified = stmt.integer(2);
+  return summary;
+}
+
+constexpr std::string_view kTagDetailColumns =
+    "SELECT t.name, t.manifest_digest, m.media_type, m.content, t.updated_at FROM tags t "
+    "JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest ";
+
+TagDetail tag_detail_row(const sqlite::Statement& stmt) {
+  return TagDetail{stmt.text(0), stmt.text(1), stmt.text(2), stmt.text(3), stmt.integer(4)};
+}
+
 bool reference_exists(Connection& db, std::int64_t repo, const ManifestReference& ref) {
   auto stmt = db.prepare(ref.kind == ReferenceKind::kBlob
                              ? "SELECT 1 FROM repository_blobs WHERE repository_id = ? AND digest = ?"
@@ -83,6 +115,50 @@ class SqliteStore final : public MetadataStore {
       std::vector<std::string> names;
       while (stmt.step()) names.push_back(stmt.text(0));
       return names;
+    });
+  }
+
+  Result<std::vector<RepositorySummary>> list_repository_summaries(const RepositoryQuery& query) override {
+    return db_.read<std::vector<RepositorySummary>>([&](Connection& db) -> Result<std::vector<RepositorySummary>> {
+      // A namespace is the range of names from "ns/" up to "ns0" ('0' follows '/'), so the
+      // name index serves both the namespace and the page.
+      auto stmt = db.prepare(std::string(kSummaryColumns) +
+                             "WHERE r.name > ? AND (? = '' OR (r.name > ? || '/' AND r.name < ? || '0')) "
+                             "AND (? = '' OR instr(lower(r.name), lower(?)) > 0) ORDER BY r.name LIMIT ?");
+      stmt.bind(1, query.after).bind(2, query.namespace_name).bind(3, query.namespace_name)
+          .bind(4, query.namespace_name).bind(5, query.substring).bind(6, query.substring)
+          .bind(7, static_cast<std::int64_t>(query.limit));
+      std::vector<RepositorySummary> summaries;
+      while (stmt.step()) summaries.push_back(summary_row(stmt));
+      return summaries;
+    });
+  }
+
+  Result<std::optional<RepositorySummary>> repository_summary(std::string_view repository) override {
+    using Found = std::optional<RepositorySummary>;
+    return db_.read<Found>([&](Connection& db) -> Result<Found> {
+      auto stmt = db.prepare(std::string(kSummaryColumns) + "WHERE r.name = ?");
+      stmt.bind(1, repository);
+      if (!stmt.step()) return Found();
+      return Found(summary_row(stmt));
+    });
+  }
+
+  Result<bool> create_repository(std::string_view repository, std::int64_t now) override {
+    return db_.write<bool>([&](Connection& db) -> Result<bool> {
+      db.prepare("INSERT OR IGNORE INTO repositories (name, created_at) VALUES (?, ?)").bind(1, repository).bind(2, now).run();
+      return db.changes() > 0;
+    });
+  }
+
+  Result<bool> delete_repository(std::string_view repository) override {
+    return db_.write<bool>([&](Connection& db) -> Result<bool> {
+      const auto repo = find_repository_id(db, repository);
+      if (!repo) return false;
+      // Tags first: they point at manifests. The rest goes with the repository row.
+      db.prepare("DELETE FROM tags WHERE repository_id = ?").bind(1, *repo).run();
+      db.prepare("DELETE FROM repositories WHERE id = ?").bind(1, *repo).run();
+      return true;
     });
   }
 
@@ -154,15 +230,7 @@ class SqliteStore final : public MetadataStore {
                    "child_kind) VALUES (?, ?, ?, ?)")
             .bind(1, repo).bind(2, manifest.digest).bind(3, ref.digest).bind(4, static_cast<std::int64_t>(ref.kind)).run();
       }
-      for (const auto& tag : tags) {
-        const auto previous = tag_target(db, repo, tag);
-        if (previous == manifest.digest) continue;
-        db.prepare("INSERT INTO tags (repository_id, name, manifest_digest, updated_at) VALUES (?, ?, ?, ?) "
-                   "ON CONFLICT (repository_id, name) DO UPDATE SET manifest_digest = excluded.manifest_digest, "
-                   "updated_at = excluded.updated_at")
-            .bind(1, repo).bind(2, tag).bind(3, manifest.digest).bind(4, now).run();
-        record_tag_move(db, repo, tag, previous.value_or(""), manifest.digest, now);
-      }
+      for (const auto& tag : tags) move_tag(db, repo, tag, manifest.digest, now);
       return {};
     });
   }
@@ -225,6 +293,57 @@ class SqliteStore final : public MetadataStore {
       if (!repo) return make_error(ErrorCode::kNameUnknown, "repository name not known to registry");
       auto stmt = db.prepare("SELECT name FROM tags WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?");
       stmt.bind(1, *repo).bind(2, after).bind(3, static_cast<std::int64_t>(limit));
+      std::vector<std::string> tags;
+      while (stmt.step()) tags.push_back(stmt.text(0));
+      return tags;
+    });
+  }
+
+  Result<bool> tag_manifest(std::string_view repository, std::string_view tag, const Digest& digest,
+                            std::int64_t now) override {
+    return db_.write<bool>([&](Connection& db) -> Result<bool> {
+      const auto repo = find_repository_id(db, repository);
+      if (!repo) return false;
+      auto stored = db.prepare("SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ?");
+      stored.bind(1, *repo).bind(2, digest.str());
+      if (!stored.step()) return false;
+      move_tag(db, *repo, tag, digest.str(), now);
+      return true;
+    });
+  }
+
+  Result<std::vector<TagDetail>> list_tag_details(std::string_view repository, std::string_view substring,
+                                                  std::string_view after, std::size_t limit) override {
+    return db_.read<std::vector<TagDetail>>([&](Connection& db) -> Result<std::vector<TagDetail>> {
+      const auto repo = find_repository_id(db, repository);
+      if (!repo) return make_error(ErrorCode::kNameUnknown, "repository name not known to registry");
+      auto stmt = db.prepare(std::string(kTagDetailColumns) +
+                             "WHERE t.repository_id = ? AND t.name > ? "
+                             "AND (? = '' OR instr(lower(t.name), lower(?)) > 0) ORDER BY t.name LIMIT ?");
+      stmt.bind(1, *repo).bind(2, after).bind(3, substring).bind(4, substring).bind(5, static_cast<std::int64_t>(limit));
+      std::vector<TagDetail> tags;
+      while (stmt.step()) tags.push_back(tag_detail_row(stmt));
+      return tags;
+    });
+  }
+
+  Result<std::optional<TagDetail>> tag_detail(std::string_view repository, std::string_view tag) override {
+    using Found = std::optional<TagDetail>;
+    return db_.read<Found>([&](Connection& db) -> Result<Found> {
+      auto stmt = db.prepare(std::string(kTagDetailColumns) +
+                             "WHERE t.repository_id = (SELECT id FROM repositories WHERE name = ?) AND t.name = ?");
+      stmt.bind(1, repository).bind(2, tag);
+      if (!stmt.step()) return Found();
+      return Found(tag_detail_row(stmt));
+    });
+  }
+
+  Result<std::vector<std::string>> tags_of_manifest(std::string_view repository, const Digest& digest) override {
+    return db_.read<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
+      auto stmt = db.prepare(
+          "SELECT name FROM tags WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) "
+          "AND manifest_digest = ? ORDER BY name");
+      stmt.bind(1, repository).bind(2, digest.str());
       std::vector<std::string> tags;
       while (stmt.step()) tags.push_back(stmt.text(0));
       return tags;
