@@ -109,7 +109,9 @@ export function TagsTab({
                     </Link>{' '}
                     <CopyButton text={tag.digest} label={`digest of ${tag.name}`} />
                   </Td>
-                  <Td dataLabel="Size">{humanSize(tag.size)}</Td>
+                  <Td dataLabel="Size" modifier="nowrap">
+                    {humanSize(tag.size)}
+                  </Td>
                   <Td dataLabel="OS/Arch">{platformsText(tag.platforms)}</Td>
                   <Td dataLabel="Last pushed">
                     <span title={formatTime(tag.last_modified)}>{relativeTime(tag.last_modified)}</span>
