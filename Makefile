@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 PIER := $(BUILD_DIR)/pier
 PYTEST ?= /usr/bin/python3 -m pytest
 
-.PHONY: all deps test-deps build run test unit-test integration-test bench clean
+.PHONY: all deps test-deps ui build run test unit-test integration-test browser-test bench clean
 
 all: build
 
@@ -18,7 +18,18 @@ $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
 	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
 
-build: deps $(BUILD_DIR)/build.ninja
+# The web UI (ui/dist, embedded in the binary). npm ci only when the lock file changed.
+UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/package.json ui/tsconfig.json ui/vite.config.ts
+
+ui: ui/dist/index.html
+
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+
+ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
+	cd ui && npm run build
+
+build: deps ui $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR)
 
 run: build
@@ -30,7 +41,10 @@ unit-test: build test-deps
 integration-test: build test-deps
 	PIER_BINARY=$(abspath $(PIER)) $(PYTEST) -q -p no:cacheprovider tests/integration
 
-test: build test-deps unit-test integration-test
+browser-test: build test-deps
+	PIER_BINARY=$(abspath $(PIER)) $(PYTEST) -q -p no:cacheprovider tests/browser
+
+test: build test-deps unit-test integration-test browser-test
 
 bench: build
 	@scripts/install-deps.sh bench

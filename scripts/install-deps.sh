@@ -11,7 +11,7 @@ build_packages=(
 )
 test_packages=(
   python3 python3-pytest python3-requests openssl
-  skopeo podman buildah docker-registry uidmap slapd ldap-utils
+  skopeo podman buildah docker-registry uidmap slapd ldap-utils chromium
 )
 bench_packages=(wrk nginx-light)
 

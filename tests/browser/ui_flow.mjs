@@ -1,0 +1,230 @@
+// Drives the web UI in Debian's Chromium through playwright-core (from ui/node_modules):
+// sign-in (wrong password first), organization, repository, robot, permission, a skopeo push
+// as the robot, the pushed tag in the tags table, the manifest view, the phone-width layout and
+// sign-out. A screenshot is saved after every step. Exits non-zero on the first failure.
+//
+// node ui_flow.mjs --base-url URL --password PW --artifacts DIR --push-spec FILE
+// The push spec (JSON) says how to run skopeo here: {argv, env, cwd, source}.
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { chromium } = createRequire(path.join(repoRoot, 'ui', 'package.json'))('playwright-core');
+
+const { values: args } = parseArgs({
+  options: {
+    'base-url': { type: 'string' },
+    password: { type: 'string' },
+    artifacts: { type: 'string' },
+    'push-spec': { type: 'string' },
+  },
+});
+for (const required of ['base-url', 'password', 'artifacts', 'push-spec']) {
+  if (!args[required]) throw new Error(`--${required} is required`);
+}
+const base = args['base-url'].replace(/\/$/, '');
+const host = new URL(base).host;
+const artifacts = args.artifacts;
+mkdirSync(artifacts, { recursive: true });
+
+const ORG = 'acme';
+const REPO = `${ORG}/app`;
+const ROBOT = `${ORG}+ci`;
+const TAG = '1.0';
+const TIMEOUT = 15_000;
+
+let step = 0;
+async function shot(page, name) {
+  step += 1;
+  const file = path.join(artifacts, `${String(step).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`screenshot ${file}`);
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function visibleText(locator) {
+  await locator.waitFor({ state: 'visible', timeout: TIMEOUT });
+  return (await locator.innerText()).trim();
+}
+
+async function expectTitle(page, fragment) {
+  await page.waitForFunction((f) => document.title.includes(f), fragment, { timeout: TIMEOUT });
+}
+
+function skopeoPush(robot, token) {
+  const spec = JSON.parse(readFileSync(args['push-spec'], 'utf8'));
+  const argv = [
+    ...spec.argv,
+    'copy',
+    '--retry-times=2',
+    `--dest-creds=${robot}:${token}`,
+    '--dest-tls-verify=false',
+    spec.source,
+    `docker://${host}/${REPO}:${TAG}`,
+  ];
+  const result = spawnSync(argv[0], argv.slice(1), { env: spec.env, cwd: spec.cwd, encoding: 'utf8', timeout: 120_000 });
+  console.log(`$ skopeo copy ... docker://${host}/${REPO}:${TAG} -> exit ${result.status}`);
+  if (result.status !== 0) {
+    throw new Error(`skopeo copy failed (${result.status ?? result.error}):\n${result.stdout}\n${result.stderr}`);
+  }
+}
+
+const userDataDir = mkdtempSync(path.join(tmpdir(), 'pier-chromium-'));
+// A fresh profile per run: nothing cached or remembered from an earlier run.
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  viewport: { width: 1280, height: 800 },
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
+const pageErrors = [];
+let page;
+try {
+  context.setDefaultTimeout(TIMEOUT);
+  page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => m.type() === 'error' && console.log(`browser console: ${m.text()}`));
+
+  // Signed out: any page leads to the sign-in form.
+  await page.goto(`${base}/repositories`);
+  await page.getByTestId('signin-username').waitFor();
+  check(new URL(page.url()).pathname === '/signin', `expected /signin, at ${page.url()}`);
+  await expectTitle(page, 'Sign in');
+  await shot(page, 'signin');
+
+  // A wrong password is refused with the server's message.
+  await page.getByLabel('User name').fill('admin');
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByTestId('signin-submit').click();
+  const refusal = await visibleText(page.getByTestId('error-alert'));
+  check(/sign-in failed/i.test(refusal), `unexpected error alert: ${refusal}`);
+  check(refusal.split('\n').filter((l) => l.trim()).length >= 2, `the alert should carry the server's message: ${refusal}`);
+  await shot(page, 'signin-wrong-password');
+
+  await page.getByLabel('Password').fill(args.password);
+  await page.getByTestId('signin-submit').click();
+  await page.waitForURL(`${base}/repositories`);
+  await expectTitle(page, 'Repositories');
+  check((await visibleText(page.getByTestId('current-user'))) === 'admin', 'masthead should name admin');
+  await shot(page, 'repositories');
+
+  // Organization.
+  await page.getByRole('link', { name: 'Organizations' }).click();
+  await page.getByLabel('New organization').fill(ORG);
+  await page.getByTestId('org-create').click();
+  await page.waitForURL(`${base}/organization/${ORG}`);
+  check((await visibleText(page.getByTestId('organization-title'))) === ORG, 'organization page title');
+  await shot(page, 'organization-created');
+
+  // Repository in it, private.
+  await page.getByTestId('repo-create').click();
+  const dialog = page.getByTestId('create-repository-dialog');
+  await dialog.getByLabel('Repository name').fill('app');
+  await dialog.getByTestId('repo-create-submit').click();
+  await page.waitForURL(`${base}/repository/${REPO}`);
+  check((await visibleText(page.getByTestId('repository-title'))) === REPO, 'repository page title');
+  await page.getByTestId('tags-empty').waitFor();
+  await shot(page, 'repository-created');
+
+  // Robot: its token is shown once.
+  await page.goto(`${base}/organization/${ORG}?tab=robots`);
+  await page.getByLabel('Robot name').fill('ci');
+  await page.getByTestId('robot-create').click();
+  const secret = page.getByTestId('robot-secret-dialog');
+  await secret.waitFor();
+  const token = (await secret.getByTestId('robot-token').locator('input').inputValue()).trim();
+  check(token.length >= 20, `robot token looks wrong: ${JSON.stringify(token)}`);
+  const login = await secret.getByTestId('robot-podman-login').locator('input').inputValue();
+  check(login.includes(ROBOT) && login.includes(host), `podman login line: ${login}`);
+  check((await secret.getByTestId('robot-k8s-secret').innerText()).includes('kubernetes.io/dockerconfigjson'),
+        'Kubernetes Secret YAML missing');
+  await shot(page, 'robot-created');
+  await secret.getByTestId('robot-secret-close').click();
+  await page.getByTestId(`robot-row-${ROBOT}`).waitFor();
+
+  // Grant the robot write on the repository in its settings.
+  await page.goto(`${base}/repository/${REPO}?tab=settings`);
+  await page.getByTestId('perm-kind').selectOption('robot');
+  await page.getByTestId('perm-name').fill(ROBOT);
+  await page.getByTestId('perm-role').selectOption('write');
+  await page.getByTestId('perm-grant').click();
+  const row = page.getByTestId(`permission-robot-${ROBOT}`);
+  check((await visibleText(row)).includes('write'), 'the robot should hold write');
+  await shot(page, 'robot-granted-write');
+
+  // Push as the robot, then the tag shows in the tags table.
+  skopeoPush(ROBOT, token);
+  await page.getByRole('tab', { name: 'Tags' }).click();
+  await page.getByTestId('tags-reload').click();
+  const tagRow = page.getByTestId(`tag-row-${TAG}`);
+  await tagRow.waitFor();
+  const rowText = await tagRow.innerText();
+  check(rowText.includes('sha256:'), `digest missing in: ${rowText}`);
+  check(rowText.includes('linux/amd64'), `platform missing in: ${rowText}`);
+  check(/\d+(\.\d)? (B|KiB|MiB)/.test(rowText), `size missing in: ${rowText}`);
+  check(rowText.includes(`podman pull ${host}/${REPO}:${TAG}`), `pull command missing in: ${rowText}`);
+  await expectTitle(page, REPO);
+  await shot(page, 'tag-pushed');
+
+  // The manifest behind it.
+  await tagRow.getByRole('link', { name: /^sha256:/ }).click();
+  const manifest = page.getByTestId('manifest-view');
+  await manifest.waitFor();
+  check((await manifest.innerText()).includes('Layers (2)'), 'manifest view should list two layers');
+  await shot(page, 'manifest');
+
+  // Phone width: the sidebar folds behind the masthead toggle, content still readable.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${base}/repository/${REPO}`);
+  await page.getByTestId(`tag-row-${TAG}`).waitFor();
+  const toggle = page.getByTestId('nav-toggle');
+  await toggle.waitFor();
+  check(!(await page.getByRole('link', { name: 'Audit log' }).isVisible()), 'sidebar should be folded on a phone');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 1, `page is ${overflow}px wider than a phone screen`);
+  await shot(page, 'phone-tags');
+  await toggle.click();
+  await page.getByRole('link', { name: 'Audit log' }).waitFor({ state: 'visible' });
+  await page.waitForTimeout(500); // the sidebar slides in
+  await shot(page, 'phone-navigation');
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await page.getByTestId('audit-table').waitFor();
+  await page.getByRole('link', { name: 'Audit log' }).waitFor({ state: 'hidden' });
+  await expectTitle(page, 'Audit log');
+  await shot(page, 'phone-audit');
+
+  // Sign out: back to the form, and the session is gone.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.getByTestId('sign-out').click();
+  await page.waitForURL(/\/signin/);
+  await page.goto(`${base}/user`);
+  await page.waitForURL(/\/signin\?next=%2Fuser/);
+  await shot(page, 'signed-out');
+
+  check(pageErrors.length === 0, `errors in the page:\n${pageErrors.join('\n')}`);
+  console.log('ui flow passed');
+} catch (e) {
+  if (page) await page.screenshot({ path: path.join(artifacts, 'failure.png'), fullPage: true }).catch(() => {});
+  console.error(e?.stack ?? e);
+  process.exitCode = 1;
+} finally {
+  await context.close();
+  rmSync(userDataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,180 @@
+import { useContext, useState, type ReactNode } from 'react';
+import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
+import {
+  Button,
+  Masthead,
+  MastheadBrand,
+  MastheadContent,
+  MastheadLogo,
+  MastheadMain,
+  MastheadToggle,
+  Nav,
+  NavItem,
+  NavList,
+  Page,
+  PageContext,
+  PageSidebar,
+  PageSidebarBody,
+  PageToggleButton,
+  SkipToContent,
+  Toolbar,
+  ToolbarContent,
+  ToolbarGroup,
+  ToolbarItem,
+} from '@patternfly/react-core';
+import { BarsIcon, UserIcon } from '@patternfly/react-icons';
+import { useSession, useUser } from './session';
+import { ErrorAlert, Loading } from './components/common';
+import { SignInPage } from './pages/SignIn';
+import { RepositoriesPage } from './pages/Repositories';
+import { RepositoryPage } from './pages/Repository';
+import { OrganizationsPage } from './pages/Organizations';
+import { OrganizationPage } from './pages/Organization';
+import { AuditPage } from './pages/Audit';
+import { UserPage } from './pages/User';
+import { NotFoundPage } from './pages/NotFound';
+
+const MAIN_ID = 'pier-main';
+
+const NAV: { to: string; label: string; matches: string[] }[] = [
+  { to: '/repositories', label: 'Repositories', matches: ['/repositories', '/repository/'] },
+  { to: '/organizations', label: 'Organizations', matches: ['/organizations', '/organization/'] },
+  { to: '/audit', label: 'Audit log', matches: ['/audit'] },
+  { to: '/user', label: 'User settings', matches: ['/user'] },
+];
+
+function MainNav() {
+  const navigate = useNavigate();
+  const location = useLocation();
+  const page = useContext(PageContext);
+  return (
+    <Nav aria-label="Pier">
+      <NavList>
+        {NAV.map((item) => (
+          <NavItem
+            key={item.to}
+            to={item.to}
+            isActive={item.matches.some((m) => location.pathname.startsWith(m))}
+            onClick={(e) => {
+              e.preventDefault();
+              navigate(item.to);
+              // on a phone the sidebar covers the page it just opened
+              if (page.isMobile && page.isSidebarOpen) page.onSidebarToggle();
+            }}
+          >
+            {item.label}
+          </NavItem>
+        ))}
+      </NavList>
+    </Nav>
+  );
+}
+
+function Shell({ children }: { children: ReactNode }) {
+  const user = useUser();
+  const { signOut } = useSession();
+  const navigate = useNavigate();
+  const [signOutError, setSignOutError] = useState<unknown>(null);
+
+  const masthead = (
+    <Masthead>
+      <MastheadMain>
+        <MastheadToggle>
+          <PageToggleButton isHamburgerButton aria-label="Main navigation" data-testid="nav-toggle">
+            <BarsIcon />
+          </PageToggleButton>
+        </MastheadToggle>
+        <MastheadBrand>
+          <MastheadLogo
+            href="/repositories"
+            className="pier-brand"
+            onClick={(e: React.MouseEvent) => {
+              e.preventDefault();
+              navigate('/repositories');
+            }}
+          >
+            Pier
+          </MastheadLogo>
+        </MastheadBrand>
+      </MastheadMain>
+      <MastheadContent>
+        <Toolbar isFullHeight isStatic>
+          <ToolbarContent>
+            <ToolbarGroup align={{ default: 'alignEnd' }} gap={{ default: 'gapSm' }}>
+              <ToolbarItem>
+                <Button
+                  variant="plain"
+                  icon={<UserIcon />}
+                  onClick={() => navigate('/user')}
+                  aria-label={`Signed in as ${user.name}`}
+                  data-testid="current-user"
+                >
+                  <span className="pier-hide-on-phone">{user.name}</span>
+                </Button>
+              </ToolbarItem>
+              <ToolbarItem>
+                <Button
+                  variant="secondary"
+                  size="sm"
+                  data-testid="sign-out"
+                  onClick={() => signOut().then(() => navigate('/signin'), setSignOutError)}
+                >
+                  Sign out
+                </Button>
+              </ToolbarItem>
+            </ToolbarGroup>
+          </ToolbarContent>
+        </Toolbar>
+      </MastheadContent>
+    </Masthead>
+  );
+
+  const sidebar = (
+    <PageSidebar>
+      <PageSidebarBody>
+        <MainNav />
+      </PageSidebarBody>
+    </PageSidebar>
+  );
+
+  return (
+    <Page
+      masthead={masthead}
+      sidebar={sidebar}
+      isManagedSidebar
+      mainContainerId={MAIN_ID}
+      skipToContent={<SkipToContent href={`#${MAIN_ID}`}>Skip to content</SkipToContent>}
+    >
+      <ErrorAlert title="Signing out failed" error={signOutError} />
+      {children}
+    </Page>
+  );
+}
+
+function RequireSession({ children }: { children: ReactNode }) {
+  const { user } = useSession();
+  const location = useLocation();
+  if (user === undefined) return <Loading label="Checking your session" />;
+  if (user === null) {
+    const next = location.pathname + location.search;
+    return <Navigate to={`/signin${next && next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`} replace />;
+  }
+  return <Shell>{children}</Shell>;
+}
+
+export function App() {
+  const guarded = (page: ReactNode) => <RequireSession>{page}</RequireSession>;
+  return (
+    <Routes>
+      <Route path="/signin" element={<SignInPage />} />
+      <Route path="/" element={<Navigate to="/repositories" replace />} />
+      <Route path="/repositories" element={guarded(<RepositoriesPage />)} />
+      <Route path="/repository/*" element={guarded(<RepositoryPage />)} />
+      <Route path="/organizations" element={guarded(<OrganizationsPage />)} />
+      <Route path="/organization/:name" element={guarded(<OrganizationPage />)} />
+      <Route path="/audit" element={guarded(<AuditPage />)} />
+      <Route path="/user" element={guarded(<UserPage />)} />
+      <Route path="*" element={guarded(<NotFoundPage />)} />
+    </Routes>
+  );
+}

@@ -1,0 +1,244 @@
+// The management API (/api/v1) as the browser session sees it. Every call goes through
+// `request`, which adds the CSRF token to changes and turns error bodies into ApiError.
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type User = { name: string; email?: string; superuser: boolean; kind: string; scopes?: string[] };
+export type Session = { user: User; csrf_token: string };
+export type Platform = { os: string; architecture: string; variant?: string };
+export type Repository = {
+  name: string;
+  namespace: string;
+  public: boolean;
+  tag_count: number;
+  last_modified: number | null;
+  can_write?: boolean;
+  can_admin?: boolean;
+};
+export type Tag = {
+  name: string;
+  digest: string;
+  media_type: string;
+  size: number;
+  platforms: Platform[];
+  last_modified: number | null;
+};
+export type TagMove = { tag: string; old_digest: string | null; new_digest: string | null; changed_at: number };
+export type Descriptor = { digest: string; media_type: string; size: number };
+export type Manifest = {
+  digest: string;
+  media_type: string;
+  size: number;
+  total_size: number;
+  artifact_type: string | null;
+  config: Descriptor | null;
+  layers: Descriptor[];
+  manifests: (Descriptor & { platform: Platform | null })[];
+  platforms: Platform[];
+  subject: string | null;
+  annotations: Record<string, string>;
+  tags: string[];
+};
+export type Organization = { name: string; created_at: number; is_admin?: boolean };
+export type Team = { name: string; role: TeamRole; members: string[] };
+export type TeamRole = 'member' | 'creator' | 'admin';
+export type Robot = { name: string; description: string; created_at: number };
+export type RobotSecret = {
+  name: string;
+  token: string;
+  logins: { podman: string; auth_json: unknown; kubernetes_secret: string };
+};
+export type SubjectKind = 'user' | 'team' | 'robot';
+export type RepoRole = 'read' | 'write' | 'admin';
+export type Permission = { kind: SubjectKind; name: string; role: RepoRole };
+export type ApiToken = {
+  id: number;
+  name: string;
+  scopes: string[];
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+};
+export type AuditEvent = {
+  id: number;
+  at: number;
+  actor: string;
+  actor_kind: string;
+  client_address: string;
+  action: string;
+  namespace: string;
+  repository: string | null;
+  detail: unknown;
+};
+export type Page<K extends string, T> = { [key in K]: T[] } & { next: string | number | null };
+
+let csrfToken: string | null = null;
+let onSignedOut: (() => void) | null = null;
+
+export function setCsrfToken(token: string | null) {
+  csrfToken = token;
+}
+
+/** Called when the server no longer knows the session (expired or ended elsewhere). */
+export function setSignedOutHandler(handler: (() => void) | null) {
+  onSignedOut = handler;
+}
+
+/** A repository name keeps its slashes in the path; each component is escaped on its own. */
+export function repoPath(name: string): string {
+  return name.split('/').map(encodeURIComponent).join('/');
+}
+
+export function query(params: Record<string, string | number | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== null && value !== undefined && value !== '') search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+async function errorOf(response: Response): Promise<ApiError> {
+  let code = 'UNKNOWN';
+  let message = `${response.status} ${response.statusText}`.trim();
+  try {
+    const body = await response.json();
+    const first = body?.errors?.[0];
+    if (first) {
+      code = first.code ?? code;
+      message = first.message || message;
+    }
+  } catch {
+    // not JSON (a proxy's error page): the status line says enough
+  }
+  return new ApiError(response.status, code, message);
+}
+
+export async function request<T = void>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${path}`, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new ApiError(0, 'NETWORK', `Pier could not be reached (${(e as Error).message})`);
+  }
+  if (!response.ok) {
+    const error = await errorOf(response);
+    if (response.status === 401 && !path.startsWith('/session')) onSignedOut?.();
+    throw error;
+  }
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export const api = {
+  getSession: () => request<Session>('GET', '/session'),
+  signIn: (username: string, password: string) => request<Session>('POST', '/session', { username, password }),
+  signOut: () => request('DELETE', '/session'),
+  whoami: () => request<User>('GET', '/user'),
+
+  repositories: (p: { namespace?: string; q?: string; after?: string | null; limit?: number }) =>
+    request<Page<'repositories', Repository>>('GET', `/repositories${query(p)}`),
+  createRepository: (name: string, isPublic: boolean) =>
+    request<Repository>('POST', '/repositories', { name, public: isPublic }),
+  repository: (name: string) => request<Repository>('GET', `/repositories/${repoPath(name)}`),
+  deleteRepository: (name: string) => request('DELETE', `/repositories/${repoPath(name)}`),
+  setVisibility: (name: string, isPublic: boolean) =>
+    request('PUT', `/repositories/${repoPath(name)}/visibility`, { public: isPublic }),
+
+  tags: (repo: string, p: { q?: string; after?: string | null; limit?: number }) =>
+    request<Page<'tags', Tag>>('GET', `/repositories/${repoPath(repo)}/tags${query(p)}`),
+  tagHistory: (repo: string, tag: string) =>
+    request<{ history: TagMove[] }>(
+      'GET',
+      `/repositories/${repoPath(repo)}/tags/${encodeURIComponent(tag)}/history`,
+    ),
+  putTag: (repo: string, tag: string, digest: string) =>
+    request<Tag>('PUT', `/repositories/${repoPath(repo)}/tags/${encodeURIComponent(tag)}`, { digest }),
+  deleteTag: (repo: string, tag: string) =>
+    request('DELETE', `/repositories/${repoPath(repo)}/tags/${encodeURIComponent(tag)}`),
+  manifest: (repo: string, digest: string) =>
+    request<Manifest>('GET', `/repositories/${repoPath(repo)}/manifests/${encodeURIComponent(digest)}`),
+
+  permissions: (repo: string) =>
+    request<{ permissions: Permission[] }>('GET', `/repositories/${repoPath(repo)}/permissions`),
+  grant: (repo: string, kind: SubjectKind, name: string, role: RepoRole) =>
+    request(
+      'PUT',
+      `/repositories/${repoPath(repo)}/permissions/${kind}/${encodeURIComponent(name)}`,
+      { role },
+    ),
+  revoke: (repo: string, kind: SubjectKind, name: string) =>
+    request('DELETE', `/repositories/${repoPath(repo)}/permissions/${kind}/${encodeURIComponent(name)}`),
+
+  organizations: () => request<{ organizations: Organization[] }>('GET', '/organizations'),
+  organization: (name: string) => request<Organization>('GET', `/organizations/${encodeURIComponent(name)}`),
+  createOrganization: (name: string) => request<Organization>('POST', '/organizations', { name }),
+  deleteOrganization: (name: string) => request('DELETE', `/organizations/${encodeURIComponent(name)}`),
+
+  teams: (org: string) => request<{ teams: Team[] }>('GET', `/organizations/${encodeURIComponent(org)}/teams`),
+  putTeam: (org: string, team: string, role: TeamRole) =>
+    request('PUT', `/organizations/${encodeURIComponent(org)}/teams/${encodeURIComponent(team)}`, { role }),
+  deleteTeam: (org: string, team: string) =>
+    request('DELETE', `/organizations/${encodeURIComponent(org)}/teams/${encodeURIComponent(team)}`),
+  addMember: (org: string, team: string, user: string) =>
+    request(
+      'PUT',
+      `/organizations/${encodeURIComponent(org)}/teams/${encodeURIComponent(team)}/members/${encodeURIComponent(user)}`,
+    ),
+  removeMember: (org: string, team: string, user: string) =>
+    request(
+      'DELETE',
+      `/organizations/${encodeURIComponent(org)}/teams/${encodeURIComponent(team)}/members/${encodeURIComponent(user)}`,
+    ),
+
+  robots: (ns: string) => request<{ robots: Robot[] }>('GET', `/namespaces/${encodeURIComponent(ns)}/robots`),
+  createRobot: (ns: string, name: string, description: string) =>
+    request<RobotSecret>(
+      'POST',
+      `/namespaces/${encodeURIComponent(ns)}/robots/${encodeURIComponent(name)}`,
+      description ? { description } : undefined,
+    ),
+  regenerateRobot: (ns: string, name: string) =>
+    request<RobotSecret>(
+      'POST',
+      `/namespaces/${encodeURIComponent(ns)}/robots/${encodeURIComponent(name)}/regenerate`,
+    ),
+  deleteRobot: (ns: string, name: string) =>
+    request('DELETE', `/namespaces/${encodeURIComponent(ns)}/robots/${encodeURIComponent(name)}`),
+
+  tokens: () => request<{ tokens: ApiToken[] }>('GET', '/user/tokens'),
+  createToken: (name: string, scopes: string[], expiresInDays: number | null) =>
+    request<ApiToken & { token: string }>('POST', '/user/tokens', {
+      name,
+      scopes,
+      ...(expiresInDays ? { expires_in_days: expiresInDays } : {}),
+    }),
+  deleteToken: (id: number) => request('DELETE', `/user/tokens/${id}`),
+
+  audit: (p: {
+    namespace?: string;
+    repository?: string;
+    actor?: string;
+    from?: number | null;
+    to?: number | null;
+    before?: string | number | null;
+    limit?: number;
+  }) => request<Page<'events', AuditEvent>>('GET', `/audit${query(p)}`),
+};

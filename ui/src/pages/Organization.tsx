@@ -1,0 +1,86 @@
+import { useState } from 'react';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
+import {
+  Breadcrumb,
+  BreadcrumbItem,
+  Button,
+  Flex,
+  FlexItem,
+  PageSection,
+  Tab,
+  TabTitleText,
+  Tabs,
+  Title,
+} from '@patternfly/react-core';
+import { api } from '../api';
+import { ConfirmDelete, ErrorAlert } from '../components/common';
+import { RepositoryList } from '../components/RepositoryList';
+import { RobotsPanel } from '../components/RobotsPanel';
+import { TeamsPanel } from '../components/TeamsPanel';
+import { useLoad, usePageTitle } from '../hooks';
+
+export function OrganizationPage() {
+  const name = useParams().name ?? '';
+  usePageTitle(`Organization ${name}`);
+  const navigate = useNavigate();
+  const [params, setParams] = useSearchParams();
+  const tab = params.get('tab') ?? 'repositories';
+  const org = useLoad(() => api.organization(name), [name]);
+  const [deleting, setDeleting] = useState(false);
+  const isAdmin = org.data?.is_admin !== false;
+
+  return (
+    <PageSection>
+      <Breadcrumb>
+        <BreadcrumbItem>
+          <Link to="/organizations">Organizations</Link>
+        </BreadcrumbItem>
+        <BreadcrumbItem isActive>{name}</BreadcrumbItem>
+      </Breadcrumb>
+      <Flex justifyContent={{ default: 'justifyContentSpaceBetween' }} style={{ marginTop: '0.5rem' }}>
+        <FlexItem>
+          <Title headingLevel="h1" data-testid="organization-title">
+            {name}
+          </Title>
+        </FlexItem>
+        {isAdmin && (
+          <FlexItem>
+            <Button variant="danger" size="sm" onClick={() => setDeleting(true)} data-testid="org-delete">
+              Delete organization
+            </Button>
+          </FlexItem>
+        )}
+      </Flex>
+      <ErrorAlert title="Could not load the organization" error={org.error} />
+      <Tabs
+        activeKey={tab}
+        onSelect={(_e, key) => setParams({ tab: String(key) })}
+        aria-label="Organization sections"
+        style={{ marginTop: '1rem' }}
+        mountOnEnter
+        unmountOnExit
+      >
+        <Tab eventKey="repositories" title={<TabTitleText>Repositories</TabTitleText>} data-testid="tab-repositories">
+          <RepositoryList namespace={name} />
+        </Tab>
+        <Tab eventKey="teams" title={<TabTitleText>Teams</TabTitleText>} data-testid="tab-teams">
+          <TeamsPanel organization={name} />
+        </Tab>
+        <Tab eventKey="robots" title={<TabTitleText>Robot accounts</TabTitleText>} data-testid="tab-robots">
+          <RobotsPanel namespace={name} />
+        </Tab>
+      </Tabs>
+      <ConfirmDelete
+        isOpen={deleting}
+        title={`Delete organization ${name}?`}
+        onClose={() => setDeleting(false)}
+        onConfirm={async () => {
+          await api.deleteOrganization(name);
+          navigate('/organizations');
+        }}
+      >
+        Its teams, robots and settings are removed.
+      </ConfirmDelete>
+    </PageSection>
+  );
+}
