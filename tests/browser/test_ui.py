@@ -39,9 +39,8 @@ def test_sign_in_create_grant_push_and_see_the_tag(tmp_path):
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
     layout, _ = build_single_arch_layout(tmp_path / "layout", tag="v1", salt=str(tmp_path))
-    # PIER_UI_DIR: the UI of this tree, even with a binary built before its last change.
-    pier = start_pier(tmp_path / "pier", auth=True,
-                      env={"PIER_ADMIN_PASSWORD": ADMIN_PASSWORD, "PIER_UI_DIR": str(UI_DIST)})
+    # The UI built into the binary (make builds ui/dist first), as users get it.
+    pier = start_pier(tmp_path / "pier", auth=True, env={"PIER_ADMIN_PASSWORD": ADMIN_PASSWORD})
     try:
         with Clients(tmp_path / "clients") as clients:
             spec = push_spec(clients, f"oci:{layout.path}:v1", tmp_path / "push.json")
