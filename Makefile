@@ -42,6 +42,7 @@ integration-test: build test-deps
 	PIER_BINARY=$(abspath $(PIER)) $(PYTEST) -q -p no:cacheprovider tests/integration
 
 browser-test: build test-deps
+	cd ui && npm test
 	PIER_BINARY=$(abspath $(PIER)) $(PYTEST) -q -p no:cacheprovider tests/browser
 
 test: build test-deps unit-test integration-test browser-test

@@ -145,7 +145,6 @@ void add_tag_commands(CLI::App& app, CommandContext& context) {
                                                        tag_columns());
                                  });
                                });
-  move->add_option("DIGEST", args->digest, "the manifest's digest, sha256:...")->required();
   auto* restore = context.command(*tag, "restore", "point a tag back where it was before its newest move",
                                   [&context, args] {
                                     return context.with_api([&](client::ApiClient& api) -> Outcome<> {
@@ -170,6 +169,8 @@ void add_tag_commands(CLI::App& app, CommandContext& context) {
     if (command != ls) command->add_option("TAG", args->tag, "tag")->required();
     context.add_connection_flags(*command);
   }
+  // After REPOSITORY and TAG: positionals are taken in the order they are added.
+  move->add_option("DIGEST", args->digest, "the manifest's digest, sha256:...")->required();
   for (auto* command : {ls, history, move, restore}) context.add_output_flag(*command);
 }
 

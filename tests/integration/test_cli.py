@@ -1,5 +1,5 @@
 """The client half of the pier command (pier login, whoami, user, org, team, robot, perm, repo,
-default-perm, role-binding, token, audit, logout), run as the real binary against a real Pier.
+tag, manifest, default-perm, role-binding, token, audit, logout), run as the real binary against a real Pier.
 
 Each command's output is checked in every --output format it has: json and yaml are parsed
 and compared with the management API's own answer (fetched with requests), tables by their
@@ -458,6 +458,73 @@ def test_repository_permissions_and_visibility(cli, server, admin):
     assert cli.yaml("repo", "visibility", repo, "private") == {"repository": repo, "public": False}
     assert anonymous_pull() == {}
     assert cli.table("repo", "visibility", repo, "public") == [["REPOSITORY", "VISIBILITY"], [repo, "public"]]
+
+
+def test_repositories_tags_and_manifests(cli, server, admin):
+    org = new_organization(admin)
+    repo = f"{org}/team/app"
+    _, first = push_oci_image(admin.registry(), repo, "1.0", seed="cli-first", layers=2)
+    _, second = push_oci_image(admin.registry(), repo, "1.0", seed="cli-second")
+    push_oci_image(admin.registry(), repo, "latest", seed="cli-second")
+
+    # repo ls / show: the API's answers, every page joined.
+    listed = admin.ok("GET", f"/repositories?namespace={org}")
+    assert cli.json("repo", "ls", "--namespace", org) == {"repositories": listed["repositories"]}
+    assert cli.yaml("repo", "ls", "--namespace", org, "--search", "team") == {"repositories": listed["repositories"]}
+    rows = fields(cli.table("repo", "ls", "--namespace", org))
+    assert [(r["REPOSITORY"], r["VISIBILITY"], r["TAGS"]) for r in rows] == [(repo, "private", "2")]
+    assert cli.json("repo", "show", repo) == admin.ok("GET", f"/repositories/{repo}")
+
+    # tag ls: digest cut to 12 digits, sizes in binary units, platforms.
+    tags = admin.ok("GET", f"/repositories/{repo}/tags")["tags"]
+    assert cli.json("tag", "ls", repo) == {"tags": tags}
+    rows = {r["TAG"]: r for r in fields(cli.table("tag", "ls", repo))}
+    assert rows["1.0"]["DIGEST"] == second["digest"][:len("sha256:") + 12]
+    assert rows["1.0"]["SIZE"].endswith((" B", " KiB"))
+    assert set(rows) == {"1.0", "latest"}
+
+    # history, restore (to where the tag was before its newest move), move, delete.
+    history = cli.json("tag", "history", repo, "1.0")
+    assert history == admin.ok("GET", f"/repositories/{repo}/tags/1.0/history")
+    assert history["history"][0]["old_digest"] == first["digest"]
+    assert cli.json("tag", "restore", repo, "1.0")["digest"] == first["digest"]
+    assert admin.ok("GET", f"/repositories/{repo}/tags/1.0/history")["history"][0]["new_digest"] == first["digest"]
+    assert cli.json("tag", "move", repo, "stable", second["digest"])["digest"] == second["digest"]
+    assert cli.json("tag", "restore", repo, "1.0", "--to", second["digest"])["digest"] == second["digest"]
+    assert "no earlier digest" in cli.fails(1, "tag", "restore", repo, "stable")
+    assert cli.ok("tag", "delete", repo, "stable") == f"deleted tag {repo}:stable\n"
+    assert "stable" not in [t["name"] for t in admin.ok("GET", f"/repositories/{repo}/tags")["tags"]]
+
+    # manifest show: the layers of an image.
+    details = admin.ok("GET", f"/repositories/{repo}/manifests/{first['digest']}")
+    assert cli.json("manifest", "show", repo, first["digest"]) == details
+    layers = fields(cli.table("manifest", "show", repo, first["digest"]))
+    assert [r["LAYER"] for r in layers] == [l["digest"][:len("sha256:") + 12] for l in details["layers"]]
+    assert len(layers) == 2
+
+    # create and delete, which asks for --yes.
+    empty = f"{org}/empty"
+    assert cli.json("repo", "create", empty, "--public")["public"] is True
+    assert admin.ok("GET", f"/repositories/{empty}")["tag_count"] == 0
+    assert "--yes" in cli.fails(2, "repo", "delete", empty)
+    assert cli.ok("repo", "delete", empty, "--yes") == f"deleted repository {empty}\n"
+    expect(admin.get(f"/repositories/{empty}"), 404, "NAME_UNKNOWN")
+    assert cli.fails(1, "repo", "show", empty).startswith("pier: ")
+
+
+def test_organization_and_user_listings(cli, server, admin):
+    org = new_organization(admin)
+    bob = new_user(admin)
+    orgs = cli.json("org", "ls")["organizations"]
+    assert org in [o["name"] for o in orgs]
+    assert org in [r["ORGANIZATION"] for r in fields(cli.table("org", "ls"))]
+    users = cli.json("user", "ls")["users"]
+    assert {"admin", bob.user} <= {u["name"] for u in users}
+    # Someone who is no superuser may not list users.
+    other = Cli(cli.home.parent / "bob-home")
+    other.login(server, bob.user, bob.password)
+    other.fails(1, "user", "ls")
+    assert other.json("org", "ls") == {"organizations": []}
 
 
 def test_default_permissions_and_role_bindings(cli, server, admin):
