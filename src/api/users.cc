@@ -8,30 +8,10 @@
 #include "api/paging.h"
 #include "api/views.h"
 #include "api/vocabulary.h"
-#include "auth/password_hash.h"
+#include "api/local_users.h"
 
 namespace pier::api {
 
-namespace {
-
-constexpr std::size_t kMinPasswordLength = 8;
-constexpr std::size_t kMaxPasswordLength = 1024;  // Argon2 cost does not depend on it; memory does
-constexpr std::size_t kMaxEmailLength = 254;
-
-Result<void> check_password(std::string_view password) {
-  if (password.size() < kMinPasswordLength || password.size() > kMaxPasswordLength) {
-    return bad_field("password", "must be 8 to 1024 bytes long");
-  }
-  return {};
-}
-
-Result<void> check_email(std::string_view email) {
-  if (email.size() > kMaxEmailLength) return bad_field("email", "too long");
-  if (!email.empty() && email.find('@') == std::string_view::npos) return bad_field("email", "not an email address");
-  return {};
-}
-
-}  // namespace
 
 Result<Response> get_current_user(Call& call) {
   auto user = call.accounts().get_user(call.caller.name);
@@ -63,22 +43,16 @@ Result<Response> create_user(Call& call) {
   if (auto checked = check_account_name("user", *name); !checked) return checked.error();
   auto password = body->string("password");
   if (!password) return password.error();
-  if (auto checked = check_password(*password); !checked) return checked.error();
   auto email = body->optional_string("email");
   if (!email) return email.error();
-  if (auto checked = check_email(email->value_or("")); !checked) return checked.error();
   auto superuser = body->optional_boolean("superuser");
   if (!superuser) return superuser.error();
+  const NewLocalUser user{*name, std::move(*password), email->value_or(""), superuser->value_or(false)};
+  if (auto checked = check_new_user(user); !checked) return checked.error();
 
   if (auto allowed = require(call, auth::NamespaceAction::kAdministerRegistry); !allowed) return allowed.error();
-  auto hash = auth::hash_password(*password);
-  if (!hash) return hash.error();
-  meta::NewUser user{*name, email->value_or(""), std::move(*hash), superuser->value_or(false),
-                     meta::UserSource::kLocal};
-  auto created = call.accounts().create_user(user, call.now());
-  if (!created) {
-    return explain_conflict(created.error(), "a user or organization named " + *name + " already exists");
-  }
+  auto created = create_local_user(call.accounts(), user, call.now());
+  if (!created) return created.error();
   return once_recorded(record_change(call, kAccountChange, *name, std::nullopt,
                                      {{"change", "user_created"}, {"user", *name}, {"superuser", created->superuser}}),
                        json_response(201, user_view(*created, "user")));

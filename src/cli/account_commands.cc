@@ -1,5 +1,7 @@
 // pier user (superusers), pier org and pier team: accounts, organizations and their teams.
+#include "api/views.h"
 #include "cli/command_families.h"
+#include "cli/offline_user.h"
 #include "cli/terminal_input.h"
 #include "client/urls.h"
 
@@ -17,7 +19,15 @@ struct UserArgs {
   std::string email;
   bool superuser = false;
   bool password_stdin = false;
+  bool offline = false;
+  OfflineTarget target;
 };
+
+const std::vector<client::Column>& user_columns() {
+  static const std::vector<client::Column> columns{field_column("NAME", "name"), field_column("EMAIL", "email"),
+                                                   field_column("SUPERUSER", "superuser")};
+  return columns;
+}
 
 // The new user's password: from standard input, or typed twice.
 Outcome<std::string> new_password(const UserArgs& args) {
@@ -30,7 +40,18 @@ Outcome<std::string> new_password(const UserArgs& args) {
   return std::move(*first);
 }
 
+// Straight into the database: for the first account of an installation, or when no
+// administrator can sign in.
+Outcome<> create_user_in_database(const CommandContext& context, const UserArgs& args) {
+  auto password = new_password(args);
+  if (!password) return password.error();
+  auto created = create_user_offline(args.target, {args.name, std::move(*password), args.email, args.superuser});
+  if (!created) return created.error();
+  return context.show(json::value(api::user_view(*created, "user")), user_columns());
+}
+
 Outcome<> create_user(const CommandContext& context, const UserArgs& args) {
+  if (args.offline) return create_user_in_database(context, args);
   auto api = context.api();
   if (!api) return api.error();
   auto password = new_password(args);
@@ -38,8 +59,7 @@ Outcome<> create_user(const CommandContext& context, const UserArgs& args) {
   json::object body{{"name", args.name}, {"password", std::move(*password)}};
   if (!args.email.empty()) body["email"] = args.email;
   if (args.superuser) body["superuser"] = true;
-  return context.show(api->post("/users", body), {field_column("NAME", "name"), field_column("EMAIL", "email"),
-                                                  field_column("SUPERUSER", "superuser")});
+  return context.show(api->post("/users", body), user_columns());
 }
 
 Outcome<> delete_user(const CommandContext& context, const UserArgs& args) {
@@ -99,15 +119,19 @@ void add_user_commands(CLI::App& app, CommandContext& context) {
   create->add_flag("--password-stdin", args->password_stdin, "read the password from standard input");
   create->add_option("--email", args->email, "email address");
   create->add_flag("--superuser", args->superuser, "may do everything");
+  auto* offline = create->add_flag("--offline", args->offline,
+                                   "write the user into the database of the server configured by --config, "
+                                   "--data-dir and PIER_*, which need not be running (bootstrap)");
+  create->add_option("--config", args->target.config_file, "with --offline: the server's YAML configuration file")
+      ->check(CLI::ExistingFile)
+      ->needs(offline);
+  create->add_option("--data-dir", args->target.data_dir, "with --offline: the server's data folder")->needs(offline);
   context.add_output_flag(*create);
   auto* remove = context.command(*user, "delete", "delete a user", [&context, args] { return delete_user(context, *args); });
   remove->add_option("NAME", args->name, "user name")->required();
   auto* ls = context.command(*user, "ls", "list the users", [&context] {
     return context.with_api([&](client::ApiClient& api) {
-      return context.show(all_pages(api, "/users", {}, "users"),
-                          {field_column("USER", "name"), field_column("EMAIL", "email"),
-                           field_column("SUPERUSER", "superuser")},
-                          "users");
+      return context.show(all_pages(api, "/users", {}, "users"), user_columns(), "users");
     });
   });
   context.add_output_flag(*ls);

@@ -653,3 +653,35 @@ def test_serve_ignores_the_client_variables(tmp_path):
     check = subprocess.run([str(PIER_BINARY), "config", "check"], capture_output=True, text=True, timeout=TIMEOUT,
                            env={**os.environ, **env})
     assert check.returncode == 0, check.stderr
+
+
+def test_offline_user_create_bootstraps_a_stopped_server(tmp_path):
+    data = tmp_path / "pier"
+    c = Cli(tmp_path / "home")
+    # Before the server ever ran: the database is made on the way.
+    made = c.json("user", "create", "rescue", "--superuser", "--offline", "--data-dir", data, "--password-stdin",
+                  stdin="rescue-password\n")
+    assert made == {"name": "rescue", "email": "", "superuser": True, "kind": "user"}
+    # The same checks as the API: a bad name or a short password, and a taken name.
+    assert "password" in c.fails(1, "user", "create", "shorty", "--offline", "--data-dir", data, "--password-stdin",
+                                 stdin="short\n")
+    assert "user" in c.fails(1, "user", "create", "Bad Name", "--offline", "--data-dir", data, "--password-stdin",
+                             stdin="long-enough-password\n")
+    assert "already exists" in c.fails(1, "user", "create", "rescue", "--offline", "--data-dir", data,
+                                       "--password-stdin", stdin="rescue-password\n")
+    # --config and --data-dir are for --offline only.
+    c.fails(2, "user", "create", "x", "--data-dir", data, "--password-stdin", stdin="long-enough-password\n")
+
+    reg = start_pier(data, auth=True, env={"PIER_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    try:
+        rescue = Api(reg, "rescue", "rescue-password")
+        assert rescue.ok("GET", "/user")["superuser"] is True
+        events = rescue.ok("GET", "/audit?actor=pier user create --offline")["events"]
+        assert [e["detail"] for e in events] == [{"change": "user_created", "user": "rescue", "superuser": True,
+                                                  "offline": True}]
+        # While the server runs, too (SQLite lets both write).
+        c.ok("user", "create", "second", "--offline", "--data-dir", data, "--password-stdin",
+             stdin="second-password\n")
+        assert Api(reg, "second", "second-password").ok("GET", "/user")["superuser"] is False
+    finally:
+        reg.stop()
