@@ -117,11 +117,9 @@ Result<Caller> AccessControl::admit_principal(const Request& request, Need need,
   return denied();
 }
 
-Result<bool> AccessControl::may_list(const Caller& caller, std::string_view repository) {
-  if (!options_.enabled) return true;
-  auto decision = policy_.decide(caller.principal, auth::Action::kList, repository);
-  if (!decision) return decision.error();
-  return decision->allowed;
+Result<std::vector<bool>> AccessControl::may_list(const Caller& caller, const std::vector<std::string>& repositories) {
+  if (!options_.enabled) return std::vector<bool>(repositories.size(), true);
+  return policy_.allowed_each(caller.principal, auth::Action::kList, repositories);
 }
 
 Result<bool> AccessControl::may_pull(const Caller& caller, std::string_view repository) {

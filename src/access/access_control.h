@@ -65,8 +65,9 @@ class AccessControl {
   // `repository` for kPull, kPush, kDelete.
   Result<Caller> admit(const Request& request, Need need, std::string_view repository = {});
 
-  // Whether the caller may see `repository` (catalog entries) or pull from it (mount sources).
-  Result<bool> may_list(const Caller& caller, std::string_view repository);
+  // Whether the caller may see each of `repositories` (catalog entries, in order; the caller's
+  // account and each namespace are looked up once), or pull from `repository` (mount sources).
+  Result<std::vector<bool>> may_list(const Caller& caller, const std::vector<std::string>& repositories);
   Result<bool> may_pull(const Caller& caller, std::string_view repository);
 
   // The principal of Basic credentials, for the token endpoint. kUnauthorized when absent or

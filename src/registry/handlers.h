@@ -31,8 +31,8 @@ struct RegistryAccess {
   Clock& clock;
 };
 
-// Whether the caller may see a repository; empty: every repository is visible.
-using Visibility = std::function<Result<bool>(std::string_view repository)>;
+// Whether the caller may see each of a batch of repositories; empty: every repository is visible.
+using Visibility = std::function<Result<std::vector<bool>>(const std::vector<std::string>& repositories)>;
 
 // blob_handler.cc: GET/HEAD/DELETE /v2/<name>/blobs/<digest>
 Result<Reply> get_blob(RegistryServices& s, Request& request);

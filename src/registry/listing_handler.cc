@@ -79,11 +79,10 @@ Result<std::vector<std::string>> visible_repositories(RegistryServices& s, const
   while (names.size() < limit) {
     auto batch = s.manifests.repositories(cursor, kBatch);
     if (!batch) return batch.error();
-    for (auto& name : *batch) {
-      auto admitted = visible(name);
-      if (!admitted) return admitted.error();
-      if (*admitted) names.push_back(name);
-      if (names.size() == limit) break;
+    auto admitted = visible(*batch);
+    if (!admitted) return admitted.error();
+    for (std::size_t i = 0; i < batch->size() && names.size() < limit; ++i) {
+      if ((*admitted)[i]) names.push_back((*batch)[i]);
     }
     if (batch->size() < kBatch) break;
     cursor = batch->back();

@@ -143,7 +143,9 @@ Result<Reply> RegistryApp::dispatch(Request& request, const access::Caller& call
     case Route::kCatalog: {
       Visibility visible;
       if (access_.control.enabled()) {
-        visible = [this, &caller](std::string_view repository) { return access_.control.may_list(caller, repository); };
+        visible = [this, &caller](const std::vector<std::string>& repositories) {
+          return access_.control.may_list(caller, repositories);
+        };
       }
       return list_catalog(s, request, visible);
     }

@@ -92,15 +92,15 @@ TEST_F(AccessControlTest, MountSourcesAndCatalogEntriesFollowTheCaller) {
   EXPECT_TRUE(control_.may_pull(alice, "alice/app").value());
   EXPECT_FALSE(control_.may_pull(alice, "alice/other").value());  // not in the token
   auto bob = control_.admit(request(basic("bob", "pw-bob")), Need::kSignedIn).value();
-  EXPECT_FALSE(control_.may_list(bob, "alice/app").value());
-  EXPECT_TRUE(control_.may_list(alice, "alice/app").value());
+  EXPECT_EQ(control_.may_list(bob, {"alice/app"}).value(), std::vector<bool>{false});
+  EXPECT_EQ(control_.may_list(alice, {"alice/app"}).value(), std::vector<bool>{true});
 }
 
 TEST_F(AccessControlTest, SwitchedOffAdmitsEveryone) {
   AccessControl open(AccessOptions{false, ""}, policy_, tokens_, authenticator_);
   EXPECT_TRUE(open.admit(request(), Need::kDelete, "alice/app"));
   EXPECT_FALSE(open.may_block(request(basic("alice", "pw-alice"))));
-  EXPECT_TRUE(open.may_list({}, "alice/app").value());
+  EXPECT_EQ(open.may_list({}, {"alice/app", "bob/app"}).value(), (std::vector<bool>{true, true}));
 }
 
 }  // namespace
