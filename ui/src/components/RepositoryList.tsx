@@ -12,18 +12,17 @@ import {
   ModalFooter,
   ModalHeader,
   Radio,
-  SearchInput,
   TextInput,
   Toolbar,
   ToolbarContent,
   ToolbarItem,
 } from '@patternfly/react-core';
-import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
+import { Td, Tr } from '@patternfly/react-table';
 import { api, type Repository } from '../api';
 import { relativeTime } from '../format';
-import { useLoad } from '../hooks';
+import { useAction, useCursorPages, useLoad } from '../hooks';
 import { useUser } from '../session';
-import { CursorPager, Empty, ErrorAlert, TableSkeleton } from './common';
+import { CursorPager, DataTable, Empty, ErrorAlert, LoadedList, SearchField } from './common';
 
 const PAGE_SIZE = 50;
 
@@ -50,31 +49,24 @@ export function CreateRepositoryModal({
   const [ns, setNs] = useState(namespace ?? '');
   const [name, setName] = useState('');
   const [isPublic, setPublic] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run, clearError } = useAction();
   const chosenNs = namespace ?? (ns || namespaces[0]);
 
   useEffect(() => {
     if (isOpen) {
       setName('');
       setPublic(false);
-      setError(null);
+      clearError();
     }
-  }, [isOpen]);
+  }, [isOpen, clearError]);
 
-  const submit = async (e?: FormEvent) => {
+  const submit = (e?: FormEvent) => {
     e?.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const created = await api.createRepository(`${chosenNs}/${name.trim()}`, isPublic);
       onClose();
       navigate(`/repository/${created.name}`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -165,38 +157,27 @@ export function RepositoryList({
   onNamespaceChange?: (namespace: string) => void;
 }) {
   const namespaces = useNamespaces();
-  const [search, setSearch] = useState('');
   const [q, setQ] = useState('');
   const [nsFilter, setNsFilter] = useState(initialNamespace);
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [creating, setCreating] = useState(false);
   const ns = namespace ?? nsFilter;
-  const after = cursors[cursors.length - 1];
-
-  // a new filter starts again from the first page
-  useEffect(() => setCursors([null]), [q, ns]);
-  useEffect(() => {
-    const timer = setTimeout(() => setQ(search.trim()), 250);
-    return () => clearTimeout(timer);
-  }, [search]);
+  const pages = useCursorPages<string>([q, ns]);
+  const after = pages.after;
 
   const list = useLoad(() => api.repositories({ namespace: ns, q, after, limit: PAGE_SIZE }), [ns, q, after]);
   const rows: Repository[] = list.data?.repositories ?? [];
   const next = list.data?.next ?? null;
-  const page = cursors.length;
 
   return (
     <>
       <Toolbar>
         <ToolbarContent>
           <ToolbarItem>
-            <SearchInput
-              aria-label="Search repositories by name"
+            <SearchField
+              label="Search repositories by name"
               placeholder="Search by name"
-              value={search}
-              onChange={(_e, v) => setSearch(v)}
-              onClear={() => setSearch('')}
-              data-testid="repo-search"
+              testId="repo-search"
+              onSearch={setQ}
             />
           </ToolbarItem>
           {!namespace && (
@@ -223,51 +204,39 @@ export function RepositoryList({
             </Button>
           </ToolbarItem>
           <ToolbarItem variant="pagination" align={{ default: 'alignEnd' }}>
-            <CursorPager
-              label="Repository pages"
-              page={page}
-              hasNext={next !== null}
-              onNext={() => next !== null && setCursors([...cursors, String(next)])}
-              onPrevious={() => setCursors(cursors.slice(0, -1))}
-            />
+            <CursorPager label="Repository pages" pages={pages} next={next === null ? null : String(next)} />
           </ToolbarItem>
         </ToolbarContent>
       </Toolbar>
-      <ErrorAlert title="Could not list repositories" error={list.error} />
-      {list.loading && !list.data ? (
-        <TableSkeleton />
-      ) : rows.length === 0 && !list.error ? (
-        <Empty title="No repositories">
-          {q || ns ? 'None match the filter.' : 'Push an image or create a repository to start.'}
-        </Empty>
-      ) : (
-        <div className="pier-table-scroll">
-          <Table aria-label="Repositories" variant="compact" data-testid="repositories-table">
-            <Thead>
-              <Tr>
-                <Th>Name</Th>
-                <Th>Visibility</Th>
-                <Th>Tags</Th>
-                <Th>Last modified</Th>
-              </Tr>
-            </Thead>
-            <Tbody>
-              {rows.map((r) => (
-                <Tr key={r.name} data-testid={`repo-row-${r.name}`}>
-                  <Td dataLabel="Name">
-                    <Link to={`/repository/${r.name}`}>{r.name}</Link>
-                  </Td>
-                  <Td dataLabel="Visibility">
-                    <VisibilityLabel isPublic={r.public} />
-                  </Td>
-                  <Td dataLabel="Tags">{r.tag_count}</Td>
-                  <Td dataLabel="Last modified">{relativeTime(r.last_modified)}</Td>
-                </Tr>
-              ))}
-            </Tbody>
-          </Table>
-        </div>
-      )}
+      <LoadedList
+        list={list}
+        count={rows.length}
+        errorTitle="Could not list repositories"
+        empty={
+          <Empty title="No repositories">
+            {q || ns ? 'None match the filter.' : 'Push an image or create a repository to start.'}
+          </Empty>
+        }
+      >
+        <DataTable
+          label="Repositories"
+          testId="repositories-table"
+          columns={['Name', 'Visibility', 'Tags', 'Last modified']}
+        >
+          {rows.map((r) => (
+            <Tr key={r.name} data-testid={`repo-row-${r.name}`}>
+              <Td dataLabel="Name">
+                <Link to={`/repository/${r.name}`}>{r.name}</Link>
+              </Td>
+              <Td dataLabel="Visibility">
+                <VisibilityLabel isPublic={r.public} />
+              </Td>
+              <Td dataLabel="Tags">{r.tag_count}</Td>
+              <Td dataLabel="Last modified">{relativeTime(r.last_modified)}</Td>
+            </Tr>
+          ))}
+        </DataTable>
+      </LoadedList>
       <CreateRepositoryModal isOpen={creating} namespace={namespace} onClose={() => setCreating(false)} />
     </>
   );

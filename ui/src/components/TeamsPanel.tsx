@@ -15,8 +15,8 @@ import {
   Title,
 } from '@patternfly/react-core';
 import { api, type Team, type TeamRole } from '../api';
-import { useLoad } from '../hooks';
-import { ConfirmDelete, Empty, ErrorAlert, TableSkeleton } from './common';
+import { useAction, useLoad } from '../hooks';
+import { ConfirmDelete, CreateForm, Empty, ErrorAlert, LoadedList } from './common';
 
 const ROLES: { value: TeamRole; label: string }[] = [
   { value: 'member', label: 'member: pulls what the team is granted' },
@@ -26,23 +26,16 @@ const ROLES: { value: TeamRole; label: string }[] = [
 
 function TeamCard({ organization, team, onChanged }: { organization: string; team: Team; onChanged: () => void }) {
   const [member, setMember] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const action = useAction();
+  const { busy, error } = action;
   const [deleting, setDeleting] = useState(false);
   const inputId = `team-${team.name}-member`;
 
-  const run = async (action: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
+  const run = (change: () => Promise<unknown>) =>
+    action.run(async () => {
+      await change();
       onChanged();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const add = (e: FormEvent) => {
     e.preventDefault();
@@ -122,31 +115,24 @@ export function TeamsPanel({ organization }: { organization: string }) {
   const teams = useLoad(() => api.teams(organization), [organization]);
   const [name, setName] = useState('');
   const [role, setRole] = useState<TeamRole>('member');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
 
-  const create = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api.putTeam(organization, name.trim(), role);
-      setName('');
-      teams.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+  const create = async () => {
+    await api.putTeam(organization, name.trim(), role);
+    setName('');
+    teams.reload();
   };
+  const rows = teams.data?.teams ?? [];
 
   return (
     <div className="pier-stack" style={{ marginTop: '1rem' }}>
-      <Form onSubmit={create} aria-label="Create team" className="pier-form">
-        <Title headingLevel="h2" size="lg">
-          Create team
-        </Title>
-        <ErrorAlert title="Could not create the team" error={error} />
+      <CreateForm
+        title="Create team"
+        errorTitle="Could not create the team"
+        submitLabel="Create team"
+        submitTestId="team-create"
+        canSubmit={!!name.trim()}
+        onSubmit={create}
+      >
         <FormGroup label="Team name" fieldId="team-name" isRequired>
           <TextInput id="team-name" isRequired value={name} onChange={(_e, v) => setName(v)} data-testid="team-name" />
         </FormGroup>
@@ -157,25 +143,21 @@ export function TeamsPanel({ organization }: { organization: string }) {
             ))}
           </FormSelect>
         </FormGroup>
-        <div>
-          <Button type="submit" isLoading={busy} isDisabled={busy || !name.trim()} data-testid="team-create">
-            Create team
-          </Button>
-        </div>
-      </Form>
+      </CreateForm>
       <Title headingLevel="h2" size="lg">
         Teams
       </Title>
-      <ErrorAlert title="Could not list teams" error={teams.error} />
-      {teams.loading && !teams.data ? (
-        <TableSkeleton rows={2} />
-      ) : (teams.data?.teams ?? []).length === 0 && !teams.error ? (
-        <Empty title="No teams" />
-      ) : (
-        (teams.data?.teams ?? []).map((t) => (
+      <LoadedList
+        list={teams}
+        count={rows.length}
+        errorTitle="Could not list teams"
+        skeletonRows={2}
+        empty={<Empty title="No teams" />}
+      >
+        {rows.map((t) => (
           <TeamCard key={t.name} organization={organization} team={t} onChanged={teams.reload} />
-        ))
-      )}
+        ))}
+      </LoadedList>
     </div>
   );
 }

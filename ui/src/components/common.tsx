@@ -1,4 +1,4 @@
-import { useId, useState, type ReactNode } from 'react';
+import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
 import {
   Alert,
   Bullseye,
@@ -8,18 +8,28 @@ import {
   CodeBlock,
   CodeBlockAction,
   CodeBlockCode,
+  DescriptionListDescription,
+  DescriptionListGroup,
+  DescriptionListTerm,
   EmptyState,
   EmptyStateBody,
+  Form,
+  Label,
+  LabelGroup,
   Modal,
+  SearchInput,
   ModalBody,
   ModalFooter,
   ModalHeader,
   Skeleton,
   Spinner,
+  Title,
   Tooltip,
 } from '@patternfly/react-core';
 import { CopyIcon } from '@patternfly/react-icons';
+import { Table, Tbody, Th, Thead, Tr } from '@patternfly/react-table';
 import { ApiError } from '../api';
+import { useAction, useDebounced, type CursorPages, type Loaded } from '../hooks';
 
 export function messageOf(error: unknown): string {
   if (error instanceof ApiError) return error.message;
@@ -80,8 +90,8 @@ export function CopyText({ text, label, testId }: { text: string; label: string;
   );
 }
 
-/** A copy-to-clipboard icon button for table cells, where the full value would not fit. */
-export function CopyButton({ text, label }: { text: string; label: string }) {
+/** Writes `text` to the clipboard; `copied` says it worked, until the tooltip that says so hides. */
+function useCopy(text: string) {
   const [copied, setCopied] = useState(false);
   const copy = () => {
     navigator.clipboard?.writeText(text).then(
@@ -89,8 +99,14 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
       () => setCopied(false),
     );
   };
+  return { copied, copy, hidden: () => setCopied(false) };
+}
+
+/** A copy-to-clipboard icon button for table cells, where the full value would not fit. */
+export function CopyButton({ text, label }: { text: string; label: string }) {
+  const { copied, copy, hidden } = useCopy(text);
   return (
-    <Tooltip content={copied ? 'Copied' : `Copy ${label}`} onTooltipHidden={() => setCopied(false)}>
+    <Tooltip content={copied ? 'Copied' : `Copy ${label}`} onTooltipHidden={hidden}>
       <Button variant="plain" size="sm" icon={<CopyIcon />} aria-label={`Copy ${label}`} onClick={copy} />
     </Tooltip>
   );
@@ -99,10 +115,7 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
 /** Multi-line text (YAML, JSON) shown as code with a copy button. */
 export function CopyBlock({ text, label, testId }: { text: string; label: string; testId?: string }) {
   const id = useId();
-  const [copied, setCopied] = useState(false);
-  const copy = () => {
-    navigator.clipboard?.writeText(text).then(() => setCopied(true), () => setCopied(false));
-  };
+  const { copied, copy, hidden } = useCopy(text);
   return (
     <CodeBlock
       data-testid={testId}
@@ -114,7 +127,7 @@ export function CopyBlock({ text, label, testId }: { text: string; label: string
             aria-label={`Copy ${label}`}
             onClick={copy}
             exitDelay={copied ? 1500 : 600}
-            onTooltipHidden={() => setCopied(false)}
+            onTooltipHidden={hidden}
             variant="plain"
           >
             {copied ? 'Copied' : 'Copy'}
@@ -143,25 +156,17 @@ export function ConfirmDelete({
   onConfirm: () => Promise<void>;
   onClose: () => void;
 }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run, clearError } = useAction();
   const titleId = useId();
   const close = () => {
-    setError(null);
+    clearError();
     onClose();
   };
-  const confirm = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const confirm = () =>
+    run(async () => {
       await onConfirm();
       close();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <Modal variant="small" isOpen={isOpen} onClose={close} aria-labelledby={titleId} data-testid="confirm-dialog">
       <ModalHeader title={title} labelId={titleId} titleIconVariant="warning" />
@@ -181,29 +186,231 @@ export function ConfirmDelete({
   );
 }
 
-/** Previous/next over a cursor-paged list, whose total the server does not tell. */
-export function CursorPager({
-  page,
-  hasNext,
-  onPrevious,
-  onNext,
-  label,
+/** ConfirmDelete about one row of a table: open while `item` is set. */
+export function ConfirmItem<T>({
+  item,
+  title,
+  confirmLabel,
+  onConfirm,
+  onClose,
+  children,
 }: {
-  page: number;
-  hasNext: boolean;
-  onPrevious: () => void;
-  onNext: () => void;
-  label: string;
+  item: T | null;
+  title: (item: T) => string;
+  confirmLabel?: string;
+  onConfirm: (item: T) => Promise<void>;
+  onClose: () => void;
+  children: ReactNode | ((item: T) => ReactNode);
 }) {
   return (
+    <ConfirmDelete
+      isOpen={item !== null}
+      title={item === null ? '' : title(item)}
+      confirmLabel={confirmLabel}
+      onClose={onClose}
+      onConfirm={async () => {
+        if (item !== null) await onConfirm(item);
+      }}
+    >
+      {item !== null && (typeof children === 'function' ? children(item) : children)}
+    </ConfirmDelete>
+  );
+}
+
+/** Previous/next over a cursor-paged list, whose total the server does not tell. */
+export function CursorPager<C>({ pages, next, label }: { pages: CursorPages<C>; next: C | null; label: string }) {
+  return (
     <nav aria-label={label} style={{ display: 'flex', gap: '0.5rem', alignItems: 'center' }}>
-      <Button variant="secondary" size="sm" isDisabled={page <= 1} onClick={onPrevious} data-testid="page-previous">
+      <Button
+        variant="secondary"
+        size="sm"
+        isDisabled={pages.page <= 1}
+        onClick={pages.back}
+        data-testid="page-previous"
+      >
         Previous
       </Button>
-      <span aria-live="polite">Page {page}</span>
-      <Button variant="secondary" size="sm" isDisabled={!hasNext} onClick={onNext} data-testid="page-next">
+      <span aria-live="polite">Page {pages.page}</span>
+      <Button
+        variant="secondary"
+        size="sm"
+        isDisabled={next === null}
+        onClick={() => next !== null && pages.forward(next)}
+        data-testid="page-next"
+      >
         Next
       </Button>
     </nav>
+  );
+}
+
+/**
+ * A loaded list: the error if loading failed, a skeleton until the first answer, `empty` when there
+ * are no items, else `children`. Keeps the old rows on screen while a reload runs.
+ */
+export function LoadedList({
+  list,
+  count,
+  errorTitle,
+  skeletonRows,
+  empty,
+  children,
+}: {
+  list: Loaded<unknown>;
+  count: number;
+  errorTitle: string;
+  skeletonRows?: number;
+  empty: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <>
+      <ErrorAlert title={errorTitle} error={list.error} />
+      {list.loading && !list.data ? (
+        <TableSkeleton rows={skeletonRows} />
+      ) : count === 0 && !list.error ? (
+        empty
+      ) : (
+        children
+      )}
+    </>
+  );
+}
+
+/** A titled form that creates something, with its own busy state and the server's refusal. */
+export function CreateForm({
+  title,
+  errorTitle,
+  submitLabel,
+  submitTestId,
+  canSubmit,
+  onSubmit,
+  children,
+}: {
+  title: string;
+  errorTitle: string;
+  submitLabel: string;
+  submitTestId: string;
+  canSubmit: boolean;
+  onSubmit: () => Promise<unknown>;
+  children: ReactNode;
+}) {
+  const { busy, error, run } = useAction();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void run(onSubmit);
+  };
+  return (
+    <Form onSubmit={submit} aria-label={title} className="pier-form">
+      <Title headingLevel="h2" size="lg">
+        {title}
+      </Title>
+      <ErrorAlert title={errorTitle} error={error} />
+      {children}
+      <div>
+        <Button type="submit" isLoading={busy} isDisabled={busy || !canSubmit} data-testid={submitTestId}>
+          {submitLabel}
+        </Button>
+      </div>
+    </Form>
+  );
+}
+
+/** One term and its value in a DescriptionList. */
+export function Detail({
+  term,
+  termClassName,
+  children,
+}: {
+  term: string;
+  termClassName?: string;
+  children: ReactNode;
+}) {
+  return (
+    <DescriptionListGroup>
+      <DescriptionListTerm className={termClassName}>{term}</DescriptionListTerm>
+      <DescriptionListDescription>{children}</DescriptionListDescription>
+    </DescriptionListGroup>
+  );
+}
+
+export function CompactLabels({ names }: { names: string[] }) {
+  return (
+    <LabelGroup>
+      {names.map((name) => (
+        <Label key={name} isCompact>
+          {name}
+        </Label>
+      ))}
+    </LabelGroup>
+  );
+}
+
+/** A search box that reports its trimmed text once typing pauses. */
+export function SearchField({
+  label,
+  placeholder,
+  testId,
+  onSearch,
+}: {
+  label: string;
+  placeholder: string;
+  testId: string;
+  onSearch: (q: string) => void;
+}) {
+  const [search, setSearch] = useState('');
+  const q = useDebounced(search.trim());
+  useEffect(() => onSearch(q), [q, onSearch]);
+  return (
+    <SearchInput
+      aria-label={label}
+      placeholder={placeholder}
+      value={search}
+      onChange={(_e, v) => setSearch(v)}
+      onClear={() => setSearch('')}
+      data-testid={testId}
+    />
+  );
+}
+
+export type Column = string | { title: string; wrap: true };
+
+/**
+ * A compact table that scrolls sideways inside its section rather than widening the page on phones;
+ * `actions` adds a last column, unnamed on screen, for the row's buttons.
+ */
+export function DataTable({
+  label,
+  testId,
+  columns,
+  actions = false,
+  children,
+}: {
+  label: string;
+  testId?: string;
+  columns: Column[];
+  actions?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <div className="pier-table-scroll">
+      <Table aria-label={label} variant="compact" data-testid={testId}>
+        <Thead>
+          <Tr>
+            {columns.map((c) =>
+              typeof c === 'string' ? (
+                <Th key={c}>{c}</Th>
+              ) : (
+                <Th key={c.title} modifier="wrap">
+                  {c.title}
+                </Th>
+              ),
+            )}
+            {actions && <Th screenReaderText="Actions" />}
+          </Tr>
+        </Thead>
+        <Tbody>{children}</Tbody>
+      </Table>
+    </div>
   );
 }

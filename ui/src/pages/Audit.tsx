@@ -10,11 +10,11 @@ import {
   TextInput,
   Title,
 } from '@patternfly/react-core';
-import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
+import { Td, Tr } from '@patternfly/react-table';
 import { api } from '../api';
-import { CursorPager, Empty, ErrorAlert, TableSkeleton } from '../components/common';
+import { CursorPager, DataTable, Empty, LoadedList } from '../components/common';
 import { dayToSeconds, formatTime } from '../format';
-import { useLoad, usePageTitle } from '../hooks';
+import { useCursorPages, useLoad, usePageTitle } from '../hooks';
 import { useUser } from '../session';
 
 type Filters = { namespace: string; repository: string; actor: string; from: string; to: string };
@@ -34,8 +34,8 @@ export function AuditPage() {
   const empty: Filters = { namespace: user.superuser ? '' : user.name, repository: '', actor: '', from: '', to: '' };
   const [form, setForm] = useState<Filters>(empty);
   const [filters, setFilters] = useState<Filters>(empty);
-  const [cursors, setCursors] = useState<(string | number | null)[]>([null]);
-  const before = cursors[cursors.length - 1];
+  const pages = useCursorPages<string | number>();
+  const before = pages.after;
 
   const events = useLoad(
     () =>
@@ -56,7 +56,7 @@ export function AuditPage() {
   const apply = (e: FormEvent) => {
     e.preventDefault();
     setFilters({ ...form });
-    setCursors([null]);
+    pages.reset();
   };
   const field = (key: keyof Filters) => ({
     value: form[key],
@@ -102,7 +102,7 @@ export function AuditPage() {
               onClick={() => {
                 setForm(empty);
                 setFilters(empty);
-                setCursors([null]);
+                pages.reset();
               }}
             >
               Reset
@@ -110,52 +110,36 @@ export function AuditPage() {
           </GridItem>
         </Grid>
       </Form>
-      <CursorPager
-        label="Audit log pages"
-        page={cursors.length}
-        hasNext={next !== null}
-        onNext={() => next !== null && setCursors([...cursors, next])}
-        onPrevious={() => setCursors(cursors.slice(0, -1))}
-      />
-      <ErrorAlert title="Could not read the audit log" error={events.error} />
-      {events.loading && !events.data ? (
-        <TableSkeleton rows={5} />
-      ) : rows.length === 0 && !events.error ? (
-        <Empty title="No events">Nothing was recorded that matches the filters.</Empty>
-      ) : (
-        <div className="pier-table-scroll">
-          <Table aria-label="Audit events" variant="compact" data-testid="audit-table">
-            <Thead>
-              <Tr>
-                <Th>Time</Th>
-                <Th>Actor</Th>
-                <Th>Action</Th>
-                <Th>Namespace</Th>
-                <Th>Repository</Th>
-                <Th>Client</Th>
-                <Th>Detail</Th>
-              </Tr>
-            </Thead>
-            <Tbody>
-              {rows.map((ev) => (
-                <Tr key={ev.id}>
-                  <Td dataLabel="Time">{formatTime(ev.at)}</Td>
-                  <Td dataLabel="Actor">
-                    {ev.actor || '—'} {ev.actor_kind && <Label isCompact>{ev.actor_kind}</Label>}
-                  </Td>
-                  <Td dataLabel="Action">{ev.action}</Td>
-                  <Td dataLabel="Namespace">{ev.namespace || '—'}</Td>
-                  <Td dataLabel="Repository">{ev.repository ?? '—'}</Td>
-                  <Td dataLabel="Client">{ev.client_address}</Td>
-                  <Td dataLabel="Detail" className="pier-mono">
-                    {detailText(ev.detail)}
-                  </Td>
-                </Tr>
-              ))}
-            </Tbody>
-          </Table>
-        </div>
-      )}
+      <CursorPager label="Audit log pages" pages={pages} next={next} />
+      <LoadedList
+        list={events}
+        count={rows.length}
+        errorTitle="Could not read the audit log"
+        skeletonRows={5}
+        empty={<Empty title="No events">Nothing was recorded that matches the filters.</Empty>}
+      >
+        <DataTable
+          label="Audit events"
+          testId="audit-table"
+          columns={['Time', 'Actor', 'Action', 'Namespace', 'Repository', 'Client', 'Detail']}
+        >
+          {rows.map((ev) => (
+            <Tr key={ev.id}>
+              <Td dataLabel="Time">{formatTime(ev.at)}</Td>
+              <Td dataLabel="Actor">
+                {ev.actor || '—'} {ev.actor_kind && <Label isCompact>{ev.actor_kind}</Label>}
+              </Td>
+              <Td dataLabel="Action">{ev.action}</Td>
+              <Td dataLabel="Namespace">{ev.namespace || '—'}</Td>
+              <Td dataLabel="Repository">{ev.repository ?? '—'}</Td>
+              <Td dataLabel="Client">{ev.client_address}</Td>
+              <Td dataLabel="Detail" className="pier-mono">
+                {detailText(ev.detail)}
+              </Td>
+            </Tr>
+          ))}
+        </DataTable>
+      </LoadedList>
     </PageSection>
   );
 }

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
+import { Link, useNavigate, useParams } from 'react-router-dom';
 import {
   Breadcrumb,
   BreadcrumbItem,
@@ -17,14 +17,13 @@ import { ConfirmDelete, ErrorAlert } from '../components/common';
 import { RepositoryList } from '../components/RepositoryList';
 import { RobotsPanel } from '../components/RobotsPanel';
 import { TeamsPanel } from '../components/TeamsPanel';
-import { useLoad, usePageTitle } from '../hooks';
+import { useLoad, usePageTitle, useTabParam } from '../hooks';
 
 export function OrganizationPage() {
   const name = useParams().name ?? '';
   usePageTitle(`Organization ${name}`);
   const navigate = useNavigate();
-  const [params, setParams] = useSearchParams();
-  const tab = params.get('tab') ?? 'repositories';
+  const [tab, selectTab] = useTabParam('repositories');
   const org = useLoad(() => api.organization(name), [name]);
   const [deleting, setDeleting] = useState(false);
   const isAdmin = org.data?.is_admin !== false;
@@ -54,7 +53,7 @@ export function OrganizationPage() {
       <ErrorAlert title="Could not load the organization" error={org.error} />
       <Tabs
         activeKey={tab}
-        onSelect={(_e, key) => setParams({ tab: String(key) })}
+        onSelect={(_e, key) => selectTab(key)}
         aria-label="Organization sections"
         style={{ marginTop: '1rem' }}
         mountOnEnter

@@ -13,29 +13,23 @@ import {
 } from '@patternfly/react-core';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { api } from '../api';
-import { Empty, ErrorAlert, TableSkeleton } from '../components/common';
+import { Empty, ErrorAlert, LoadedList } from '../components/common';
 import { formatTime } from '../format';
-import { useLoad, usePageTitle } from '../hooks';
+import { useAction, useLoad, usePageTitle } from '../hooks';
 
 export function OrganizationsPage() {
   usePageTitle('Organizations');
   const navigate = useNavigate();
   const orgs = useLoad(() => api.organizations(), []);
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
 
-  const create = async (e: FormEvent) => {
+  const create = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const created = await api.createOrganization(name.trim());
       navigate(`/organization/${encodeURIComponent(created?.name ?? name.trim())}`);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   };
 
   const rows = orgs.data?.organizations ?? [];
@@ -63,12 +57,12 @@ export function OrganizationsPage() {
         </ToolbarContent>
       </Toolbar>
       <ErrorAlert title="Could not create the organization" error={error} />
-      <ErrorAlert title="Could not list organizations" error={orgs.error} />
-      {orgs.loading && !orgs.data ? (
-        <TableSkeleton />
-      ) : rows.length === 0 && !orgs.error ? (
-        <Empty title="No organizations">Organizations own repositories shared by teams.</Empty>
-      ) : (
+      <LoadedList
+        list={orgs}
+        count={rows.length}
+        errorTitle="Could not list organizations"
+        empty={<Empty title="No organizations">Organizations own repositories shared by teams.</Empty>}
+      >
         <Table aria-label="Organizations" variant="compact" data-testid="organizations-table">
           <Thead>
             <Tr>
@@ -87,7 +81,7 @@ export function OrganizationsPage() {
             ))}
           </Tbody>
         </Table>
-      )}
+      </LoadedList>
     </PageSection>
   );
 }

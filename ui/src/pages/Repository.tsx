@@ -14,7 +14,7 @@ import { api, ApiError } from '../api';
 import { ErrorAlert, Loading } from '../components/common';
 import { VisibilityLabel } from '../components/RepositoryList';
 import { splitRepositoryRoute } from '../format';
-import { useLoad, usePageTitle } from '../hooks';
+import { useLoad, usePageTitle, useTabParam } from '../hooks';
 import { TagsTab } from './repository/TagsTab';
 import { HistoryTab } from './repository/HistoryTab';
 import { SettingsTab } from './repository/SettingsTab';
@@ -23,8 +23,8 @@ import { ManifestView } from './repository/ManifestView';
 export function RepositoryPage() {
   const splat = useParams()['*'] ?? '';
   const { repository: name, digest } = splitRepositoryRoute(splat);
-  const [params, setParams] = useSearchParams();
-  const tab = params.get('tab') ?? 'tags';
+  const [params] = useSearchParams();
+  const [tab, select] = useTabParam('tags');
   const [generation, setGeneration] = useState(0);
   const repo = useLoad(() => api.repository(name), [name, generation]);
   usePageTitle(digest ? `${name}@${digest.slice(0, 19)}` : name);
@@ -83,8 +83,6 @@ export function RepositoryPage() {
     );
   }
 
-  const select = (key: string | number, extra: Record<string, string> = {}) =>
-    setParams({ tab: String(key), ...extra });
   return (
     <PageSection>
       {header}

@@ -12,7 +12,7 @@ import {
   Title,
 } from '@patternfly/react-core';
 import { ErrorAlert, Loading } from '../components/common';
-import { usePageTitle } from '../hooks';
+import { useAction, usePageTitle } from '../hooks';
 import { useSession } from '../session';
 
 /** Only paths inside the UI: `next` comes from the address bar. */
@@ -27,24 +27,18 @@ export function SignInPage() {
   const [params] = useSearchParams();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const next = safeNext(params.get('next'));
 
   if (user === undefined) return <Loading label="Checking your session" />;
   if (user) return <Navigate to={next} replace />;
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       await signIn(username, password);
       navigate(next, { replace: true });
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -1,17 +1,11 @@
-import { useState, type FormEvent } from 'react';
-import { useSearchParams } from 'react-router-dom';
+import { useState } from 'react';
 import {
   Alert,
   Button,
   Checkbox,
   DescriptionList,
-  DescriptionListDescription,
-  DescriptionListGroup,
-  DescriptionListTerm,
-  Form,
   FormGroup,
   Label,
-  LabelGroup,
   PageSection,
   Tab,
   TabTitleText,
@@ -19,12 +13,23 @@ import {
   TextInput,
   Title,
 } from '@patternfly/react-core';
-import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
+import { Td, Tr } from '@patternfly/react-table';
 import { api, type ApiToken } from '../api';
-import { ConfirmDelete, CopyText, Empty, ErrorAlert, Loading, TableSkeleton } from '../components/common';
+import {
+  CompactLabels,
+  ConfirmItem,
+  CopyText,
+  CreateForm,
+  DataTable,
+  Detail,
+  Empty,
+  ErrorAlert,
+  LoadedList,
+  Loading,
+} from '../components/common';
 import { RobotsPanel } from '../components/RobotsPanel';
 import { formatTime, relativeTime } from '../format';
-import { useLoad, usePageTitle } from '../hooks';
+import { useLoad, usePageTitle, useTabParam } from '../hooks';
 import { useUser } from '../session';
 
 const SCOPES: { value: string; label: string; superuserOnly?: boolean }[] = [
@@ -42,48 +47,27 @@ function Account() {
   const u = me.data;
   return (
     <DescriptionList isHorizontal style={{ marginTop: '1rem' }} data-testid="whoami">
-      <DescriptionListGroup>
-        <DescriptionListTerm>User name</DescriptionListTerm>
-        <DescriptionListDescription>{u.name}</DescriptionListDescription>
-      </DescriptionListGroup>
-      <DescriptionListGroup>
-        <DescriptionListTerm>Email</DescriptionListTerm>
-        <DescriptionListDescription>{u.email || '—'}</DescriptionListDescription>
-      </DescriptionListGroup>
-      <DescriptionListGroup>
-        <DescriptionListTerm>Account</DescriptionListTerm>
-        <DescriptionListDescription>
-          {u.kind}
-          {u.superuser && (
-            <>
-              {' '}
-              <Label color="purple" isCompact>
-                superuser
-              </Label>
-            </>
-          )}
-        </DescriptionListDescription>
-      </DescriptionListGroup>
+      <Detail term="User name">{u.name}</Detail>
+      <Detail term="Email">{u.email || '—'}</Detail>
+      <Detail term="Account">
+        {u.kind}
+        {u.superuser && (
+          <>
+            {' '}
+            <Label color="purple" isCompact>
+              superuser
+            </Label>
+          </>
+        )}
+      </Detail>
       {u.scopes && (
-        <DescriptionListGroup>
-          <DescriptionListTerm>Scopes of this sign-in</DescriptionListTerm>
-          <DescriptionListDescription>
-            <LabelGroup>
-              {u.scopes.map((s) => (
-                <Label key={s} isCompact>
-                  {s}
-                </Label>
-              ))}
-            </LabelGroup>
-          </DescriptionListDescription>
-        </DescriptionListGroup>
+        <Detail term="Scopes of this sign-in">
+          <CompactLabels names={u.scopes} />
+        </Detail>
       )}
-      <DescriptionListGroup>
-        <DescriptionListTerm>Log in with podman</DescriptionListTerm>
-        <DescriptionListDescription>
-          <CopyText text={`podman login -u ${u.name} ${window.location.host}`} label="podman login command" />
-        </DescriptionListDescription>
-      </DescriptionListGroup>
+      <Detail term="Log in with podman">
+        <CopyText text={`podman login -u ${u.name} ${window.location.host}`} label="podman login command" />
+      </Detail>
     </DescriptionList>
   );
 }
@@ -94,39 +78,31 @@ function Tokens() {
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>(['repo:read']);
   const [days, setDays] = useState('90');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [created, setCreated] = useState<(ApiToken & { token: string }) | null>(null);
   const [deleting, setDeleting] = useState<ApiToken | null>(null);
 
   const toggle = (scope: string, on: boolean) =>
     setScopes(on ? [...scopes, scope] : scopes.filter((s) => s !== scope));
 
-  const create = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
+  const create = async () => {
     setCreated(null);
-    try {
-      const parsed = days.trim() ? Number(days) : null;
-      setCreated(await api.createToken(name.trim(), scopes, parsed));
-      setName('');
-      tokens.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    const parsed = days.trim() ? Number(days) : null;
+    setCreated(await api.createToken(name.trim(), scopes, parsed));
+    setName('');
+    tokens.reload();
   };
 
   const rows = tokens.data?.tokens ?? [];
   return (
     <div className="pier-stack" style={{ marginTop: '1rem' }}>
-      <Form onSubmit={create} aria-label="Create API token" className="pier-form">
-        <Title headingLevel="h2" size="lg">
-          Create API token
-        </Title>
-        <ErrorAlert title="Could not create the token" error={error} />
+      <CreateForm
+        title="Create API token"
+        errorTitle="Could not create the token"
+        submitLabel="Create token"
+        submitTestId="token-create"
+        canSubmit={!!name.trim() && scopes.length > 0}
+        onSubmit={create}
+      >
         {created && (
           <Alert variant="success" isInline title={`Token ${created.name} created: copy it now, it is not shown again.`}>
             <CopyText text={created.token} label="API token" testId="api-token" />
@@ -157,69 +133,50 @@ function Tokens() {
             data-testid="token-days"
           />
         </FormGroup>
-        <div>
-          <Button
-            type="submit"
-            isLoading={busy}
-            isDisabled={busy || !name.trim() || scopes.length === 0}
-            data-testid="token-create"
-          >
-            Create token
-          </Button>
-        </div>
-      </Form>
+      </CreateForm>
       <Title headingLevel="h2" size="lg">
         Your API tokens
       </Title>
-      <ErrorAlert title="Could not list tokens" error={tokens.error} />
-      {tokens.loading && !tokens.data ? (
-        <TableSkeleton rows={2} />
-      ) : rows.length === 0 && !tokens.error ? (
-        <Empty title="No API tokens">Tokens let scripts and the pier command act for you.</Empty>
-      ) : (
-        <div className="pier-table-scroll">
-          <Table aria-label="API tokens" variant="compact" data-testid="tokens-table">
-            <Thead>
-              <Tr>
-                <Th>Name</Th>
-                <Th>Scopes</Th>
-                <Th>Created</Th>
-                <Th>Expires</Th>
-                <Th>Last used</Th>
-                <Th screenReaderText="Actions" />
-              </Tr>
-            </Thead>
-            <Tbody>
-              {rows.map((t) => (
-                <Tr key={t.id}>
-                  <Td dataLabel="Name">{t.name}</Td>
-                  <Td dataLabel="Scopes">{t.scopes.join(', ')}</Td>
-                  <Td dataLabel="Created">{formatTime(t.created_at)}</Td>
-                  <Td dataLabel="Expires">{t.expires_at ? formatTime(t.expires_at) : 'never'}</Td>
-                  <Td dataLabel="Last used">{relativeTime(t.last_used_at)}</Td>
-                  <Td isActionCell>
-                    <Button variant="link" isDanger onClick={() => setDeleting(t)} aria-label={`Delete token ${t.name}`}>
-                      Delete
-                    </Button>
-                  </Td>
-                </Tr>
-              ))}
-            </Tbody>
-          </Table>
-        </div>
-      )}
-      <ConfirmDelete
-        isOpen={deleting !== null}
-        title={`Delete token ${deleting?.name ?? ''}?`}
+      <LoadedList
+        list={tokens}
+        count={rows.length}
+        errorTitle="Could not list tokens"
+        skeletonRows={2}
+        empty={<Empty title="No API tokens">Tokens let scripts and the pier command act for you.</Empty>}
+      >
+        <DataTable
+          label="API tokens"
+          testId="tokens-table"
+          columns={['Name', 'Scopes', 'Created', 'Expires', 'Last used']}
+          actions
+        >
+          {rows.map((t) => (
+            <Tr key={t.id}>
+              <Td dataLabel="Name">{t.name}</Td>
+              <Td dataLabel="Scopes">{t.scopes.join(', ')}</Td>
+              <Td dataLabel="Created">{formatTime(t.created_at)}</Td>
+              <Td dataLabel="Expires">{t.expires_at ? formatTime(t.expires_at) : 'never'}</Td>
+              <Td dataLabel="Last used">{relativeTime(t.last_used_at)}</Td>
+              <Td isActionCell>
+                <Button variant="link" isDanger onClick={() => setDeleting(t)} aria-label={`Delete token ${t.name}`}>
+                  Delete
+                </Button>
+              </Td>
+            </Tr>
+          ))}
+        </DataTable>
+      </LoadedList>
+      <ConfirmItem
+        item={deleting}
+        title={(t) => `Delete token ${t.name}?`}
         onClose={() => setDeleting(null)}
-        onConfirm={async () => {
-          if (!deleting) return;
-          await api.deleteToken(deleting.id);
+        onConfirm={async (t) => {
+          await api.deleteToken(t.id);
           tokens.reload();
         }}
       >
         Whatever uses it is refused from now on.
-      </ConfirmDelete>
+      </ConfirmItem>
     </div>
   );
 }
@@ -227,14 +184,13 @@ function Tokens() {
 export function UserPage() {
   const user = useUser();
   usePageTitle('User settings');
-  const [params, setParams] = useSearchParams();
-  const tab = params.get('tab') ?? 'account';
+  const [tab, selectTab] = useTabParam('account');
   return (
     <PageSection>
       <Title headingLevel="h1">User settings</Title>
       <Tabs
         activeKey={tab}
-        onSelect={(_e, key) => setParams({ tab: String(key) })}
+        onSelect={(_e, key) => selectTab(key)}
         aria-label="User settings sections"
         mountOnEnter
         unmountOnExit

@@ -1,9 +1,9 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
 import { Alert, Button, Form, FormGroup, TextInput, Toolbar, ToolbarContent, ToolbarItem } from '@patternfly/react-core';
-import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
+import { Td, Tr } from '@patternfly/react-table';
 import { api, type TagMove } from '../../api';
-import { Empty, ErrorAlert, TableSkeleton } from '../../components/common';
+import { DataTable, Empty, ErrorAlert, TableSkeleton } from '../../components/common';
 import { formatTime, shortDigest } from '../../format';
 
 function DigestLink({ repository, digest }: { repository: string; digest: string | null }) {
@@ -109,46 +109,34 @@ export function HistoryTab({
       ) : history && history.length === 0 ? (
         <Empty title="No history">The tag {tag} was never set in this repository.</Empty>
       ) : history ? (
-        <div className="pier-table-scroll">
-          <Table aria-label={`History of ${tag}`} variant="compact" data-testid="history-table">
-            <Thead>
-              <Tr>
-                <Th>When</Th>
-                <Th>From</Th>
-                <Th>To</Th>
-                <Th screenReaderText="Actions" />
-              </Tr>
-            </Thead>
-            <Tbody>
-              {history.map((move, i) => (
-                <Tr key={`${move.changed_at}-${i}`}>
-                  <Td dataLabel="When">{formatTime(move.changed_at)}</Td>
-                  <Td dataLabel="From">
-                    <DigestLink repository={repository} digest={move.old_digest} />
-                  </Td>
-                  <Td dataLabel="To">
-                    {move.new_digest ? <DigestLink repository={repository} digest={move.new_digest} /> : <em>deleted</em>}
-                  </Td>
-                  <Td isActionCell>
-                    {canWrite && move.new_digest && move.new_digest !== current && (
-                      <Button
-                        variant="secondary"
-                        size="sm"
-                        isLoading={restoring === move.new_digest}
-                        isDisabled={restoring !== null}
-                        onClick={() => restore(move.new_digest!)}
-                        aria-label={`Restore ${tag} to ${shortDigest(move.new_digest)}`}
-                      >
-                        Restore
-                      </Button>
-                    )}
-                    {move.new_digest && move.new_digest === current && i === 0 && <span>current</span>}
-                  </Td>
-                </Tr>
-              ))}
-            </Tbody>
-          </Table>
-        </div>
+        <DataTable label={`History of ${tag}`} testId="history-table" columns={['When', 'From', 'To']} actions>
+          {history.map((move, i) => (
+            <Tr key={`${move.changed_at}-${i}`}>
+              <Td dataLabel="When">{formatTime(move.changed_at)}</Td>
+              <Td dataLabel="From">
+                <DigestLink repository={repository} digest={move.old_digest} />
+              </Td>
+              <Td dataLabel="To">
+                {move.new_digest ? <DigestLink repository={repository} digest={move.new_digest} /> : <em>deleted</em>}
+              </Td>
+              <Td isActionCell>
+                {canWrite && move.new_digest && move.new_digest !== current && (
+                  <Button
+                    variant="secondary"
+                    size="sm"
+                    isLoading={restoring === move.new_digest}
+                    isDisabled={restoring !== null}
+                    onClick={() => restore(move.new_digest!)}
+                    aria-label={`Restore ${tag} to ${shortDigest(move.new_digest)}`}
+                  >
+                    Restore
+                  </Button>
+                )}
+                {move.new_digest && move.new_digest === current && i === 0 && <span>current</span>}
+              </Td>
+            </Tr>
+          ))}
+        </DataTable>
       ) : null}
     </>
   );

@@ -16,29 +16,46 @@ import {
   Switch,
   TextInput,
 } from '@patternfly/react-core';
-import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
+import { Td, Tr } from '@patternfly/react-table';
 import { api, type Permission, type RepoRole, type Repository, type SubjectKind } from '../../api';
-import { ConfirmDelete, Empty, ErrorAlert, TableSkeleton } from '../../components/common';
-import { useLoad } from '../../hooks';
+import { ConfirmDelete, ConfirmItem, DataTable, Empty, ErrorAlert, TableSkeleton } from '../../components/common';
+import { useAction, useLoad } from '../../hooks';
 
 const KINDS: SubjectKind[] = ['user', 'team', 'robot'];
 const ROLES: RepoRole[] = ['read', 'write', 'admin'];
 
+/** A select among plain words, each shown as itself; `id` also marks it for tests. */
+function ChoiceField<T extends string>({
+  label,
+  id,
+  value,
+  choices,
+  onChange,
+}: {
+  label: string;
+  id: string;
+  value: T;
+  choices: T[];
+  onChange: (value: T) => void;
+}) {
+  return (
+    <FormGroup label={label} fieldId={id}>
+      <FormSelect id={id} value={value} onChange={(_e, v) => onChange(v as T)} data-testid={id}>
+        {choices.map((c) => (
+          <FormSelectOption key={c} value={c} label={c} />
+        ))}
+      </FormSelect>
+    </FormGroup>
+  );
+}
+
 function Visibility({ repository, onChanged }: { repository: Repository; onChanged: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const toggle = async (checked: boolean) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const { busy, error, run } = useAction();
+  const toggle = (checked: boolean) =>
+    run(async () => {
       await api.setVisibility(repository.name, checked);
       onChanged();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <Card isPlain>
       <CardTitle component="h2">Visibility</CardTitle>
@@ -65,8 +82,7 @@ function Permissions({ repository }: { repository: string }) {
   const [kind, setKind] = useState<SubjectKind>('user');
   const [name, setName] = useState('');
   const [role, setRole] = useState<RepoRole>('read');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [granted, setGranted] = useState<string | null>(null);
   const [revoking, setRevoking] = useState<Permission | null>(null);
 
@@ -77,21 +93,15 @@ function Permissions({ repository }: { repository: string }) {
         ? (teams.data?.teams ?? []).map((t) => t.name)
         : [];
 
-  const grant = async (e: FormEvent) => {
+  const grant = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
     setGranted(null);
-    try {
+    void run(async () => {
       await api.grant(repository, kind, name.trim(), role);
       setGranted(`${kind} ${name.trim()} has ${role} access`);
       setName('');
       permissions.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const rows = permissions.data?.permissions ?? [];
@@ -105,51 +115,33 @@ function Permissions({ repository }: { repository: string }) {
         ) : rows.length === 0 ? (
           <Empty title="No direct permissions">Organization teams and role bindings may still give access.</Empty>
         ) : (
-          <div className="pier-table-scroll">
-            <Table aria-label="Permissions" variant="compact" data-testid="permissions-table">
-              <Thead>
-                <Tr>
-                  <Th>Kind</Th>
-                  <Th>Name</Th>
-                  <Th>Role</Th>
-                  <Th screenReaderText="Actions" />
-                </Tr>
-              </Thead>
-              <Tbody>
-                {rows.map((p) => (
-                  <Tr key={`${p.kind}/${p.name}`} data-testid={`permission-${p.kind}-${p.name}`}>
-                    <Td dataLabel="Kind">{p.kind}</Td>
-                    <Td dataLabel="Name" className="pier-mono">
-                      {p.name}
-                    </Td>
-                    <Td dataLabel="Role">{p.role}</Td>
-                    <Td isActionCell>
-                      <Button
-                        variant="link"
-                        isDanger
-                        onClick={() => setRevoking(p)}
-                        aria-label={`Revoke ${p.role} from ${p.kind} ${p.name}`}
-                      >
-                        Revoke
-                      </Button>
-                    </Td>
-                  </Tr>
-                ))}
-              </Tbody>
-            </Table>
-          </div>
+          <DataTable label="Permissions" testId="permissions-table" columns={['Kind', 'Name', 'Role']} actions>
+            {rows.map((p) => (
+              <Tr key={`${p.kind}/${p.name}`} data-testid={`permission-${p.kind}-${p.name}`}>
+                <Td dataLabel="Kind">{p.kind}</Td>
+                <Td dataLabel="Name" className="pier-mono">
+                  {p.name}
+                </Td>
+                <Td dataLabel="Role">{p.role}</Td>
+                <Td isActionCell>
+                  <Button
+                    variant="link"
+                    isDanger
+                    onClick={() => setRevoking(p)}
+                    aria-label={`Revoke ${p.role} from ${p.kind} ${p.name}`}
+                  >
+                    Revoke
+                  </Button>
+                </Td>
+              </Tr>
+            ))}
+          </DataTable>
         )}
 
         <Form onSubmit={grant} aria-label="Grant a permission" className="pier-form" style={{ marginTop: '1rem' }}>
           {granted && <Alert variant="success" isInline title={granted} data-testid="grant-success" />}
           <ErrorAlert title="Could not grant the permission" error={error} />
-          <FormGroup label="Grant to" fieldId="perm-kind">
-            <FormSelect id="perm-kind" value={kind} onChange={(_e, v) => setKind(v as SubjectKind)} data-testid="perm-kind">
-              {KINDS.map((k) => (
-                <FormSelectOption key={k} value={k} label={k} />
-              ))}
-            </FormSelect>
-          </FormGroup>
+          <ChoiceField label="Grant to" id="perm-kind" value={kind} choices={KINDS} onChange={setKind} />
           <FormGroup label="Name" fieldId="perm-name" isRequired>
             <TextInput
               id="perm-name"
@@ -177,13 +169,7 @@ function Permissions({ repository }: { repository: string }) {
               </HelperText>
             </FormHelperText>
           </FormGroup>
-          <FormGroup label="Role" fieldId="perm-role">
-            <FormSelect id="perm-role" value={role} onChange={(_e, v) => setRole(v as RepoRole)} data-testid="perm-role">
-              {ROLES.map((r) => (
-                <FormSelectOption key={r} value={r} label={r} />
-              ))}
-            </FormSelect>
-          </FormGroup>
+          <ChoiceField label="Role" id="perm-role" value={role} choices={ROLES} onChange={setRole} />
           <div>
             <Button type="submit" isLoading={busy} isDisabled={busy || !name.trim()} data-testid="perm-grant">
               Grant
@@ -191,19 +177,22 @@ function Permissions({ repository }: { repository: string }) {
           </div>
         </Form>
       </CardBody>
-      <ConfirmDelete
-        isOpen={revoking !== null}
-        title="Revoke permission?"
+      <ConfirmItem
+        item={revoking}
+        title={() => 'Revoke permission?'}
         confirmLabel="Revoke"
         onClose={() => setRevoking(null)}
-        onConfirm={async () => {
-          if (!revoking) return;
-          await api.revoke(repository, revoking.kind, revoking.name);
+        onConfirm={async (p) => {
+          await api.revoke(repository, p.kind, p.name);
           permissions.reload();
         }}
       >
-        {revoking?.kind} {revoking?.name} loses {revoking?.role} access to {repository}.
-      </ConfirmDelete>
+        {(p) => (
+          <>
+            {p.kind} {p.name} loses {p.role} access to {repository}.
+          </>
+        )}
+      </ConfirmItem>
     </Card>
   );
 }

@@ -1,12 +1,20 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router-dom';
-import { Button, SearchInput, Toolbar, ToolbarContent, ToolbarItem, Tooltip } from '@patternfly/react-core';
-import { ActionsColumn, Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
+import { Button, Toolbar, ToolbarContent, ToolbarItem, Tooltip } from '@patternfly/react-core';
+import { ActionsColumn, Td, Tr } from '@patternfly/react-table';
 import { SyncAltIcon } from '@patternfly/react-icons';
 import { api, type Tag } from '../../api';
-import { ConfirmDelete, CopyButton, CursorPager, Empty, ErrorAlert, TableSkeleton } from '../../components/common';
+import {
+  ConfirmItem,
+  CopyButton,
+  CursorPager,
+  DataTable,
+  Empty,
+  LoadedList,
+  SearchField,
+} from '../../components/common';
 import { formatTime, humanSize, platformsText, pullCommand, relativeTime, shortDigest } from '../../format';
-import { useLoad } from '../../hooks';
+import { useCursorPages, useLoad } from '../../hooks';
 
 const PAGE_SIZE = 100;
 
@@ -21,17 +29,10 @@ export function TagsTab({
   onShowHistory: (tag: string) => void;
   onChanged: () => void;
 }) {
-  const [search, setSearch] = useState('');
   const [q, setQ] = useState('');
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const pages = useCursorPages<string>([q]);
+  const after = pages.after;
   const [deleting, setDeleting] = useState<Tag | null>(null);
-  const after = cursors[cursors.length - 1];
-
-  useEffect(() => {
-    const timer = setTimeout(() => setQ(search.trim()), 250);
-    return () => clearTimeout(timer);
-  }, [search]);
-  useEffect(() => setCursors([null]), [q]);
 
   const tags = useLoad(() => api.tags(repository, { q, after, limit: PAGE_SIZE }), [repository, q, after]);
   const rows = tags.data?.tags ?? [];
@@ -43,14 +44,7 @@ export function TagsTab({
       <Toolbar>
         <ToolbarContent>
           <ToolbarItem>
-            <SearchInput
-              aria-label="Filter tags by name"
-              placeholder="Filter tags"
-              value={search}
-              onChange={(_e, v) => setSearch(v)}
-              onClear={() => setSearch('')}
-              data-testid="tag-search"
-            />
+            <SearchField label="Filter tags by name" placeholder="Filter tags" testId="tag-search" onSearch={setQ} />
           </ToolbarItem>
           <ToolbarItem>
             <Tooltip content="Reload tags">
@@ -64,93 +58,82 @@ export function TagsTab({
             </Tooltip>
           </ToolbarItem>
           <ToolbarItem align={{ default: 'alignEnd' }}>
-            <CursorPager
-              label="Tag pages"
-              page={cursors.length}
-              hasNext={next !== null}
-              onNext={() => next !== null && setCursors([...cursors, String(next)])}
-              onPrevious={() => setCursors(cursors.slice(0, -1))}
-            />
+            <CursorPager label="Tag pages" pages={pages} next={next === null ? null : String(next)} />
           </ToolbarItem>
         </ToolbarContent>
       </Toolbar>
-      <ErrorAlert title="Could not list tags" error={tags.error} />
-      {tags.loading && !tags.data ? (
-        <TableSkeleton />
-      ) : rows.length === 0 && !tags.error ? (
-        <div data-testid="tags-empty">
-          <Empty title={q ? 'No tag matches' : 'No tags yet'}>
-            {q ? 'Try another filter.' : `Push with: podman push ${host}/${repository}:<tag>`}
-          </Empty>
-        </div>
-      ) : (
-        <div className="pier-table-scroll">
-          <Table aria-label="Tags" variant="compact" data-testid="tags-table">
-            <Thead>
-              <Tr>
-                <Th>Tag</Th>
-                <Th>Digest</Th>
-                <Th>Size</Th>
-                <Th>OS/Arch</Th>
-                <Th modifier="wrap">Last pushed</Th>
-                <Th>Pull</Th>
-                <Th screenReaderText="Actions" />
-              </Tr>
-            </Thead>
-            <Tbody>
-              {rows.map((tag) => (
-                <Tr key={tag.name} data-testid={`tag-row-${tag.name}`}>
-                  <Td dataLabel="Tag" className="pier-mono">
-                    {tag.name}
-                  </Td>
-                  <Td dataLabel="Digest">
-                    <Link to={`/repository/${repository}@${tag.digest}`} className="pier-mono" title={tag.digest}>
-                      {shortDigest(tag.digest)}
-                    </Link>{' '}
-                    <CopyButton text={tag.digest} label={`digest of ${tag.name}`} />
-                  </Td>
-                  <Td dataLabel="Size" modifier="nowrap">
-                    {humanSize(tag.size)}
-                  </Td>
-                  <Td dataLabel="OS/Arch">{platformsText(tag.platforms)}</Td>
-                  <Td dataLabel="Last pushed">
-                    <span title={formatTime(tag.last_modified)}>{relativeTime(tag.last_modified)}</span>
-                  </Td>
-                  <Td dataLabel="Pull">
-                    <code className="pier-mono pier-small">{pullCommand(host, repository, tag.name)}</code>
-                    <CopyButton text={pullCommand(host, repository, tag.name)} label={`pull command for ${tag.name}`} />
-                  </Td>
-                  <Td isActionCell>
-                    <ActionsColumn
-                      aria-label={`Actions for ${tag.name}`}
-                      items={[
-                        { title: 'History', onClick: () => onShowHistory(tag.name) },
-                        ...(canWrite
-                          ? [{ title: 'Delete', isDanger: true, onClick: () => setDeleting(tag) }]
-                          : []),
-                      ]}
-                    />
-                  </Td>
-                </Tr>
-              ))}
-            </Tbody>
-          </Table>
-        </div>
-      )}
-      <ConfirmDelete
-        isOpen={deleting !== null}
-        title={`Delete tag ${deleting?.name ?? ''}?`}
+      <LoadedList
+        list={tags}
+        count={rows.length}
+        errorTitle="Could not list tags"
+        empty={
+          <div data-testid="tags-empty">
+            <Empty title={q ? 'No tag matches' : 'No tags yet'}>
+              {q ? 'Try another filter.' : `Push with: podman push ${host}/${repository}:<tag>`}
+            </Empty>
+          </div>
+        }
+      >
+        <DataTable
+          label="Tags"
+          testId="tags-table"
+          columns={['Tag', 'Digest', 'Size', 'OS/Arch', { title: 'Last pushed', wrap: true }, 'Pull']}
+          actions
+        >
+          {rows.map((tag) => (
+            <Tr key={tag.name} data-testid={`tag-row-${tag.name}`}>
+              <Td dataLabel="Tag" className="pier-mono">
+                {tag.name}
+              </Td>
+              <Td dataLabel="Digest">
+                <Link to={`/repository/${repository}@${tag.digest}`} className="pier-mono" title={tag.digest}>
+                  {shortDigest(tag.digest)}
+                </Link>{' '}
+                <CopyButton text={tag.digest} label={`digest of ${tag.name}`} />
+              </Td>
+              <Td dataLabel="Size" modifier="nowrap">
+                {humanSize(tag.size)}
+              </Td>
+              <Td dataLabel="OS/Arch">{platformsText(tag.platforms)}</Td>
+              <Td dataLabel="Last pushed">
+                <span title={formatTime(tag.last_modified)}>{relativeTime(tag.last_modified)}</span>
+              </Td>
+              <Td dataLabel="Pull">
+                <code className="pier-mono pier-small">{pullCommand(host, repository, tag.name)}</code>
+                <CopyButton text={pullCommand(host, repository, tag.name)} label={`pull command for ${tag.name}`} />
+              </Td>
+              <Td isActionCell>
+                <ActionsColumn
+                  aria-label={`Actions for ${tag.name}`}
+                  items={[
+                    { title: 'History', onClick: () => onShowHistory(tag.name) },
+                    ...(canWrite
+                      ? [{ title: 'Delete', isDanger: true, onClick: () => setDeleting(tag) }]
+                      : []),
+                  ]}
+                />
+              </Td>
+            </Tr>
+          ))}
+        </DataTable>
+      </LoadedList>
+      <ConfirmItem
+        item={deleting}
+        title={(tag) => `Delete tag ${tag.name}?`}
         onClose={() => setDeleting(null)}
-        onConfirm={async () => {
-          if (!deleting) return;
-          await api.deleteTag(repository, deleting.name);
+        onConfirm={async (tag) => {
+          await api.deleteTag(repository, tag.name);
           tags.reload();
           onChanged();
         }}
       >
-        The tag goes away; the manifest {shortDigest(deleting?.digest)} stays in the repository and the tag can be
-        restored from its history.
-      </ConfirmDelete>
+        {(tag) => (
+          <>
+            The tag goes away; the manifest {shortDigest(tag.digest)} stays in the repository and the tag can be
+            restored from its history.
+          </>
+        )}
+      </ConfirmItem>
     </>
   );
 }
