@@ -24,7 +24,7 @@ class EchoOff {
   EchoOff& operator=(const EchoOff&) = delete;
   ~EchoOff() {
     if (!active_) return;
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
     std::fputc('\n', stderr);  // the Enter the user typed was not echoed
   }
 
@@ -43,10 +43,12 @@ void strip_line_break(std::string& line) {
 bool stdin_is_terminal() { return ::isatty(STDIN_FILENO) == 1; }
 
 std::optional<std::string> ask(std::string_view prompt, bool secret) {
-  std::fwrite(prompt.data(), 1, prompt.size(), stderr);
-  std::fflush(stderr);
+  // Echo goes off before the prompt shows: turning it off discards what was typed so far
+  // (TCSAFLUSH), so an answer typed as soon as the prompt appears must find it off already.
   std::optional<EchoOff> echo_off;
   if (secret) echo_off.emplace();
+  std::fwrite(prompt.data(), 1, prompt.size(), stderr);
+  std::fflush(stderr);
   std::string line;
   if (!std::getline(std::cin, line)) return std::nullopt;
   strip_line_break(line);
