@@ -1,24 +1,51 @@
-"""The web UI in a real browser: tests/browser/ui_flow.mjs drives Debian's Chromium
-(playwright-core from ui/node_modules) against a Pier with authentication on, serving the
-freshly built ui/dist. Screenshots of every step go to build/test-artifacts/browser/."""
+"""The web UI in a real browser: tests/browser/ui_flow.mjs and ui_admin_flow.mjs drive Debian's
+Chromium (playwright-core from ui/node_modules) against a Pier with authentication on, serving
+the freshly built ui/dist. Screenshots of every step go to build/test-artifacts/browser/ (the
+second flow's to its admin/ folder)."""
 
 import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 sys.path.insert(0, str(REPO_ROOT / "tests" / "integration"))
 
+from api_client import Api, new_organization, new_user  # noqa: E402
 from client_tools import Clients, build_single_arch_layout  # noqa: E402
+from oci_helpers import push_oci_image, sha256  # noqa: E402
+from registry_auth import get_token, granted  # noqa: E402
 from servers import start_pier  # noqa: E402
 
 UI_DIST = REPO_ROOT / "ui" / "dist"
 ARTIFACTS = REPO_ROOT / "build" / "test-artifacts" / "browser"
+ADMIN_ARTIFACTS = ARTIFACTS / "admin"
 ADMIN_PASSWORD = "browser-admin-secret"
 FLOW_TIMEOUT = 300
+
+
+def fresh_artifacts(directory: Path) -> None:
+    """Empties `directory` of an earlier run's files; the other flow's folder inside it stays."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for entry in directory.iterdir():
+        if entry.is_file():
+            entry.unlink()
+
+
+def check_prerequisites() -> str:
+    assert (UI_DIST / "index.html").is_file(), "ui/dist is missing: run `make ui`"
+    node = shutil.which("node")
+    assert node, "node is needed to drive the browser"
+    assert Path("/usr/bin/chromium").is_file(), "Debian's chromium is needed (scripts/install-deps.sh test)"
+    return node
+
+
+def flow_failure(script: str, flow: subprocess.CompletedProcess, pier) -> str:
+    return (f"{script} exited {flow.returncode}\n--- stdout\n{flow.stdout}\n--- stderr\n{flow.stderr}\n"
+            f"--- pier log (tail)\n{pier.log()[-4000:]}")
 
 
 def push_spec(clients: Clients, layout_ref: str, path: Path) -> Path:
@@ -31,13 +58,8 @@ def push_spec(clients: Clients, layout_ref: str, path: Path) -> Path:
 
 
 def test_sign_in_create_grant_push_and_see_the_tag(tmp_path):
-    assert (UI_DIST / "index.html").is_file(), "ui/dist is missing: run `make ui`"
-    node = shutil.which("node")
-    assert node, "node is needed to drive the browser"
-    assert Path("/usr/bin/chromium").is_file(), "Debian's chromium is needed (scripts/install-deps.sh test)"
-
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
-    ARTIFACTS.mkdir(parents=True)
+    node = check_prerequisites()
+    fresh_artifacts(ARTIFACTS)
     layout, _ = build_single_arch_layout(tmp_path / "layout", tag="v1", salt=str(tmp_path))
     # The UI built into the binary (make builds ui/dist first), as users get it.
     pier = start_pier(tmp_path / "pier", auth=True, env={"PIER_ADMIN_PASSWORD": ADMIN_PASSWORD})
@@ -51,7 +73,61 @@ def test_sign_in_create_grant_push_and_see_the_tag(tmp_path):
     finally:
         pier.stop()
         shutil.copy(pier.log_path, ARTIFACTS / "pier.log")
-    assert flow.returncode == 0, (
-        f"ui_flow.mjs exited {flow.returncode}\n--- stdout\n{flow.stdout}\n--- stderr\n{flow.stderr}\n"
-        f"--- pier log (tail)\n{pier.log()[-4000:]}")
+    assert flow.returncode == 0, flow_failure("ui_flow.mjs", flow, pier)
     assert "ui flow passed" in flow.stdout
+
+
+def audit_events(admin: Api, repository: str) -> list[dict]:
+    return admin.ok("GET", "/audit", params={"repository": repository, "limit": 100})["events"]
+
+
+def wait_for_pushes(admin: Api, repository: str, count: int, timeout: float = 15.0) -> None:
+    """Registry events reach the audit log in batches; the flow must find them there."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pushes = [e for e in audit_events(admin, repository) if e["action"] == "push"]
+        if len(pushes) >= count:
+            return
+        assert time.monotonic() < deadline, f"{count} pushes not in the audit log after {timeout}s: {pushes}"
+        time.sleep(0.1)
+
+
+def test_keyboard_sign_in_teams_tokens_history_visibility_audit(tmp_path):
+    node = check_prerequisites()
+    fresh_artifacts(ADMIN_ARTIFACTS)
+    pier = start_pier(tmp_path / "pier", auth=True, env={"PIER_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    try:
+        admin = Api(pier, "admin", ADMIN_PASSWORD)
+        member = new_user(admin, "dana").user
+        organization = new_organization(admin, "ops")
+        repository, tag = f"{organization}/web", "v1"
+        old, _ = push_oci_image(admin.registry(), repository, tag, seed="first build")
+        new, _ = push_oci_image(admin.registry(), repository, tag, seed="second build")
+        assert sha256(old) != sha256(new)
+        wait_for_pushes(admin, repository, 2)
+        anonymous = get_token(pier, f"repository:{repository}:pull")
+        assert anonymous.status_code != 200 or "pull" not in granted(anonymous.json()["token"]).get(
+            f"repository:{repository}", set()), "the repository should start private"
+
+        setup = tmp_path / "setup.json"
+        setup.write_text(json.dumps({"organization": organization, "member": member, "repository": repository,
+                                     "tag": tag, "old_digest": sha256(old), "new_digest": sha256(new)}))
+        flow = subprocess.run(
+            [node, str(HERE / "ui_admin_flow.mjs"), "--base-url", pier.url, "--password", ADMIN_PASSWORD,
+             "--artifacts", str(ADMIN_ARTIFACTS), "--setup", str(setup)],
+            capture_output=True, text=True, timeout=FLOW_TIMEOUT, cwd=REPO_ROOT)
+        assert flow.returncode == 0, flow_failure("ui_admin_flow.mjs", flow, pier)
+        assert "ui admin flow passed" in flow.stdout
+
+        # What the flow changed, as the server tells it.
+        teams = {t["name"]: t for t in admin.ok("GET", f"/organizations/{organization}/teams")["teams"]}
+        assert (teams["deployers"]["role"], teams["deployers"]["members"]) == ("creator", []), teams
+        assert admin.ok("GET", "/user/tokens")["tokens"] == []
+        tags = admin.ok("GET", f"/repositories/{repository}/tags")["tags"]
+        assert [(t["name"], t["digest"]) for t in tags] == [(tag, sha256(old))], tags
+        public = get_token(pier, f"repository:{repository}:pull")
+        assert public.status_code == 200, public.text
+        assert "pull" in granted(public.json()["token"])[f"repository:{repository}"]
+    finally:
+        pier.stop()
+        shutil.copy(pier.log_path, ADMIN_ARTIFACTS / "pier.log")

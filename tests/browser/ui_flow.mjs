@@ -7,15 +7,9 @@
 // The push spec (JSON) says how to run skopeo here: {argv, env, cwd, source}.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { chromium } = createRequire(path.join(repoRoot, 'ui', 'package.json'))('playwright-core');
+import { check, expectTitle, runFlow, visibleText } from './browser_kit.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,35 +24,11 @@ for (const required of ['base-url', 'password', 'artifacts', 'push-spec']) {
 }
 const base = args['base-url'].replace(/\/$/, '');
 const host = new URL(base).host;
-const artifacts = args.artifacts;
-mkdirSync(artifacts, { recursive: true });
 
 const ORG = 'acme';
 const REPO = `${ORG}/app`;
 const ROBOT = `${ORG}+ci`;
 const TAG = '1.0';
-const TIMEOUT = 15_000;
-
-let step = 0;
-async function shot(page, name) {
-  step += 1;
-  const file = path.join(artifacts, `${String(step).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  console.log(`screenshot ${file}`);
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-async function visibleText(locator) {
-  await locator.waitFor({ state: 'visible', timeout: TIMEOUT });
-  return (await locator.innerText()).trim();
-}
-
-async function expectTitle(page, fragment) {
-  await page.waitForFunction((f) => document.title.includes(f), fragment, { timeout: TIMEOUT });
-}
 
 function skopeoPush(robot, token) {
   const spec = JSON.parse(readFileSync(args['push-spec'], 'utf8'));
@@ -78,30 +48,7 @@ function skopeoPush(robot, token) {
   }
 }
 
-const userDataDir = mkdtempSync(path.join(tmpdir(), 'pier-chromium-'));
-// A fresh profile per run: nothing cached or remembered from an earlier run.
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  viewport: { width: 1280, height: 800 },
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
-const pageErrors = [];
-let page;
-try {
-  context.setDefaultTimeout(TIMEOUT);
-  page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  page.on('console', (m) => m.type() === 'error' && console.log(`browser console: ${m.text()}`));
-
+const passed = await runFlow(args.artifacts, async (page, shot) => {
   // Signed out: any page leads to the sign-in form.
   await page.goto(`${base}/repositories`);
   await page.getByTestId('signin-username').waitFor();
@@ -217,14 +164,5 @@ try {
   await page.goto(`${base}/user`);
   await page.waitForURL(/\/signin\?next=%2Fuser/);
   await shot(page, 'signed-out');
-
-  check(pageErrors.length === 0, `errors in the page:\n${pageErrors.join('\n')}`);
-  console.log('ui flow passed');
-} catch (e) {
-  if (page) await page.screenshot({ path: path.join(artifacts, 'failure.png'), fullPage: true }).catch(() => {});
-  console.error(e?.stack ?? e);
-  process.exitCode = 1;
-} finally {
-  await context.close();
-  rmSync(userDataDir, { recursive: true, force: true });
-}
+});
+if (passed) console.log('ui flow passed');
