@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { check, expectTitle, runFlow, visibleText } from './browser_kit.mjs';
+import { TIMEOUT, check, expectTitle, runFlow, visibleText } from './browser_kit.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -129,6 +129,14 @@ const passed = await runFlow(args.artifacts, async (page, shot) => {
   check(rowText.includes(`podman pull ${host}/${REPO}:${TAG}`), `pull command missing in: ${rowText}`);
   await expectTitle(page, REPO);
   await shot(page, 'tag-pushed');
+
+  // The row's action menu is named after its tag, and opens from the keyboard.
+  const actions = tagRow.getByRole('button', { name: `Actions for ${TAG}` });
+  await actions.focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('menuitem', { name: 'History' }).waitFor({ timeout: TIMEOUT });
+  await page.keyboard.press('Escape');
+  await page.getByRole('menuitem', { name: 'History' }).waitFor({ state: 'hidden', timeout: TIMEOUT });
 
   // The manifest behind it.
   await tagRow.getByRole('link', { name: /^sha256:/ }).click();

@@ -10,11 +10,11 @@ import {
   TextInput,
   Title,
 } from '@patternfly/react-core';
-import { ActionsColumn, Td, Tr } from '@patternfly/react-table';
+import { Td, Tr } from '@patternfly/react-table';
 import { api, type Robot, type RobotSecret } from '../api';
 import { formatTime, shortRobotName } from '../format';
 import { useLoad } from '../hooks';
-import { ConfirmItem, CopyBlock, CopyText, CreateForm, DataTable, Empty, LoadedList } from './common';
+import { ConfirmItem, CopyBlock, CopyText, CreateForm, DataTable, Empty, LoadedList, RowActions } from './common';
 
 function SecretPart({ title, children }: { title: string; children: ReactNode }) {
   return (
@@ -126,8 +126,8 @@ export function RobotsPanel({ namespace }: { namespace: string }) {
               <Td dataLabel="Description">{r.description || '—'}</Td>
               <Td dataLabel="Created">{formatTime(r.created_at)}</Td>
               <Td isActionCell>
-                <ActionsColumn
-                  aria-label={`Actions for ${r.name}`}
+                <RowActions
+                  label={`Actions for ${r.name}`}
                   items={[
                     { title: 'Regenerate token', onClick: () => setRegenerating(r) },
                     { title: 'Delete', isDanger: true, onClick: () => setDeleting(r) },

@@ -121,7 +121,7 @@ export function AuditPage() {
         <DataTable
           label="Audit events"
           testId="audit-table"
-          columns={['Time', 'Actor', 'Action', 'Namespace', 'Repository', 'Client', 'Detail']}
+          columns={['Time', 'Actor', 'Action', { title: 'Namespace', wrap: true }, { title: 'Repository', wrap: true }, 'Client', 'Detail']}
         >
           {rows.map((ev) => (
             <Tr key={ev.id}>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { Button, Toolbar, ToolbarContent, ToolbarItem, Tooltip } from '@patternfly/react-core';
-import { ActionsColumn, Td, Tr } from '@patternfly/react-table';
+import { Td, Tr } from '@patternfly/react-table';
 import { SyncAltIcon } from '@patternfly/react-icons';
 import { api, type Tag } from '../../api';
 import {
@@ -11,6 +11,7 @@ import {
   DataTable,
   Empty,
   LoadedList,
+  RowActions,
   SearchField,
 } from '../../components/common';
 import { formatTime, humanSize, platformsText, pullCommand, relativeTime, shortDigest } from '../../format';
@@ -103,8 +104,8 @@ export function TagsTab({
                 <CopyButton text={pullCommand(host, repository, tag.name)} label={`pull command for ${tag.name}`} />
               </Td>
               <Td isActionCell>
-                <ActionsColumn
-                  aria-label={`Actions for ${tag.name}`}
+                <RowActions
+                  label={`Actions for ${tag.name}`}
                   items={[
                     { title: 'History', onClick: () => onShowHistory(tag.name) },
                     ...(canWrite
