@@ -110,8 +110,10 @@ def test_keyboard_sign_in_teams_tokens_history_visibility_audit(tmp_path):
             f"repository:{repository}", set()), "the repository should start private"
 
         setup = tmp_path / "setup.json"
+        created_user, created_password = "erin", "erin-browser-secret"
         setup.write_text(json.dumps({"organization": organization, "member": member, "repository": repository,
-                                     "tag": tag, "old_digest": sha256(old), "new_digest": sha256(new)}))
+                                     "tag": tag, "old_digest": sha256(old), "new_digest": sha256(new),
+                                     "new_user": created_user, "new_password": created_password}))
         flow = subprocess.run(
             [node, str(HERE / "ui_admin_flow.mjs"), "--base-url", pier.url, "--password", ADMIN_PASSWORD,
              "--artifacts", str(ADMIN_ARTIFACTS), "--setup", str(setup)],
@@ -123,6 +125,17 @@ def test_keyboard_sign_in_teams_tokens_history_visibility_audit(tmp_path):
         teams = {t["name"]: t for t in admin.ok("GET", f"/organizations/{organization}/teams")["teams"]}
         assert (teams["deployers"]["role"], teams["deployers"]["members"]) == ("creator", []), teams
         assert admin.ok("GET", "/user/tokens")["tokens"] == []
+        users = {u["name"]: u for u in admin.ok("GET", "/users", params={"limit": 1000})["users"]}
+        assert users[created_user] == {"name": created_user, "email": f"{created_user}@example.test", "superuser": False,
+                                   "kind": "user"}, users
+        assert admin.ok("GET", f"/organizations/{organization}/default-permissions")["default_permissions"] == [
+            {"kind": "team", "name": "deployers", "role": "write"}]
+        assert admin.ok("GET", f"/namespaces/{organization}/role-bindings")["role_bindings"] == [
+            {"role": "system:image-puller", "kind": "user", "name": created_user}]
+        # The binding works: the new user, with the password set in the page, may pull.
+        pull = get_token(pier, f"repository:{repository}:pull", user=created_user, password=created_password)
+        assert pull.status_code == 200, pull.text
+        assert "pull" in granted(pull.json()["token"]).get(f"repository:{repository}", set())
         tags = admin.ok("GET", f"/repositories/{repository}/tags")["tags"]
         assert [(t["name"], t["digest"]) for t in tags] == [(tag, sha256(old))], tags
         public = get_token(pier, f"repository:{repository}:pull")

@@ -1,13 +1,14 @@
 // Drives the pages ui_flow.mjs leaves out, in Debian's Chromium: sign-in with the keyboard
-// alone, a team with a member added and removed, an API token used then deleted, a tag's
-// history and the restore of its older digest, the switch to public, and the audit log
+// alone, a team with a member added and removed, a user created on the Users page, a default
+// permission for the team and a role binding for the user, an API token used then deleted, a
+// tag's history and the restore of its older digest, the switch to public, and the audit log
 // filtered by repository. A screenshot is saved after every step. Exits non-zero on the first
 // failure.
 //
 // node ui_admin_flow.mjs --base-url URL --password PW --artifacts DIR --setup FILE
 // The setup (JSON) names what test_ui.py prepared through the API:
-// {organization, member, repository, tag, old_digest, new_digest}; the tag was pushed twice,
-// old_digest first.
+// {organization, member, repository, tag, old_digest, new_digest, new_user, new_password}; the
+// tag was pushed twice, old_digest first; new_user does not exist yet.
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -34,6 +35,9 @@ const OLD = setup.old_digest;
 const NEW = setup.new_digest;
 const TEAM = 'deployers';
 const TOKEN_NAME = 'ci-read';
+const NEW_USER = setup.new_user;
+const NEW_PASSWORD = setup.new_password;
+const PULLER = 'system:image-puller';
 
 const short = (digest) => digest.slice(0, 'sha256:'.length + 12);
 
@@ -93,6 +97,9 @@ const passed = await runFlow(args.artifacts, async (page, shot) => {
   await page.getByTestId('team-create').click();
   const team = page.getByTestId(`team-${TEAM}`);
   await team.waitFor();
+  check((await page.getByTestId('team-name').inputValue()) === '', 'the team name should clear after creation');
+  const nextRole = await page.getByTestId('team-role').inputValue();
+  check(nextRole === 'member', `the role should go back to member after creation, is ${nextRole}`);
   const role = await team.getByLabel(`Role of team ${TEAM}`).inputValue();
   check(role === 'creator', `the team should be a creator team, is ${role}`);
   check((await visibleText(team)).includes('No members.'), 'a new team has no members');
@@ -106,6 +113,67 @@ const passed = await runFlow(args.artifacts, async (page, shot) => {
   await team.getByText('No members.').waitFor();
   check(!(await team.getByText(MEMBER, { exact: true }).isVisible()), `${MEMBER} should be gone from the team`);
   await shot(page, 'team-member-removed');
+
+  // Users: reached from the sidebar (a superuser's), a new account listed; deleting oneself is
+  // refused with the server's reason.
+  await page.getByRole('link', { name: 'Users', exact: true }).click();
+  await expectTitle(page, 'Users');
+  await page.getByTestId('users-table').waitFor();
+  await page.getByLabel('User name').fill(NEW_USER);
+  await page.getByLabel('Password').fill(NEW_PASSWORD);
+  await page.getByLabel('Email').fill(`${NEW_USER}@example.test`);
+  await page.getByTestId('user-create').click();
+  await page.getByTestId('user-created').waitFor();
+  const userRow = page.getByTestId(`user-row-${NEW_USER}`);
+  await userRow.waitFor();
+  const listed = (await tableRows(page.getByTestId('users-table'))).find((u) => u.Name === NEW_USER);
+  check(listed?.Email === `${NEW_USER}@example.test` && listed?.Superuser === 'no',
+        `the new user's row: ${JSON.stringify(listed)}`);
+  check((await page.getByTestId('user-name').inputValue()) === '', 'the form should clear after creation');
+  await shot(page, 'user-created');
+  await page.getByRole('button', { name: 'Actions for admin' }).click();
+  await page.getByRole('menuitem', { name: 'Delete' }).click();
+  const refuse = page.getByTestId('confirm-dialog');
+  await refuse.getByTestId('confirm-button').click();
+  const refusal = await visibleText(refuse.getByTestId('error-alert'));
+  check(refusal.includes('cannot delete your own account'), `deleting oneself should be refused: ${refusal}`);
+  await shot(page, 'user-delete-self-refused');
+  await refuse.getByRole('button', { name: 'Cancel' }).click();
+  await refuse.waitFor({ state: 'hidden' });
+
+  // Default permission: the team gets write on every new repository of the organization.
+  await page.goto(`${base}/organization/${ORG}?tab=default-permissions`);
+  await page.getByText('No default permissions').waitFor();
+  await page.getByTestId('default-perm-kind').selectOption('team');
+  await page.getByTestId('default-perm-name').fill(TEAM);
+  await page.getByTestId('default-perm-role').selectOption('write');
+  await page.getByTestId('default-perm-submit').click();
+  await page.getByTestId(`default-perm-row-team-${TEAM}`).waitFor();
+  const defaults = await tableRows(page.getByTestId('default-perm-table'));
+  check(defaults.length === 1 && defaults[0].Kind === 'team' && defaults[0].Name === TEAM && defaults[0].Role === 'write',
+        `default permissions: ${JSON.stringify(defaults)}`);
+  await shot(page, 'default-permission-set');
+
+  // Role binding: the new user pulls from the whole organization, chosen with the keyboard.
+  await page.getByRole('tab', { name: 'Role bindings' }).click();
+  await page.getByText('No role bindings').waitFor();
+  await page.getByTestId('binding-name').fill(NEW_USER);
+  check((await page.getByTestId('binding-kind').inputValue()) === 'user', 'a binding is for a user by default');
+  check((await page.getByTestId('binding-role').inputValue()) === PULLER, `${PULLER} should be the first role`);
+  await page.getByTestId('binding-name').press('Enter');
+  await page.getByTestId(`binding-row-user-${NEW_USER}`).waitFor();
+  const bindings = await tableRows(page.getByTestId('binding-table'));
+  check(bindings.length === 1 && bindings[0].Role === PULLER && bindings[0].Kind === 'user' && bindings[0].Name === NEW_USER,
+        `role bindings: ${JSON.stringify(bindings)}`);
+  await shot(page, 'role-binding-added');
+  // A fresh load, as a phone would open it: resizing a desktop page leaves its sidebar open.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await page.getByTestId(`binding-row-user-${NEW_USER}`).waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 1, `the role bindings tab is ${overflow}px wider than a phone screen`);
+  await shot(page, 'phone-role-bindings');
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // API token: shown once, works as a Bearer token, refused once deleted.
   await page.goto(`${base}/user?tab=tokens`);

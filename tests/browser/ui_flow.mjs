@@ -111,8 +111,8 @@ const passed = await runFlow(args.artifacts, async (page, shot) => {
   await page.getByTestId('perm-kind').selectOption('robot');
   await page.getByTestId('perm-name').fill(ROBOT);
   await page.getByTestId('perm-role').selectOption('write');
-  await page.getByTestId('perm-grant').click();
-  const row = page.getByTestId(`permission-robot-${ROBOT}`);
+  await page.getByTestId('perm-submit').click();
+  const row = page.getByTestId(`perm-row-robot-${ROBOT}`);
   check((await visibleText(row)).includes('write'), 'the robot should hold write');
   await shot(page, 'robot-granted-write');
 

@@ -32,14 +32,16 @@ import { OrganizationsPage } from './pages/Organizations';
 import { OrganizationPage } from './pages/Organization';
 import { AuditPage } from './pages/Audit';
 import { UserPage } from './pages/User';
+import { UsersPage } from './pages/Users';
 import { NotFoundPage } from './pages/NotFound';
 
 const MAIN_ID = 'pier-main';
 
-const NAV: { to: string; label: string; matches: string[] }[] = [
+const NAV: { to: string; label: string; matches: string[]; superuser?: true }[] = [
   { to: '/repositories', label: 'Repositories', matches: ['/repositories', '/repository/'] },
   { to: '/organizations', label: 'Organizations', matches: ['/organizations', '/organization/'] },
   { to: '/audit', label: 'Audit log', matches: ['/audit'] },
+  { to: '/users', label: 'Users', matches: ['/users'], superuser: true },
   { to: '/user', label: 'User settings', matches: ['/user'] },
 ];
 
@@ -47,14 +49,19 @@ function MainNav() {
   const navigate = useNavigate();
   const location = useLocation();
   const page = useContext(PageContext);
+  const user = useUser();
+  // '/user' is a prefix of '/users': the longest match wins
+  const active = NAV.filter((item) => item.matches.some((m) => location.pathname.startsWith(m))).sort(
+    (a, b) => b.to.length - a.to.length,
+  )[0];
   return (
     <Nav aria-label="Pier">
       <NavList>
-        {NAV.map((item) => (
+        {NAV.filter((item) => !item.superuser || user.superuser).map((item) => (
           <NavItem
             key={item.to}
             to={item.to}
-            isActive={item.matches.some((m) => location.pathname.startsWith(m))}
+            isActive={item === active}
             onClick={(e) => {
               e.preventDefault();
               navigate(item.to);
@@ -174,6 +181,7 @@ export function App() {
       <Route path="/organization/:name" element={guarded(<OrganizationPage />)} />
       <Route path="/audit" element={guarded(<AuditPage />)} />
       <Route path="/user" element={guarded(<UserPage />)} />
+      <Route path="/users" element={guarded(<UsersPage />)} />
       <Route path="*" element={guarded(<NotFoundPage />)} />
     </Routes>
   );

@@ -59,6 +59,17 @@ export type RobotSecret = {
 export type SubjectKind = 'user' | 'team' | 'robot';
 export type RepoRole = 'read' | 'write' | 'admin';
 export type Permission = { kind: SubjectKind; name: string; role: RepoRole };
+export const BINDING_ROLES = [
+  'system:image-puller',
+  'system:image-pusher',
+  'system:image-builder',
+  'registry-viewer',
+  'registry-editor',
+  'registry-admin',
+] as const;
+export type BindingRole = (typeof BINDING_ROLES)[number];
+export type RoleBinding = { role: BindingRole; kind: SubjectKind; name: string };
+export type NewUser = { name: string; password: string; email?: string; superuser?: boolean };
 export type ApiToken = {
   id: number;
   name: string;
@@ -187,6 +198,11 @@ export const api = {
   revoke: (repo: string, kind: SubjectKind, name: string) =>
     request('DELETE', `/repositories/${repoPath(repo)}/permissions/${kind}/${encodeURIComponent(name)}`),
 
+  users: (p: { after?: string | null; limit?: number }) =>
+    request<Page<'users', User>>('GET', `/users${query(p)}`),
+  createUser: (user: NewUser) => request<User>('POST', '/users', user),
+  deleteUser: (name: string) => request('DELETE', `/users/${encodeURIComponent(name)}`),
+
   organizations: () => request<{ organizations: Organization[] }>('GET', '/organizations'),
   organization: (name: string) => request<Organization>('GET', `/organizations/${encodeURIComponent(name)}`),
   createOrganization: (name: string) => request<Organization>('POST', '/organizations', { name }),
@@ -206,6 +222,37 @@ export const api = {
     request(
       'DELETE',
       `/organizations/${encodeURIComponent(org)}/teams/${encodeURIComponent(team)}/members/${encodeURIComponent(user)}`,
+    ),
+
+  defaultPermissions: (org: string) =>
+    request<{ default_permissions: Permission[] }>(
+      'GET',
+      `/organizations/${encodeURIComponent(org)}/default-permissions`,
+    ),
+  setDefaultPermission: (org: string, kind: SubjectKind, name: string, role: RepoRole) =>
+    request<Permission>(
+      'PUT',
+      `/organizations/${encodeURIComponent(org)}/default-permissions/${kind}/${encodeURIComponent(name)}`,
+      { role },
+    ),
+  removeDefaultPermission: (org: string, kind: SubjectKind, name: string) =>
+    request(
+      'DELETE',
+      `/organizations/${encodeURIComponent(org)}/default-permissions/${kind}/${encodeURIComponent(name)}`,
+    ),
+
+  roleBindings: (ns: string) =>
+    request<{ role_bindings: RoleBinding[] }>('GET', `/namespaces/${encodeURIComponent(ns)}/role-bindings`),
+  addRoleBinding: (ns: string, role: BindingRole, kind: SubjectKind, name: string) =>
+    request(
+      'PUT',
+      `/namespaces/${encodeURIComponent(ns)}/role-bindings/${encodeURIComponent(role)}/${kind}/${encodeURIComponent(name)}`,
+      {},
+    ),
+  removeRoleBinding: (ns: string, role: BindingRole, kind: SubjectKind, name: string) =>
+    request(
+      'DELETE',
+      `/namespaces/${encodeURIComponent(ns)}/role-bindings/${encodeURIComponent(role)}/${kind}/${encodeURIComponent(name)}`,
     ),
 
   robots: (ns: string) => request<{ robots: Robot[] }>('GET', `/namespaces/${encodeURIComponent(ns)}/robots`),

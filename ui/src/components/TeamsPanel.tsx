@@ -119,6 +119,7 @@ export function TeamsPanel({ organization }: { organization: string }) {
   const create = async () => {
     await api.putTeam(organization, name.trim(), role);
     setName('');
+    setRole('member');
     teams.reload();
   };
   const rows = teams.data?.teams ?? [];

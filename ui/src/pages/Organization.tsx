@@ -15,6 +15,7 @@ import {
 import { api } from '../api';
 import { ConfirmDelete, ErrorAlert } from '../components/common';
 import { RepositoryList } from '../components/RepositoryList';
+import { DefaultPermissionsPanel, RoleBindingsPanel } from '../components/NamespaceGrantsPanels';
 import { RobotsPanel } from '../components/RobotsPanel';
 import { TeamsPanel } from '../components/TeamsPanel';
 import { useLoad, usePageTitle, useTabParam } from '../hooks';
@@ -68,6 +69,20 @@ export function OrganizationPage() {
         <Tab eventKey="robots" title={<TabTitleText>Robot accounts</TabTitleText>} data-testid="tab-robots">
           <RobotsPanel namespace={name} />
         </Tab>
+        {isAdmin && (
+          <Tab
+            eventKey="default-permissions"
+            title={<TabTitleText>Default permissions</TabTitleText>}
+            data-testid="tab-default-permissions"
+          >
+            <DefaultPermissionsPanel organization={name} />
+          </Tab>
+        )}
+        {isAdmin && (
+          <Tab eventKey="role-bindings" title={<TabTitleText>Role bindings</TabTitleText>} data-testid="tab-role-bindings">
+            <RoleBindingsPanel namespace={name} />
+          </Tab>
+        )}
       </Tabs>
       <ConfirmDelete
         isOpen={deleting}
