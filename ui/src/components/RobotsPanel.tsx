@@ -2,19 +2,27 @@ import { useId, useState, type ReactNode } from 'react';
 import {
   Alert,
   Button,
-  FormGroup,
   Modal,
   ModalBody,
   ModalFooter,
   ModalHeader,
-  TextInput,
   Title,
 } from '@patternfly/react-core';
 import { Td, Tr } from '@patternfly/react-table';
 import { api, type Robot, type RobotSecret } from '../api';
 import { formatTime, shortRobotName } from '../format';
 import { useLoad } from '../hooks';
-import { ConfirmItem, CopyBlock, CopyText, CreateForm, DataTable, Empty, LoadedList, RowActions } from './common';
+import {
+  ConfirmItem,
+  CopyBlock,
+  CopyText,
+  CreateForm,
+  DataTable,
+  Empty,
+  LoadedList,
+  RowActions,
+  TextField,
+} from './common';
 
 function SecretPart({ title, children }: { title: string; children: ReactNode }) {
   return (
@@ -87,24 +95,8 @@ export function RobotsPanel({ namespace }: { namespace: string }) {
         canSubmit={!!name.trim()}
         onSubmit={create}
       >
-        <FormGroup label="Robot name" fieldId="robot-name" isRequired>
-          <TextInput
-            id="robot-name"
-            isRequired
-            value={name}
-            onChange={(_e, v) => setName(v)}
-            placeholder="ci"
-            data-testid="robot-name"
-          />
-        </FormGroup>
-        <FormGroup label="Description" fieldId="robot-description">
-          <TextInput
-            id="robot-description"
-            value={description}
-            onChange={(_e, v) => setDescription(v)}
-            data-testid="robot-description"
-          />
-        </FormGroup>
+        <TextField label="Robot name" id="robot-name" isRequired value={name} onChange={setName} placeholder="ci" />
+        <TextField label="Description" id="robot-description" value={description} onChange={setDescription} />
       </CreateForm>
 
       <Title headingLevel="h2" size="lg">

@@ -16,7 +16,7 @@ import {
 } from '@patternfly/react-core';
 import { api, type Team, type TeamRole } from '../api';
 import { useAction, useLoad } from '../hooks';
-import { ConfirmDelete, CreateForm, Empty, ErrorAlert, LoadedList } from './common';
+import { ConfirmDelete, CreateForm, Empty, ErrorAlert, LoadedList, TextField } from './common';
 
 const ROLES: { value: TeamRole; label: string }[] = [
   { value: 'member', label: 'member: pulls what the team is granted' },
@@ -134,9 +134,7 @@ export function TeamsPanel({ organization }: { organization: string }) {
         canSubmit={!!name.trim()}
         onSubmit={create}
       >
-        <FormGroup label="Team name" fieldId="team-name" isRequired>
-          <TextInput id="team-name" isRequired value={name} onChange={(_e, v) => setName(v)} data-testid="team-name" />
-        </FormGroup>
+        <TextField label="Team name" id="team-name" isRequired value={name} onChange={setName} />
         <FormGroup label="Role" fieldId="team-role">
           <FormSelect id="team-role" value={role} onChange={(_e, v) => setRole(v as TeamRole)} data-testid="team-role">
             {ROLES.map((r) => (

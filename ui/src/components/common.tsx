@@ -14,6 +14,7 @@ import {
   EmptyState,
   EmptyStateBody,
   Form,
+  FormGroup,
   Label,
   LabelGroup,
   MenuToggle,
@@ -24,6 +25,7 @@ import {
   ModalHeader,
   Skeleton,
   Spinner,
+  TextInput,
   Title,
   Tooltip,
 } from '@patternfly/react-core';
@@ -314,6 +316,42 @@ export function CreateForm({
         </Button>
       </div>
     </Form>
+  );
+}
+
+/** A labelled one-line input; `id` also marks it for tests. */
+export function TextField({
+  label,
+  id,
+  value,
+  onChange,
+  isRequired = false,
+  type = 'text',
+  placeholder,
+  autoComplete,
+}: {
+  label: string;
+  id: string;
+  value: string;
+  onChange: (value: string) => void;
+  isRequired?: boolean;
+  type?: 'text' | 'password' | 'email';
+  placeholder?: string;
+  autoComplete?: string;
+}) {
+  return (
+    <FormGroup label={label} fieldId={id} isRequired={isRequired}>
+      <TextInput
+        id={id}
+        type={type}
+        isRequired={isRequired}
+        value={value}
+        onChange={(_e, v) => onChange(v)}
+        placeholder={placeholder}
+        autoComplete={autoComplete}
+        data-testid={id}
+      />
+    </FormGroup>
   );
 }
 

@@ -1,8 +1,17 @@
 import { useState } from 'react';
-import { Alert, Checkbox, FormGroup, Label, PageSection, TextInput, Title } from '@patternfly/react-core';
+import { Alert, Checkbox, Label, PageSection, Title } from '@patternfly/react-core';
 import { Td, Tr } from '@patternfly/react-table';
 import { api, type User } from '../api';
-import { ConfirmItem, CreateForm, CursorPager, DataTable, Empty, LoadedList, RowActions } from '../components/common';
+import {
+  ConfirmItem,
+  CreateForm,
+  CursorPager,
+  DataTable,
+  Empty,
+  LoadedList,
+  RowActions,
+  TextField,
+} from '../components/common';
 import { useCursorPages, useLoad, usePageTitle } from '../hooks';
 import { useUser } from '../session';
 
@@ -54,37 +63,17 @@ export function UsersPage() {
           {created && (
             <Alert variant="success" isInline title={`User ${created} created`} data-testid="user-created" />
           )}
-          <FormGroup label="User name" fieldId="user-name" isRequired>
-            <TextInput
-              id="user-name"
-              isRequired
-              value={name}
-              onChange={(_e, v) => setName(v)}
-              autoComplete="off"
-              data-testid="user-name"
-            />
-          </FormGroup>
-          <FormGroup label="Password" fieldId="user-password" isRequired>
-            <TextInput
-              id="user-password"
-              type="password"
-              isRequired
-              value={password}
-              onChange={(_e, v) => setPassword(v)}
-              autoComplete="new-password"
-              data-testid="user-password"
-            />
-          </FormGroup>
-          <FormGroup label="Email" fieldId="user-email">
-            <TextInput
-              id="user-email"
-              type="email"
-              value={email}
-              onChange={(_e, v) => setEmail(v)}
-              autoComplete="off"
-              data-testid="user-email"
-            />
-          </FormGroup>
+          <TextField label="User name" id="user-name" isRequired value={name} onChange={setName} autoComplete="off" />
+          <TextField
+            label="Password"
+            id="user-password"
+            type="password"
+            isRequired
+            value={password}
+            onChange={setPassword}
+            autoComplete="new-password"
+          />
+          <TextField label="Email" id="user-email" type="email" value={email} onChange={setEmail} autoComplete="off" />
           <Checkbox
             id="user-superuser"
             label="Superuser: may do everything, in every namespace"
