@@ -81,7 +81,7 @@ Result<auth::Principal> ManagementApp::from_session(const Request& request, std:
       !auth::constant_time_equal(request.header("x-csrf-token"), auth::csrf_token_of(secret))) {
     return make_error(ErrorCode::kDenied, "missing or wrong X-CSRF-Token for this session");
   }
-  return std::move((*session)->principal);
+  return (*session)->principal();
 }
 
 // Management responses need no header of their own: json_body.h sets what each carries.

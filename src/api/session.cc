@@ -24,11 +24,8 @@ std::string set_cookie(const Request& request, std::string_view value, std::int6
   return cookie;
 }
 
-Result<Response> session_view(Call& call, std::string_view user_name, std::string_view secret,
-                              std::int64_t expires_at) {
-  auto user = call.accounts().get_user(user_name);
-  if (!user) return user.error();
-  return json_response(200, boost::json::object{{"user", user_view(*user, "user")},
+Response session_view(const meta::User& user, std::string_view secret, std::int64_t expires_at) {
+  return json_response(200, boost::json::object{{"user", user_view(user, "user")},
                                                 {"csrf_token", auth::csrf_token_of(secret)},
                                                 {"expires_at", expires_at}});
 }
@@ -51,11 +48,12 @@ Result<Response> start_session(Call& call) {
   if (principal->kind != auth::PrincipalKind::kUser) {
     return make_error(ErrorCode::kUnauthorized, "sign in with a user's password");
   }
+  auto user = call.accounts().get_user(principal->name);
+  if (!user) return user.error();
   auto started = call.services.sessions.start(principal->name);
   if (!started) return started.error();
-  auto response = session_view(call, principal->name, started->secret, started->expires_at);
-  if (!response) return response.error();
-  response->header("Set-Cookie", set_cookie(call.request, started->secret, call.services.sessions.ttl().count()));
+  auto response = session_view(*user, started->secret, started->expires_at);
+  response.header("Set-Cookie", set_cookie(call.request, started->secret, call.services.sessions.ttl().count()));
   return response;
 }
 
@@ -65,7 +63,7 @@ Result<Response> get_session(Call& call) {
   auto session = call.services.sessions.resolve(*secret);
   if (!session) return session.error();
   if (!*session) return no_session();
-  return session_view(call, (*session)->principal.name, *secret, (*session)->expires_at);
+  return session_view((*session)->user, *secret, (*session)->expires_at);
 }
 
 Result<Response> end_session(Call& call) {

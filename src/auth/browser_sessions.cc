@@ -28,7 +28,7 @@ Result<std::optional<LiveSession>> BrowserSessions::resolve(std::string_view sec
     return user.error();
   }
   if (user->disabled) return std::optional<LiveSession>();
-  return std::optional<LiveSession>(LiveSession{Principal{PrincipalKind::kUser, user->name, {}}, (*session)->expires_at});
+  return std::optional<LiveSession>(LiveSession{std::move(*user), (*session)->expires_at});
 }
 
 Result<void> BrowserSessions::end(std::string_view secret) {

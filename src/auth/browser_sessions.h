@@ -34,8 +34,10 @@ struct StartedSession {
 };
 
 struct LiveSession {
-  Principal principal;  // kUser
+  meta::User user;
   std::int64_t expires_at = 0;
+
+  Principal principal() const { return Principal{PrincipalKind::kUser, user.name, {}}; }
 };
 
 class BrowserSessions {

@@ -20,7 +20,7 @@ struct UserArgs {
   bool superuser = false;
   bool password_stdin = false;
   bool offline = false;
-  OfflineTarget target;
+  ServerFlags target;
 };
 
 const std::vector<client::Column>& user_columns() {

@@ -32,13 +32,16 @@ struct ContentArgs {
 std::string repository_base(const ContentArgs& args) { return "/repositories/" + client::repository_path(args.repository); }
 std::string tag_path(const ContentArgs& args) { return repository_base(args) + "/tags/" + client::path_segment(args.tag); }
 
+// "public" or "private", from an answer's "public" flag.
+const client::Column kVisibilityColumn{"VISIBILITY", [](const json::object& answer) {
+                                         return member(answer, "public") == json::value(true) ? std::string("public")
+                                                                                               : std::string("private");
+                                       }};
+
 const std::vector<client::Column>& repository_columns() {
-  static const std::vector<client::Column> columns{
-      field_column("REPOSITORY", "name"),
-      {"VISIBILITY", [](const json::object& repository) {
-         return member(repository, "public") == json::value(true) ? std::string("public") : std::string("private");
-       }},
-      field_column("TAGS", "tag_count"), time_column("LAST MODIFIED", "last_modified")};
+  static const std::vector<client::Column> columns{field_column("REPOSITORY", "name"), kVisibilityColumn,
+                                                   field_column("TAGS", "tag_count"),
+                                                   time_column("LAST MODIFIED", "last_modified")};
   return columns;
 }
 
@@ -102,11 +105,7 @@ void add_repo_commands(CLI::App& app, CommandContext& context) {
         return context.with_api([&](client::ApiClient& api) {
           const json::object body{{"public", args->visibility == "public"}};
           return context.show(api.put(repository_base(*args) + "/visibility", body),
-                              {field_column("REPOSITORY", "repository"),
-                               {"VISIBILITY", [](const json::object& answer) {
-                                  return member(answer, "public") == json::value(true) ? std::string("public")
-                                                                                        : std::string("private");
-                                }}});
+                              {field_column("REPOSITORY", "repository"), kVisibilityColumn});
         });
       });
   for (auto* command : {show, create, remove, visibility}) {

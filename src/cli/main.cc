@@ -11,28 +11,11 @@
 
 namespace {
 
-struct CommonFlags {
-  std::string config_file;
-  std::string listen;
-  std::string data_dir;
-  std::string log_level;
-};
-
-void add_common_flags(CLI::App& command, CommonFlags& flags) {
+void add_common_flags(CLI::App& command, pier::cli::ServerFlags& flags) {
   command.add_option("--config", flags.config_file, "YAML configuration file")->check(CLI::ExistingFile);
   command.add_option("--listen", flags.listen, "address to serve on, [host]:port (default :5000)");
   command.add_option("--data-dir", flags.data_dir, "folder for the embedded database and blobs (default ./var)");
   command.add_option("--log-level", flags.log_level, "trace, debug, info, warn or error");
-}
-
-pier::config::Config load(const CommonFlags& flags) {
-  pier::config::ConfigSources sources;
-  if (!flags.config_file.empty()) sources.file = flags.config_file;
-  sources.environment = pier::config::pier_environment();
-  if (!flags.listen.empty()) sources.flags["listen"] = flags.listen;
-  if (!flags.data_dir.empty()) sources.flags["data_dir"] = flags.data_dir;
-  if (!flags.log_level.empty()) sources.flags["log.level"] = flags.log_level;
-  return pier::config::load_config(sources);
 }
 
 std::string keys_help() {
@@ -48,7 +31,7 @@ std::string keys_help() {
 int main(int argc, char** argv) {
   CLI::App app{"Pier: a container image registry"};
   app.require_subcommand(1);
-  CommonFlags flags;
+  pier::cli::ServerFlags flags;
 
   auto* serve = app.add_subcommand("serve", "serve the registry");
   add_common_flags(*serve, flags);
@@ -70,7 +53,7 @@ int main(int argc, char** argv) {
   }
   if (auto code = client.run()) return *code;
   try {
-    const auto loaded = load(flags);
+    const auto loaded = pier::cli::load_server_config(flags);
     if (*serve) return pier::cli::serve(loaded);
     if (*migrate) return pier::cli::migrate(loaded);
     if (*check) {

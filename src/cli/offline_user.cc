@@ -1,25 +1,19 @@
 #include "cli/offline_user.h"
 
-#include <filesystem>
-
 #include <boost/json.hpp>
 
 #include "api/change_log.h"
 #include "common/clock.h"
 #include "config/config.h"
-#include "meta/sqlite/sqlite_account_store.h"
 
 namespace pier::cli {
 
 namespace {
 
-Outcome<config::Config> load_server_config(const OfflineTarget& target) {
-  config::ConfigSources sources;
-  if (!target.config_file.empty()) sources.file = target.config_file;
-  sources.environment = config::pier_environment();
-  if (!target.data_dir.empty()) sources.flags["data_dir"] = target.data_dir;
+// The configuration's problems, all in one message.
+Outcome<config::Config> loaded_config(const ServerFlags& target) {
   try {
-    return config::load_config(sources);
+    return load_server_config(target);
   } catch (const config::InvalidConfig& invalid) {
     std::string message = "config:";
     for (const auto& error : invalid.errors) message += " " + error.key + ": " + error.message + ";";
@@ -28,25 +22,15 @@ Outcome<config::Config> load_server_config(const OfflineTarget& target) {
   }
 }
 
-// The account store of the configured backend, created and migrated if need be.
-std::unique_ptr<meta::AccountStore> open_accounts(const config::Config& config) {
-  switch (config.metadata.driver) {
-    case config::MetadataDriver::kSqlite:
-      if (!config.metadata.path.parent_path().empty()) std::filesystem::create_directories(config.metadata.path.parent_path());
-      return meta::open_sqlite_account_store(config.metadata.path);
-  }
-  throw std::logic_error("unknown metadata driver");
-}
-
 }  // namespace
 
-Outcome<meta::User> create_user_offline(const OfflineTarget& target, const api::NewLocalUser& user) {
+Outcome<meta::User> create_user_offline(const ServerFlags& target, const api::NewLocalUser& user) {
   if (auto checked = api::check_new_user(user); !checked) return failure_of(checked.error());
-  auto config = load_server_config(target);
+  auto config = loaded_config(target);
   if (!config) return config.error();
   std::unique_ptr<meta::AccountStore> accounts;
   try {
-    accounts = open_accounts(*config);
+    accounts = open_account_store(*config);
   } catch (const std::exception& e) {
     return Failure{kExitFailed, std::string("cannot open the metadata database: ") + e.what()};
   }

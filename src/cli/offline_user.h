@@ -3,21 +3,15 @@
 // through the same checks and store call as the management API (api/local_users.h).
 #pragma once
 
-#include <string>
-
 #include "api/local_users.h"
 #include "cli/outcome.h"
+#include "cli/wiring.h"
 
 namespace pier::cli {
 
-// Where the server's settings come from: its --config file and --data-dir, as `pier serve`
-// would be given them, and the PIER_* environment.
-struct OfflineTarget {
-  std::string config_file;
-  std::string data_dir;
-};
-
-// The created user, or why not (a configuration error is a usage failure).
-Outcome<meta::User> create_user_offline(const OfflineTarget& target, const api::NewLocalUser& user);
+// The created user in the database of the server `target` configures (its --config file and
+// --data-dir, as `pier serve` would be given them, and the PIER_* environment), or why not (a
+// configuration error is a usage failure).
+Outcome<meta::User> create_user_offline(const ServerFlags& target, const api::NewLocalUser& user);
 
 }  // namespace pier::cli

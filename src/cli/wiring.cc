@@ -44,23 +44,19 @@ std::unique_ptr<storage::BlobStore> make_blob_store(const config::Config& config
   throw std::logic_error("unknown storage driver");
 }
 
+void create_database_folder(const config::Config& config) {
+  if (!config.metadata.path.parent_path().empty()) std::filesystem::create_directories(config.metadata.path.parent_path());
+}
+
 std::unique_ptr<meta::MetadataStore> make_metadata_store(const config::Config& config) {
   switch (config.metadata.driver) {
     case config::MetadataDriver::kSqlite:
-      std::filesystem::create_directories(config.metadata.path.parent_path().empty()
-                                              ? std::filesystem::path(".")
-                                              : config.metadata.path.parent_path());
+      create_database_folder(config);
       return meta::open_sqlite_store(config.metadata.path);
   }
   throw std::logic_error("unknown metadata driver");
 }
 
-std::unique_ptr<meta::AccountStore> make_account_store(const config::Config& config) {
-  switch (config.metadata.driver) {
-    case config::MetadataDriver::kSqlite: return meta::open_sqlite_account_store(config.metadata.path);
-  }
-  throw std::logic_error("unknown metadata driver");
-}
 
 // A new installation gets its first superuser, "admin". Its password comes from
 // auth.admin_password or PIER_ADMIN_PASSWORD, or is generated and printed once, here, and
@@ -135,6 +131,25 @@ std::unique_ptr<Directory> make_directory(const config::Config& config, meta::Ac
 
 }  // namespace
 
+config::Config load_server_config(const ServerFlags& flags) {
+  config::ConfigSources sources;
+  if (!flags.config_file.empty()) sources.file = flags.config_file;
+  sources.environment = config::pier_environment();
+  if (!flags.listen.empty()) sources.flags["listen"] = flags.listen;
+  if (!flags.data_dir.empty()) sources.flags["data_dir"] = flags.data_dir;
+  if (!flags.log_level.empty()) sources.flags["log.level"] = flags.log_level;
+  return config::load_config(sources);
+}
+
+std::unique_ptr<meta::AccountStore> open_account_store(const config::Config& config) {
+  switch (config.metadata.driver) {
+    case config::MetadataDriver::kSqlite:
+      create_database_folder(config);
+      return meta::open_sqlite_account_store(config.metadata.path);
+  }
+  throw std::logic_error("unknown metadata driver");
+}
+
 int serve(const config::Config& config) {
   auto log = make_logger("pier", config.log.level);
   auto access = spdlog::stdout_color_mt("access");
@@ -143,7 +158,7 @@ int serve(const config::Config& config) {
   std::filesystem::create_directories(config.data_dir);
   auto blob_store = make_blob_store(config);
   auto metadata = make_metadata_store(config);
-  auto accounts = make_account_store(config);
+  auto accounts = open_account_store(config);
   Clock& clock = Clock::system();
   bootstrap_admin(config, *accounts, clock);
 

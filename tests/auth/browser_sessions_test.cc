@@ -34,8 +34,8 @@ TEST_F(BrowserSessionsTest, AStartedSessionSignsItsUserIn) {
   EXPECT_EQ(started.csrf_token, csrf_token_of(started.secret));
   const auto session = sessions_.resolve(started.secret).value();
   ASSERT_TRUE(session);
-  EXPECT_EQ(session->principal.kind, PrincipalKind::kUser);
-  EXPECT_EQ(session->principal.name, "alice");
+  EXPECT_EQ(session->principal().kind, PrincipalKind::kUser);
+  EXPECT_EQ(session->principal().name, "alice");
   EXPECT_EQ(session->expires_at, 4600);
   // Only the hash is stored.
   EXPECT_FALSE(accounts_->find_browser_session(started.secret).value());
