@@ -29,6 +29,25 @@ TEST(Config, DefaultsServeOnPort5000UnderVar) {
   EXPECT_FALSE(c.tls_enabled());
 }
 
+TEST(Config, TheWebUiIsOnAndBuiltInByDefaultAndAFolderMustHoldABuild) {
+  const auto defaults = load_config({});
+  EXPECT_TRUE(defaults.ui.enabled);
+  EXPECT_TRUE(defaults.ui.dir.empty());
+  EXPECT_EQ(defaults.auth.session_ttl, std::chrono::hours(12));
+
+  pier::testing::TempDir dir;
+  ConfigSources sources;
+  sources.environment = {{"PIER_UI_DIR", dir.path().string()}, {"PIER_UI_ENABLED", "false"},
+                         {"PIER_AUTH_SESSION_TTL", "30s"}};
+  EXPECT_EQ(problems(sources), (std::vector<std::string>{"auth.session_ttl", "ui.dir"}));
+  std::ofstream(dir.path() / "index.html") << "<!doctype html>";
+  sources.environment["PIER_AUTH_SESSION_TTL"] = "2h";
+  const auto set = load_config(sources);
+  EXPECT_FALSE(set.ui.enabled);
+  EXPECT_EQ(set.ui.dir, dir.path());
+  EXPECT_EQ(set.auth.session_ttl, std::chrono::hours(2));
+}
+
 TEST(Config, FileThenEnvironmentThenFlags) {
   testing::TempDir dir;
   const auto file = dir.path() / "pier.yaml";
