@@ -66,8 +66,8 @@ class ConnectionSet {
  public:
   struct Entry {
     std::atomic<bool> idle{true};
-    bool open = true;             // touched only on the connection's strand
-    std::function<void()> close;  // posts a cancel onto the connection's strand
+    bool open = true;             // touched only on the connection's thread
+    std::function<void()> close;  // posts a cancel onto the connection's thread
   };
   using Handle = std::list<std::shared_ptr<Entry>>::iterator;
 
@@ -108,7 +108,8 @@ struct Server::Impl {
         log(std::move(l)),
         access(std::move(a)),
         io_threads(options.io_threads ? options.io_threads : std::max(1u, std::thread::hardware_concurrency())),
-        ioc(static_cast<int>(io_threads)),
+        contexts(make_contexts(io_threads)),
+        ioc(*contexts.front()),
         blocking(options.blocking_threads),
         acceptor(ioc),
         signals(ioc, SIGINT, SIGTERM),
@@ -121,7 +122,11 @@ struct Server::Impl {
   std::shared_ptr<spdlog::logger> log;
   std::shared_ptr<spdlog::logger> access;
   const unsigned io_threads;
-  asio::io_context ioc;
+  // One single-threaded io_context per I/O thread: a connection lives on one of them, so its
+  // handlers never need a strand or a lock, and threads do not wake each other per request.
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  asio::io_context& ioc;  // the first context: listener, signals, timers
+  std::size_t next_context = 0;  // touched only by the listener
   asio::thread_pool blocking;
   tcp::acceptor acceptor;
   asio::signal_set signals;
@@ -129,6 +134,16 @@ struct Server::Impl {
   ConnectionSet connections;
   std::atomic<bool> stopping{false};
   std::vector<std::unique_ptr<asio::steady_timer>> timers;
+
+  static std::vector<std::unique_ptr<asio::io_context>> make_contexts(unsigned count) {
+    std::vector<std::unique_ptr<asio::io_context>> made;
+    for (unsigned i = 0; i < count; ++i) made.push_back(std::make_unique<asio::io_context>(1));
+    return made;
+  }
+
+  void stop_all() {
+    for (auto& context : contexts) context->stop();
+  }
 
   void configure_tls() {
     tls_context.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
@@ -443,7 +458,7 @@ struct Server::Impl {
     auto entry = std::make_shared<ConnectionSet::Entry>();
     auto executor = plain.get_executor();
     // The cancel may run after this connection has ended: it checks `open`, which is
-    // cleared on the same strand before `plain` goes away.
+    // cleared on the same thread before `plain` goes away.
     entry->close = [executor, weak = std::weak_ptr<ConnectionSet::Entry>(entry), &plain] {
       asio::post(executor, [weak, &plain] {
         if (auto e = weak.lock(); e && e->open && e->idle) {
@@ -477,7 +492,8 @@ struct Server::Impl {
 
   awaitable<void> listen() {
     while (!stopping) {
-      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(use_awaitable));
+      auto& context = *contexts[next_context++ % contexts.size()];
+      auto [ec, socket] = co_await acceptor.async_accept(context, asio::as_tuple(use_awaitable));
       if (ec) {
         if (stopping) co_return;
         log->warn("accept failed: {}", ec.message());
@@ -549,7 +565,7 @@ void Server::run() {
     deadline->async_wait([&i, deadline](beast::error_code ec) {
       if (ec) return;
       i.log->warn("shutdown timeout reached: closing remaining connections");
-      i.ioc.stop();
+      i.stop_all();
     });
     // Poll until the last connection is gone, then let run() return.
     auto poll = std::make_shared<asio::steady_timer>(i.ioc);
@@ -560,7 +576,7 @@ void Server::run() {
         i.connections.close_idle();
         if (i.connections.empty()) {
           deadline->cancel();
-          i.ioc.stop();
+          i.stop_all();
           *check = nullptr;
           return;
         }
@@ -570,8 +586,13 @@ void Server::run() {
     (*check)();
   });
   asio::co_spawn(i.ioc, i.listen(), asio::detached);
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
   std::vector<std::thread> threads;
-  for (unsigned t = 1; t < i.io_threads; ++t) threads.emplace_back([&i] { i.ioc.run(); });
+  for (std::size_t t = 1; t < i.contexts.size(); ++t) {
+    auto& context = *i.contexts[t];
+    keep_running.push_back(asio::make_work_guard(context));
+    threads.emplace_back([&context] { context.run(); });
+  }
   i.ioc.run();
   for (auto& thread : threads) thread.join();
   i.blocking.join();

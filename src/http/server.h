@@ -1,9 +1,10 @@
 // http/server.h: the HTTP/1.1 server (Asio/Beast), plain or TLS, that feeds a RequestHandler.
 //
-// One listener; one coroutine per connection on its own strand; I/O threads for every
-// core. Handlers that may block run on a separate bounded pool so a slow fsync or database
-// write never stalls other connections. Every read has a deadline and every parser limits
-// its header size; bodies are streamed or buffered as the handler's plan says.
+// One listener; an I/O thread for every core, each with its own io_context; a connection lives
+// on one of them, in one coroutine. Handlers that may block run on a separate bounded pool so
+// a slow fsync or database write never stalls other connections. Every read has a deadline
+// and every parser limits its header size; bodies are streamed or buffered as the handler's
+// plan says.
 #pragma once
 
 #include <chrono>
