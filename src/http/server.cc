@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "http/error_response.h"
+#include "http/response_head.h"
 
 namespace pier::http {
 
@@ -236,31 +237,23 @@ struct Server::Impl {
     }
   }
 
+  // `head` is the connection's buffer for the status line and headers, reused from one
+  // response to the next.
   template <class Stream>
-  awaitable<std::uint64_t> write_response(Stream& stream, Response& response, bool keep_alive, bool head) {
+  awaitable<std::uint64_t> write_response(Stream& stream, Response& response, bool keep_alive, bool head_only,
+                                          std::string& head) {
     handler.decorate(response);
     const std::uint64_t length = response.content_length.value_or(
         response.file ? response.file->length() : response.body.size());
-    const bool send_body = !head && !response.omit_body;
-    auto fill = [&](auto& message) {
-      message.result(response.status);
-      message.keep_alive(keep_alive);
-      message.set(bhttp::field::server, "pier");
-      for (auto& [name, value] : response.headers) message.insert(name, value);
-      message.content_length(length);
-    };
+    const bool send_body = !head_only && !response.omit_body;
+    write_response_head(head, response, length, keep_alive);
     beast::get_lowest_layer(stream).expires_after(options.read_timeout);
     if (send_body && !response.file) {
-      bhttp::response<bhttp::string_body> message;
-      fill(message);
-      message.body() = std::move(response.body);
-      co_await bhttp::async_write(stream, message, use_awaitable);
+      const std::array<asio::const_buffer, 2> head_and_body{asio::buffer(head), asio::buffer(response.body)};
+      co_await asio::async_write(stream, head_and_body, use_awaitable);
       co_return length;
     }
-    bhttp::response<bhttp::empty_body> message;
-    fill(message);
-    bhttp::response_serializer<bhttp::empty_body> serializer(message);
-    co_await bhttp::async_write_header(stream, serializer, use_awaitable);
+    co_await asio::async_write(stream, asio::buffer(head), use_awaitable);
     if (!send_body) co_return 0;
     co_await write_file_region(stream, *response.file);
     co_return length;
@@ -307,6 +300,7 @@ struct Server::Impl {
   template <class Stream>
   awaitable<void> serve(Stream& stream, std::shared_ptr<ConnectionSet::Entry> entry, std::string remote, bool secure) {
     beast::flat_buffer buffer;
+    std::string response_head;
     while (!stopping) {
       bhttp::request_parser<bhttp::buffer_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
@@ -433,8 +427,9 @@ struct Server::Impl {
         if (ready->status >= 500) {
           log->error("{} {} -> {}: {}", request.target, static_cast<int>(request.method), ready->status, ready->body);
         }
-        const bool head = request.method == Method::kHead;
-        const std::uint64_t bytes_out = co_await write_response(stream, *ready, keep_alive, head);
+        const bool head_only = request.method == Method::kHead;
+        const std::uint64_t bytes_out =
+            co_await write_response(stream, *ready, keep_alive, head_only, response_head);
         account(remote, method, request.target, route, ready->status, bytes_in, bytes_out, started);
       } catch (const std::exception&) {
         // The client went away or a deadline passed mid-request: still counted and logged,
