@@ -2,6 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
+#include <map>
+#include <mutex>
+
 #include "meta/sqlite/migrate.h"
 
 namespace pier::meta::sqlite {
@@ -25,7 +29,21 @@ Error to_error(const SqliteError& e, const DatabaseOptions& options) {
   return make_error(ErrorCode::kInternal, name + " failure", e.what());
 }
 
+Database::File::File(const std::string& path) : pool(path), writer(path), committer(migrated(writer)) {}
+
+std::shared_ptr<Database::File> Database::open_file(const std::string& path) {
+  static std::mutex mutex;
+  static std::map<std::string, std::weak_ptr<File>> open;  // by absolute path
+  const auto key = std::filesystem::absolute(path).lexically_normal().string();
+  std::lock_guard lock(mutex);
+  std::erase_if(open, [](const auto& entry) { return entry.second.expired(); });
+  if (auto file = open[key].lock()) return file;
+  auto file = std::make_shared<File>(path);
+  open[key] = file;
+  return file;
+}
+
 Database::Database(const std::string& path, DatabaseOptions options)
-    : options_(options), pool_(path), writer_(path), committer_(migrated(writer_)) {}
+    : options_(options), file_(open_file(path)), pool_(file_->pool), committer_(file_->committer) {}
 
 }  // namespace pier::meta::sqlite

@@ -2,9 +2,12 @@
 //
 // One migrated writer connection behind a group committer (group_commit.h), reader
 // connections from a pool, and the one conversion of SQLite failures into Errors, so no
-// exception leaves a store.
+// exception leaves a store. Stores opened on the same file in one process share its writer
+// and committer: two writers would wait on each other's locks (SQLite's busy handler sleeps
+// in steps of up to 100 ms) instead of committing in one group.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,10 +64,19 @@ class Database {
     }
   }
 
+  // The connections of one database file, shared by every Database open on it.
+  struct File {
+    explicit File(const std::string& path);
+    ConnectionPool pool;
+    Connection writer;
+    GroupCommitter committer;  // uses writer; declared after it so it stops first
+  };
+  static std::shared_ptr<File> open_file(const std::string& path);
+
   const DatabaseOptions options_;
-  ConnectionPool pool_;
-  Connection writer_;
-  GroupCommitter committer_;  // uses writer_; declared after it so it stops first
+  const std::shared_ptr<File> file_;
+  ConnectionPool& pool_;
+  GroupCommitter& committer_;
 };
 
 }  // namespace pier::meta::sqlite
