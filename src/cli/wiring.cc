@@ -163,7 +163,8 @@ int serve(const config::Config& config) {
   bootstrap_admin(config, *accounts, clock);
 
   services::BlobService blobs(*blob_store, *metadata);
-  services::UploadService uploads(*blob_store, *metadata, clock, config.uploads.expiry);
+  services::UploadService uploads(*blob_store, *metadata, clock,
+                                 {config.uploads.expiry, config.storage.inline_max_bytes});
   services::ManifestService manifests(*metadata, clock, config.limits.manifest_max_bytes);
 
   auto directory = make_directory(config, *accounts, *log);
@@ -176,7 +177,7 @@ int serve(const config::Config& config) {
   access::AccessControl access_control({config.auth.enabled, config.auth.realm}, policy, tokens, authenticator);
   access::AuditTrail audit(*accounts);
   registry::RegistryApp registry_app({blobs, uploads, manifests}, {access_control, tokens, audit, clock});
-  services::RepositoryContent content(*metadata, *blob_store, manifests, blobs, clock);
+  services::RepositoryContent content(*metadata, manifests, blobs, clock);
   auth::BrowserSessions sessions(*accounts, clock, config.auth.session_ttl);
   api::ManagementApp management({*accounts, policy, authenticator, access_control, sessions, clock, content});
   // /api/... is the management API, /v2/... the registry, and every other path the web UI.

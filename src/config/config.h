@@ -40,6 +40,7 @@ struct Config {
   struct Storage {
     StorageDriver driver = StorageDriver::kFilesystem;
     std::filesystem::path root;  // default: <data_dir>/blobs
+    std::uint64_t inline_max_bytes = 16 * 1024;  // smaller blobs live in the metadata database
   } storage;
 
   struct Metadata {

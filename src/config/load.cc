@@ -170,6 +170,9 @@ const std::vector<Key>& keys() {
          c.storage.root = v;
          return std::nullopt;
        }},
+      {"storage.inline_max_bytes",
+       "blobs up to this size are kept in the metadata database, stored in the commit that links them; 0: none",
+       size_field([](Config& c) -> auto& { return c.storage.inline_max_bytes; }, 0, 1ull << 20)},
       {"metadata.driver", "metadata database: sqlite",
        [](Config& c, const std::string& v) -> std::optional<std::string> {
          if (v != "sqlite") return "must be \"sqlite\", got \"" + v + "\"";

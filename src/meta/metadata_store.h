@@ -112,6 +112,12 @@ class MetadataStore {
   // link_blob, and closes upload session `upload_id` in the same transaction.
   virtual Result<void> link_uploaded_blob(std::string_view repository, const Digest& digest, std::uint64_t size,
                                           std::string_view upload_id, std::int64_t now) = 0;
+  // link_uploaded_blob for a small blob whose bytes are kept here instead of in the blob
+  // store, so that they become durable with the link in one commit.
+  virtual Result<void> link_inline_blob(std::string_view repository, const Digest& digest, std::string_view bytes,
+                                        std::string_view upload_id, std::int64_t now) = 0;
+  // The bytes of a blob kept here by link_inline_blob; nullopt for every other blob.
+  virtual Result<std::optional<std::string>> inline_blob(const Digest& digest) = 0;
   // The blob's size if it is linked to `repository`.
   virtual Result<std::optional<std::uint64_t>> linked_blob_size(std::string_view repository,
                                                                 const Digest& digest) = 0;

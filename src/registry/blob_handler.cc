@@ -40,9 +40,10 @@ Result<Reply> get_blob(RegistryServices& s, Request& request) {
     response.content_length = length;
     return Reply(std::move(response));
   }
-  auto file = s.blobs.open(*digest, offset, length);
-  if (!file) return file.error();
-  response.file = std::move(*file);
+  auto bytes = s.blobs.open(*digest, offset, length);
+  if (!bytes) return bytes.error();
+  response.file = std::move(bytes->file);
+  response.body = std::move(bytes->bytes);
   return Reply(std::move(response));
 }
 

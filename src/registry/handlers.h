@@ -40,6 +40,8 @@ Result<Reply> delete_blob(RegistryServices& s, Request& request);
 
 // upload_handler.cc: /v2/<name>/blobs/uploads/[<id>]
 Result<Reply> start_upload(RegistryServices& s, Request& request);
+// A POST ?digest= whose declared body fits inline: read whole and stored without a session.
+bool is_small_monolithic_upload(const Request& request, const services::UploadService& uploads);
 Result<Reply> get_upload(RegistryServices& s, Request& request);
 Result<Reply> patch_upload(RegistryServices& s, Request& request);
 Result<Reply> put_upload(RegistryServices& s, Request& request);

@@ -92,7 +92,12 @@ Result<RequestPlan> RegistryApp::plan(Request& request) {
       return plan;
     case Route::kUploadStart:
       if (m != Method::kPost) return method_not_allowed();
-      if (request.query_param("digest") && !request.query_param("mount")) {
+      if (is_small_monolithic_upload(request, services_.uploads)) {
+        // Read whole, hashed in memory and stored in one database commit.
+        plan.body = BodyMode::kBuffer;
+        plan.body_limit = services_.uploads.inline_max_bytes();
+        plan.may_block = true;
+      } else if (request.query_param("digest") && !request.query_param("mount")) {
         // A monolithic upload's session lives in memory until its body is in: opening it
         // writes no row, so only its commit (finish) goes to the blocking pool.
         plan.body = BodyMode::kStream;

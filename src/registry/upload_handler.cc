@@ -86,6 +86,11 @@ Result<Reply> stream_into(services::UploadService& uploads, const Request& reque
 
 }  // namespace
 
+bool is_small_monolithic_upload(const Request& request, const services::UploadService& uploads) {
+  return request.method == Method::kPost && request.query_param("digest") && !request.query_param("mount") &&
+         request.content_length && *request.content_length <= uploads.inline_max_bytes();
+}
+
 Result<Reply> start_upload(RegistryServices& s, Request& request) {
   if (const auto mount = request.query_param("mount")) {
     auto digest = Digest::parse(*mount);
@@ -101,6 +106,11 @@ Result<Reply> start_upload(RegistryServices& s, Request& request) {
   } else if (request.query_param("digest")) {
     auto digest = required_digest(request);
     if (!digest) return digest.error();
+    if (is_small_monolithic_upload(request, s.uploads)) {
+      auto stored = s.uploads.put_inline(request.repository, *digest, request.body);
+      if (!stored) return stored.error();
+      return Reply(blob_created(request.repository, stored->digest));
+    }
     auto id = s.uploads.start_transient(request.repository);
     if (!id) return id.error();
     return stream_into(s.uploads, request, std::move(*id), std::nullopt, Completion::kMonolithic, std::move(*digest));

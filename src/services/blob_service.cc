@@ -1,5 +1,7 @@
 #include "services/blob_service.h"
 
+#include <unistd.h>
+
 namespace pier::services {
 
 namespace {
@@ -19,9 +21,37 @@ Result<std::uint64_t> BlobService::stat(std::string_view repository, const Diges
   return **size;
 }
 
-Result<std::shared_ptr<FileRegion>> BlobService::open(const Digest& digest, std::uint64_t offset,
-                                                      std::uint64_t length) {
-  return blobs_.open(digest, offset, length);
+Result<BlobBytes> BlobService::open(const Digest& digest, std::uint64_t offset, std::uint64_t length) {
+  auto kept = metadata_.inline_blob(digest);
+  if (!kept) return kept.error();
+  if (*kept) {
+    if (offset > (*kept)->size()) return make_error(ErrorCode::kInternal, "range beyond a stored blob");
+    return BlobBytes{nullptr, (*kept)->substr(offset, length)};
+  }
+  auto file = blobs_.open(digest, offset, length);
+  if (!file) return file.error();
+  return BlobBytes{std::move(*file), {}};
+}
+
+Result<std::string> BlobService::read_whole(const Digest& digest, std::uint64_t max_bytes) {
+  auto kept = metadata_.inline_blob(digest);
+  if (!kept) return kept.error();
+  const auto too_large = [] { return make_error(ErrorCode::kPayloadTooLarge, "blob too large to read whole"); };
+  if (*kept) return (*kept)->size() <= max_bytes ? Result<std::string>(std::move(**kept)) : too_large();
+  auto size = blobs_.stat(digest);
+  if (!size) return size.error();
+  if (*size > max_bytes) return too_large();
+  auto region = blobs_.open(digest, 0, *size);
+  if (!region) return region.error();
+  std::string bytes((*region)->length(), '\0');
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const auto n = ::pread((*region)->fd(), bytes.data() + done, bytes.size() - done,
+                           static_cast<off_t>((*region)->offset() + done));
+    if (n <= 0) return make_error(ErrorCode::kInternal, "cannot read a stored blob");
+    done += static_cast<std::size_t>(n);
+  }
+  return bytes;
 }
 
 Result<void> BlobService::unlink(std::string_view repository, const Digest& digest) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "common/digest.h"
@@ -14,6 +15,13 @@
 
 namespace pier::services {
 
+// The bytes of a blob as http/ sends them: a region of a file in the blob store, or the
+// bytes themselves for a small blob kept in the metadata store.
+struct BlobBytes {
+  std::shared_ptr<FileRegion> file;  // when null, `bytes` is the content
+  std::string bytes;
+};
+
 class BlobService {
  public:
   BlobService(storage::BlobStore& blobs, meta::MetadataStore& metadata);
@@ -22,8 +30,10 @@ class BlobService {
   // cached; unlink() invalidates them.
   Result<std::uint64_t> stat(std::string_view repository, const Digest& digest);
   // Bytes [offset, offset + length) of a blob; the caller has checked the link with stat().
-  Result<std::shared_ptr<FileRegion>> open(const Digest& digest, std::uint64_t offset,
-                                           std::uint64_t length);
+  Result<BlobBytes> open(const Digest& digest, std::uint64_t offset, std::uint64_t length);
+  // The whole of a blob no larger than `max_bytes`, wherever it is kept; kBlobUnknown if it
+  // is absent, kPayloadTooLarge if it is larger.
+  Result<std::string> read_whole(const Digest& digest, std::uint64_t max_bytes);
   // Unlinks the blob from `repository` (its bytes stay until garbage collection);
   // kBlobUnknown if it was not linked.
   Result<void> unlink(std::string_view repository, const Digest& digest);

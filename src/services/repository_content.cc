@@ -18,18 +18,6 @@ std::uint64_t image_size(const ManifestDocument& image) {
   return size;
 }
 
-Result<std::string> read_region(const FileRegion& region) {
-  std::string bytes(region.length(), '\0');
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const auto n = ::pread(region.fd(), bytes.data() + done, bytes.size() - done,
-                           static_cast<off_t>(region.offset() + done));
-    if (n <= 0) return make_error(ErrorCode::kInternal, "cannot read a stored config blob");
-    done += static_cast<std::size_t>(n);
-  }
-  return bytes;
-}
-
 }  // namespace
 
 Result<bool> RepositoryContent::remove(std::string_view repository) {
@@ -51,14 +39,10 @@ std::optional<Platform> RepositoryContent::image_platform(const Descriptor& conf
   }
   std::optional<Platform> platform;
   auto digest = Digest::parse(config.digest);
-  auto size = digest ? blobs_.stat(*digest) : Result<std::uint64_t>(digest.error());
-  if (size && *size <= kMaxConfigBytes) {
-    auto region = blobs_.open(*digest, 0, *size);
-    auto bytes = region ? read_region(**region) : Result<std::string>(region.error());
-    if (bytes) platform = read_config_platform(*bytes);
-  }
+  auto bytes = digest ? blob_links_.read_whole(*digest, kMaxConfigBytes) : Result<std::string>(digest.error());
+  if (bytes) platform = read_config_platform(*bytes);
   // A blob that cannot be read now is not remembered as having no platform.
-  if (!size) return std::nullopt;
+  if (!bytes && bytes.error().code != ErrorCode::kPayloadTooLarge) return std::nullopt;
   std::lock_guard lock(platforms_mutex_);
   if (platforms_.size() >= kMaxCachedPlatforms) platforms_.clear();
   platforms_.emplace(config.digest, platform);

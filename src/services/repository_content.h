@@ -21,7 +21,6 @@
 #include "services/blob_service.h"
 #include "services/manifest_parser.h"
 #include "services/manifest_service.h"
-#include "storage/blob_store.h"
 
 namespace pier::services {
 
@@ -45,9 +44,9 @@ struct ManifestInfo {
 
 class RepositoryContent {
  public:
-  RepositoryContent(meta::MetadataStore& metadata, storage::BlobStore& blobs, ManifestService& manifests,
+  RepositoryContent(meta::MetadataStore& metadata, ManifestService& manifests,
                     BlobService& blob_links, Clock& clock)
-      : metadata_(metadata), blobs_(blobs), manifests_(manifests), blob_links_(blob_links), clock_(clock) {}
+      : metadata_(metadata), manifests_(manifests), blob_links_(blob_links), clock_(clock) {}
 
   Result<std::vector<meta::RepositorySummary>> list(const meta::RepositoryQuery& query) {
     return metadata_.list_repository_summaries(query);
@@ -87,7 +86,6 @@ class RepositoryContent {
   Result<TagInfo> tag_info(std::string_view repository, const meta::TagDetail& tag);
 
   meta::MetadataStore& metadata_;
-  storage::BlobStore& blobs_;
   ManifestService& manifests_;
   BlobService& blob_links_;
   Clock& clock_;

@@ -38,6 +38,10 @@ struct UploadWriter::Session {
 
 namespace {
 Error unknown_upload() { return make_error(ErrorCode::kBlobUploadUnknown, "blob upload unknown to registry"); }
+Error digest_mismatch(const Digest& expected, const Digest& actual) {
+  return make_error(ErrorCode::kDigestInvalid, "provided digest did not match uploaded content",
+                    "{\"expected\":\"" + expected.str() + "\",\"actual\":\"" + actual.str() + "\"}");
+}
 Error busy_upload() {
   return make_error(ErrorCode::kBlobUploadInvalid, "another request is writing to this upload");
 }
@@ -66,8 +70,8 @@ Result<void> UploadWriter::write(std::string_view bytes) {
 std::uint64_t UploadWriter::size() const { return session_->size; }
 
 UploadService::UploadService(storage::BlobStore& blobs, meta::MetadataStore& metadata, Clock& clock,
-                             std::chrono::seconds expiry, std::chrono::milliseconds claim_wait)
-    : blobs_(blobs), metadata_(metadata), clock_(clock), expiry_(expiry), claim_wait_(claim_wait) {}
+                             UploadSettings settings)
+    : blobs_(blobs), metadata_(metadata), clock_(clock), settings_(settings) {}
 
 Result<std::string> UploadService::start(std::string_view repository) {
   auto id = storage::new_upload_id();
@@ -152,7 +156,7 @@ Result<std::unique_ptr<UploadWriter>> UploadService::open_writer(std::string_vie
                                                                  std::optional<ByteRange> range) {
   auto session = session_for(repository, id);
   if (!session) return session.error();
-  if (!(*session)->claim(claim_wait_)) return busy_upload();
+  if (!(*session)->claim(settings_.claim_wait)) return busy_upload();
   // From here on the session is ours; release it on every early return.
   struct Release {
     Session* s;
@@ -163,7 +167,7 @@ Result<std::unique_ptr<UploadWriter>> UploadService::open_writer(std::string_vie
   // Expiry counts from the last write; the row is refreshed only when it is a quarter of
   // the expiry (at most a minute) old, which is precise enough and spares a disk sync.
   const auto now = clock_.unix_seconds();
-  if (!(*session)->transient && now - (*session)->touched_at >= std::min<std::int64_t>(60, expiry_.count() / 4)) {
+  if (!(*session)->transient && now - (*session)->touched_at >= std::min<std::int64_t>(60, settings_.expiry.count() / 4)) {
     if (auto r = metadata_.touch_upload(id, now); !r) return r.error();
     (*session)->touched_at = now;
   }
@@ -184,7 +188,7 @@ Result<CommittedBlob> UploadService::complete(std::string_view repository, std::
                                               const Digest& expected) {
   auto session = session_for(repository, id);
   if (!session) return session.error();
-  if (!(*session)->claim(claim_wait_)) return busy_upload();
+  if (!(*session)->claim(settings_.claim_wait)) return busy_upload();
   struct Release {
     Session* s;
     ~Release() { s->release(); }
@@ -196,15 +200,49 @@ Result<CommittedBlob> UploadService::complete(std::string_view repository, std::
   (*session)->hasher.reset();
   if (actual != expected) {
     (void)discard(id);
-    return make_error(ErrorCode::kDigestInvalid, "provided digest did not match uploaded content",
-                      "{\"expected\":\"" + expected.str() + "\",\"actual\":\"" + actual.str() + "\"}");
+    return digest_mismatch(expected, actual);
   }
-  if (auto r = blobs_.commit_upload(id, expected); !r) return r.error();
-  if (auto r = metadata_.link_uploaded_blob(repository, expected, size, id, clock_.unix_seconds()); !r) {
-    return r.error();
-  }
+  if (auto r = store_blob(repository, id, expected, size); !r) return r.error();
   forget(id);
   return CommittedBlob{expected, size};
+}
+
+// Moves the verified bytes of upload `id` to where blob `digest` lives and links it, the
+// session row closed in the same commit.
+Result<void> UploadService::store_blob(std::string_view repository, std::string_view id, const Digest& digest,
+                                       std::uint64_t size) {
+  const auto now = clock_.unix_seconds();
+  if (size > settings_.inline_max_bytes) {
+    if (auto r = blobs_.commit_upload(id, digest); !r) return r.error();
+    return metadata_.link_uploaded_blob(repository, digest, size, id, now);
+  }
+  std::string bytes;
+  bytes.reserve(size);
+  if (auto r = blobs_.read_upload(id, [&](std::string_view chunk) { bytes.append(chunk); }); !r) return r.error();
+  if (bytes.size() != size) return make_error(ErrorCode::kInternal, "upload changed while it was completed");
+  if (auto r = metadata_.link_inline_blob(repository, digest, bytes, id, now); !r) return r.error();
+  // Durable in the database now; the upload file was never synced and needs no sync to go.
+  (void)blobs_.remove_upload(id);
+  return {};
+}
+
+Result<CommittedBlob> UploadService::put_inline(std::string_view repository, const Digest& expected,
+                                                std::string_view bytes) {
+  if (bytes.size() > settings_.inline_max_bytes) return make_error(ErrorCode::kInternal, "blob too large to inline");
+  Hasher hasher(expected.algorithm());
+  hasher.update(bytes);
+  if (const Digest actual = hasher.finish(); actual != expected) return digest_mismatch(expected, actual);
+  if (auto r = metadata_.link_inline_blob(repository, expected, bytes, "", clock_.unix_seconds()); !r) {
+    return r.error();
+  }
+  return CommittedBlob{expected, bytes.size()};
+}
+
+// True if the bytes of a blob the metadata knows are really there, in either place.
+bool UploadService::has_bytes(const Digest& digest) {
+  if (blobs_.stat(digest)) return true;
+  auto kept = metadata_.inline_blob(digest);
+  return kept && kept->has_value();
 }
 
 Result<void> UploadService::cancel(std::string_view repository, std::string_view id) {
@@ -219,13 +257,13 @@ Result<std::optional<std::uint64_t>> UploadService::mount(std::string_view repos
   if (!size) return size.error();
   if (!*size) return std::optional<std::uint64_t>();
   // The metadata says the blob exists; make sure its bytes do too before linking.
-  if (!blobs_.stat(digest)) return std::optional<std::uint64_t>();
+  if (!has_bytes(digest)) return std::optional<std::uint64_t>();
   if (auto r = metadata_.link_blob(repository, digest, **size, clock_.unix_seconds()); !r) return r.error();
   return *size;
 }
 
 std::size_t UploadService::expire_idle() {
-  const auto cutoff = clock_.unix_seconds() - expiry_.count();
+  const auto cutoff = clock_.unix_seconds() - settings_.expiry.count();
   auto idle = metadata_.uploads_idle_since(cutoff);
   if (!idle) return 0;
   std::size_t removed = 0;

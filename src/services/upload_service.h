@@ -52,12 +52,21 @@ struct CommittedBlob {
   std::uint64_t size;
 };
 
+struct UploadSettings {
+  // A session idle this long is removed with its bytes.
+  std::chrono::seconds expiry{std::chrono::hours(24)};
+  // Blobs of at most this many bytes are kept in the metadata store, where they become
+  // durable with their link in one commit (no file or directory sync); 0 keeps every blob
+  // in the blob store.
+  std::uint64_t inline_max_bytes = 0;
+  // A request for a session another request is writing waits up to this for it (a client
+  // retrying after a dropped connection can be quicker than the server).
+  std::chrono::milliseconds claim_wait{std::chrono::seconds(5)};
+};
+
 class UploadService {
  public:
-  // A request for a session another request is writing waits up to `claim_wait` for it
-  // (a client retrying after a dropped connection can be quicker than the server).
-  UploadService(storage::BlobStore& blobs, meta::MetadataStore& metadata, Clock& clock,
-                std::chrono::seconds expiry, std::chrono::milliseconds claim_wait = std::chrono::seconds(5));
+  UploadService(storage::BlobStore& blobs, meta::MetadataStore& metadata, Clock& clock, UploadSettings settings);
 
   // Opens a session for `repository`; returns its id.
   Result<std::string> start(std::string_view repository);
@@ -73,6 +82,11 @@ class UploadService {
   // Closes the session: commits the bytes as blob `expected` and links it to the repository.
   // kDigestInvalid if the bytes hash otherwise; the session and its bytes are then removed.
   Result<CommittedBlob> complete(std::string_view repository, std::string_view id, const Digest& expected);
+  // Stores a blob whose whole body came with one request (a monolithic POST of at most
+  // inline_max_bytes): hashed in memory and kept in the metadata store, with no session and
+  // no upload file. kDigestInvalid if the bytes hash otherwise.
+  Result<CommittedBlob> put_inline(std::string_view repository, const Digest& expected, std::string_view bytes);
+  std::uint64_t inline_max_bytes() const { return settings_.inline_max_bytes; }
   Result<void> cancel(std::string_view repository, std::string_view id);
   // Links an existing blob into `repository` without an upload; nullopt when the blob is
   // not available (in `from`, or, with no `from`, anywhere).
@@ -82,7 +96,7 @@ class UploadService {
   // old that no session accounts for. Returns how many.
   std::size_t expire_idle();
 
-  std::chrono::seconds expiry() const { return expiry_; }
+  std::chrono::seconds expiry() const { return settings_.expiry; }
 
  private:
   friend class UploadWriter;
@@ -93,12 +107,13 @@ class UploadService {
   Result<void> ensure_hash_current(std::string_view id, Session& session, DigestAlgorithm algorithm);
   void forget(std::string_view id);
   Result<void> discard(std::string_view id);
+  Result<void> store_blob(std::string_view repository, std::string_view id, const Digest& digest, std::uint64_t size);
+  bool has_bytes(const Digest& digest);
 
   storage::BlobStore& blobs_;
   meta::MetadataStore& metadata_;
   Clock& clock_;
-  const std::chrono::seconds expiry_;
-  const std::chrono::milliseconds claim_wait_;
+  const UploadSettings settings_;
 
   std::mutex sessions_mutex_;
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;  // guarded by sessions_mutex_

@@ -888,6 +888,78 @@ def test_digest_mismatch_leaves_nothing_on_disk(pier):
     assert metric(scrape(pier), "pier_upload_sessions_open") == 0
 
 
+def test_small_blobs_live_in_the_database(tmp_path):
+    """Blobs up to storage.inline_max_bytes (16 KiB by default) are kept with their metadata:
+    no file under blobs/, read back whole, by range and by HEAD, after a restart too."""
+    data_dir = tmp_path / "pier"
+    reg = start_pier(data_dir)
+    monolithic = b"\x00config\r\n\xff" + layer_bytes("inline-monolithic", 1000)
+    session = layer_bytes("inline-session", 16 * 1024)          # exactly the limit
+    chunked = layer_bytes("inline-chunked", 3000)
+    large = layer_bytes("not-inline", 16 * 1024 + 1)
+    try:
+        resp = call(reg, "POST", f"/v2/{REPO}/blobs/uploads/?digest={sha256(monolithic)}", data=monolithic,
+                    headers={"Content-Type": OCTET_STREAM})
+        assert_status(resp, 201)
+        assert resp.headers["Docker-Content-Digest"] == sha256(monolithic)
+        assert push_blob(reg, REPO, session) == sha256(session)
+        location = start_upload(reg, REPO)
+        assert_status(patch_chunk(reg, location, chunked[:1000], start=0), 202)
+        assert_status(patch_chunk(reg, location, chunked[1000:], start=1000), 202)
+        assert_status(call(reg, "PUT", with_query(location, digest=sha256(chunked))), 201)
+        assert push_blob(reg, REPO, large) == sha256(large)
+        # Mounted into a second repository like any blob.
+        resp = call(reg, "POST", f"/v2/ops/mounted/blobs/uploads/?mount={sha256(session)}&from={REPO}")
+        assert_status(resp, 201)
+        assert blob_files(data_dir) == [blob_path(data_dir, sha256(large))]
+        assert upload_files(data_dir) == []
+    finally:
+        assert reg.stop() == 0, reg.log()
+
+    reg = start_pier(data_dir)
+    try:
+        for data in (monolithic, session, chunked, large):
+            got = call(reg, "GET", f"/v2/{REPO}/blobs/{sha256(data)}")
+            assert_status(got, 200)
+            assert got.content == data
+            assert got.headers["Docker-Content-Digest"] == sha256(data)
+        assert call(reg, "GET", f"/v2/ops/mounted/blobs/{sha256(session)}").content == session
+        resp = call(reg, "GET", f"/v2/{REPO}/blobs/{sha256(monolithic)}", headers={"Range": "bytes=1-8"})
+        assert_status(resp, 206)
+        assert resp.content == monolithic[1:9]
+        assert resp.headers["Content-Range"] == f"bytes 1-8/{len(monolithic)}"
+        resp = call(reg, "HEAD", f"/v2/{REPO}/blobs/{sha256(chunked)}")
+        assert_status(resp, 200)
+        assert int(resp.headers["Content-Length"]) == len(chunked)
+        assert resp.content == b""
+    finally:
+        reg.stop()
+
+
+def test_small_monolithic_post_with_a_wrong_digest_stores_nothing(pier):
+    data = layer_bytes("inline-mismatch", 500)
+    claimed = sha256(b"other bytes")
+    resp = call(pier, "POST", f"/v2/{REPO}/blobs/uploads/?digest={claimed}", data=data,
+                headers={"Content-Type": OCTET_STREAM})
+    assert_error(resp, 400, "DIGEST_INVALID")
+    assert not blob_exists(pier, REPO, claimed)
+    assert not blob_exists(pier, REPO, sha256(data))
+    assert upload_files(pier.data_dir) == []
+
+
+def test_inline_blobs_can_be_turned_off(tmp_path):
+    reg = start_pier(tmp_path / "pier", config="storage:\n  inline_max_bytes: 0\n")
+    try:
+        data = layer_bytes("always-a-file", 100)
+        resp = call(reg, "POST", f"/v2/{REPO}/blobs/uploads/?digest={sha256(data)}", data=data,
+                    headers={"Content-Type": OCTET_STREAM})
+        assert_status(resp, 201)
+        assert blob_files(reg.data_dir) == [blob_path(reg.data_dir, sha256(data))]
+        assert call(reg, "GET", f"/v2/{REPO}/blobs/{sha256(data)}").content == data
+    finally:
+        reg.stop()
+
+
 # ---------------------------------------------------------------- 9. sendfile and ranges
 
 def test_large_blob_download_and_ranges(pier):

@@ -46,6 +46,23 @@ TEST_P(MetadataStoreSuite, BlobLinksArePerRepository) {
   EXPECT_FALSE(store_->linked_blob_size("a/b", d("layer")).value());
 }
 
+TEST_P(MetadataStoreSuite, InlineBlobsKeepTheirExactBytesAndCloseTheirSession) {
+  const std::string bytes("config\0with\xff\x00bytes", 20);
+  ASSERT_TRUE(store_->create_upload({"u1", "a/b", 10, 10}));
+  ASSERT_TRUE(store_->link_inline_blob("a/b", d(bytes), bytes, "u1", 100));
+  EXPECT_EQ(store_->inline_blob(d(bytes)).value(), bytes);
+  EXPECT_EQ(store_->linked_blob_size("a/b", d(bytes)).value(), 20u);
+  EXPECT_FALSE(store_->get_upload("u1").value());
+  // The same bytes pushed to a second repository are one blob linked twice.
+  ASSERT_TRUE(store_->link_inline_blob("c/d", d(bytes), bytes, "u2", 101));
+  EXPECT_EQ(store_->linked_blob_size("c/d", d(bytes)).value(), 20u);
+  EXPECT_EQ(store_->inline_blob(d(bytes)).value(), bytes);
+  // A blob linked with its bytes elsewhere has none here.
+  ASSERT_TRUE(store_->link_blob("a/b", d("big layer"), 9, 100));
+  EXPECT_FALSE(store_->inline_blob(d("big layer")).value());
+  EXPECT_FALSE(store_->inline_blob(d("never stored")).value());
+}
+
 TEST_P(MetadataStoreSuite, ManifestWithUnknownReferenceChangesNothing) {
   auto m = manifest("m1", {{d("missing").str(), ReferenceKind::kBlob}});
   auto put = store_->put_manifest("repo", m, {"latest"}, 1);

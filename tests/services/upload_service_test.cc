@@ -24,8 +24,9 @@ class UploadServiceTest : public ::testing::Test {
         uploads_(make_service()) {}
 
   std::unique_ptr<UploadService> make_service() {
-    return std::make_unique<UploadService>(*blobs_, *metadata_, clock_, std::chrono::hours(1),
-                                           std::chrono::milliseconds(50));
+    return std::make_unique<UploadService>(*blobs_, *metadata_, clock_,
+                                           UploadSettings{std::chrono::hours(1), inline_max_bytes_,
+                                                          std::chrono::milliseconds(50)});
   }
 
   void write(const std::string& id, std::string_view bytes, std::optional<ByteRange> range = std::nullopt) {
@@ -36,6 +37,7 @@ class UploadServiceTest : public ::testing::Test {
 
   testing::TempDir dir_;
   FixedClock clock_;
+  std::uint64_t inline_max_bytes_ = 0;
   std::unique_ptr<storage::BlobStore> blobs_;
   std::unique_ptr<meta::MetadataStore> metadata_;
   std::unique_ptr<UploadService> uploads_;
@@ -141,6 +143,58 @@ TEST_F(UploadServiceTest, MountNeedsTheBlobInTheSource) {
   EXPECT_EQ(uploads_->mount("target", digest_of("shared"), std::string_view("source")).value(), 6u);
   EXPECT_EQ(metadata_->linked_blob_size("target", digest_of("shared")).value(), 6u);
   EXPECT_EQ(uploads_->mount("third", digest_of("shared"), std::nullopt).value(), 6u);
+}
+
+class InlineUploadTest : public UploadServiceTest {
+ protected:
+  InlineUploadTest() {
+    inline_max_bytes_ = 8;
+    uploads_ = make_service();
+  }
+};
+
+TEST_F(InlineUploadTest, SmallBlobsLiveInTheMetadataStoreAndLeaveNoFile) {
+  for (bool transient : {false, true}) {
+    const std::string bytes = transient ? "tiny-2" : "tiny-1";
+    const auto id = (transient ? uploads_->start_transient("repo") : uploads_->start("repo")).value();
+    write(id, bytes);
+    auto blob = uploads_->complete("repo", id, digest_of(bytes));
+    ASSERT_TRUE(blob) << blob.error().message;
+    EXPECT_EQ(metadata_->inline_blob(digest_of(bytes)).value(), bytes);
+    EXPECT_EQ(metadata_->linked_blob_size("repo", digest_of(bytes)).value(), bytes.size());
+    EXPECT_EQ(blobs_->stat(digest_of(bytes)).error().code, ErrorCode::kBlobUnknown);
+    EXPECT_FALSE(metadata_->get_upload(id).value());
+  }
+  EXPECT_TRUE(blobs_->list_uploads(storage::BlobStore::kAllUploads).value().empty());
+}
+
+TEST_F(InlineUploadTest, BlobsAboveTheLimitGoToTheBlobStore) {
+  const std::string bytes = "nine byte";
+  const auto id = uploads_->start("repo").value();
+  write(id, bytes);
+  ASSERT_TRUE(uploads_->complete("repo", id, digest_of(bytes)));
+  EXPECT_EQ(blobs_->stat(digest_of(bytes)).value(), 9u);
+  EXPECT_FALSE(metadata_->inline_blob(digest_of(bytes)).value());
+}
+
+TEST_F(InlineUploadTest, WrongDigestStoresNothing) {
+  const auto id = uploads_->start("repo").value();
+  write(id, "small");
+  EXPECT_EQ(uploads_->complete("repo", id, digest_of("other")).error().code, ErrorCode::kDigestInvalid);
+  EXPECT_FALSE(metadata_->inline_blob(digest_of("small")).value());
+  EXPECT_FALSE(metadata_->inline_blob(digest_of("other")).value());
+  EXPECT_FALSE(metadata_->linked_blob_size("repo", digest_of("small")).value());
+  EXPECT_TRUE(blobs_->list_uploads(storage::BlobStore::kAllUploads).value().empty());
+}
+
+TEST_F(InlineUploadTest, InlineBlobsMountLikeAnyOther) {
+  const auto id = uploads_->start("source").value();
+  ASSERT_TRUE(uploads_->open_writer("source", id, std::nullopt).value()->write("shared"));
+  ASSERT_TRUE(uploads_->complete("source", id, digest_of("shared")));
+  ASSERT_TRUE(metadata_->inline_blob(digest_of("shared")).value());
+  EXPECT_EQ(uploads_->mount("target", digest_of("shared"), std::string_view("source")).value(), 6u);
+  EXPECT_EQ(uploads_->mount("third", digest_of("shared"), std::nullopt).value(), 6u);
+  EXPECT_EQ(metadata_->linked_blob_size("third", digest_of("shared")).value(), 6u);
 }
 
 }  // namespace

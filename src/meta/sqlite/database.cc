@@ -29,7 +29,8 @@ Error to_error(const SqliteError& e, const DatabaseOptions& options) {
   return make_error(ErrorCode::kInternal, name + " failure", e.what());
 }
 
-Database::File::File(const std::string& path) : pool(path), writer(path), committer(migrated(writer)) {}
+Database::File::File(const std::string& path)
+    : pool(path), writer(path), committer(migrated(writer), path) {}
 
 std::shared_ptr<Database::File> Database::open_file(const std::string& path) {
   static std::mutex mutex;

@@ -4,6 +4,7 @@
 // them into Errors, so no exception leaves the backend.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -33,6 +34,8 @@ class Statement {
   Statement& bind(int index, std::string_view text);
   Statement& bind(int index, std::int64_t value);
   Statement& bind_null(int index);
+  // Binds as a BLOB: any bytes, NULs included.
+  Statement& bind_bytes(int index, std::string_view bytes);
   // Binds text, or NULL when empty.
   Statement& bind_optional(int index, std::string_view text);
   // True while there is a row to read.
@@ -58,6 +61,12 @@ class Connection {
   // A cached prepared statement for this SQL text.
   Statement prepare(std::string_view sql);
   int changes() const;
+  // Calls `committed(pages in the WAL)` after each commit on this connection, on the
+  // committing thread, instead of SQLite's automatic checkpoint inside the commit.
+  void on_commit(std::function<void(int)> committed);
+  // Copies the WAL into the database file as far as readers allow, without blocking the
+  // writer or readers (PASSIVE), with this connection's synchronous=FULL syncs.
+  void checkpoint();
 
  private:
   // Looked up by string_view without building a string (heterogeneous lookup).
@@ -66,6 +75,7 @@ class Connection {
     std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
   };
   sqlite3* db_ = nullptr;
+  std::function<void(int)> on_commit_;
   std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> statements_;
 };
 

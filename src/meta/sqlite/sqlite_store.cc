@@ -179,6 +179,26 @@ class SqliteStore final : public MetadataStore {
     });
   }
 
+  Result<void> link_inline_blob(std::string_view repository, const Digest& digest, std::string_view bytes,
+                                std::string_view upload_id, std::int64_t now) override {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
+      insert_blob_link(db, repository, digest, bytes.size(), now);
+      db.prepare("INSERT OR IGNORE INTO blob_contents (digest, content) VALUES (?, ?)")
+          .bind(1, digest.str()).bind_bytes(2, bytes).run();
+      db.prepare("DELETE FROM uploads WHERE id = ?").bind(1, upload_id).run();
+      return {};
+    });
+  }
+
+  Result<std::optional<std::string>> inline_blob(const Digest& digest) override {
+    return db_.read<std::optional<std::string>>([&](Connection& db) -> Result<std::optional<std::string>> {
+      auto stmt = db.prepare("SELECT content FROM blob_contents WHERE digest = ?");
+      stmt.bind(1, digest.str());
+      if (!stmt.step()) return std::optional<std::string>();
+      return std::optional<std::string>(stmt.text(0));
+    });
+  }
+
   Result<std::optional<std::uint64_t>> linked_blob_size(std::string_view repository,
                                                         const Digest& digest) override {
     return db_.read<std::optional<std::uint64_t>>([&](Connection& db) -> Result<std::optional<std::uint64_t>> {
