@@ -11,6 +11,7 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <cerrno>
+#include <csignal>
 #include <list>
 #include <spdlog/spdlog.h>
 #include <thread>
@@ -547,6 +548,9 @@ void Server::every(std::chrono::seconds period, std::function<void()> task) {
 
 void Server::run() {
   auto& i = *impl_;
+  // sendfile(2) has no MSG_NOSIGNAL: a client hanging up mid-download would otherwise kill
+  // the process with SIGPIPE instead of failing that one write with EPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   i.signals.async_wait([&i](beast::error_code ec, int signal) {
     if (ec) return;
     i.log->info("received signal {}: finishing in-flight requests", signal);

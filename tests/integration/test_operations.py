@@ -1014,6 +1014,22 @@ def test_inline_blobs_can_be_turned_off(tmp_path):
 
 # ---------------------------------------------------------------- 9. sendfile and ranges
 
+def test_clients_hanging_up_mid_download_do_not_stop_pier(pier):
+    """A client that asks for a large blob and closes before reading it: pier's next sendfile
+    on that connection fails with EPIPE, which must end the connection, not the process."""
+    data = os.urandom(8 * MIB)
+    digest = push_blob(pier, REPO, data)
+    for _ in range(10):
+        sock = connect(pier)
+        sock.sendall(request_head(pier, "GET", f"/v2/{REPO}/blobs/{digest}"))
+        sock.close()  # nothing received yet: an orderly close, then resets for what pier sends
+    time.sleep(0.5)
+    assert pier.process.poll() is None, pier.log()
+    got = call(pier, "GET", f"/v2/{REPO}/blobs/{digest}")
+    assert_status(got, 200)
+    assert got.content == data
+
+
 def test_large_blob_download_and_ranges(pier):
     data = os.urandom(5 * MIB)
     digest = push_blob(pier, REPO, data)
