@@ -85,6 +85,6 @@ Result<auth::Principal> ManagementApp::from_session(const Request& request, std:
 }
 
 // Management responses need no header of their own: json_body.h sets what each carries.
-void ManagementApp::decorate(Response&) const {}
+void ManagementApp::decorate(const Request&, Response&) const {}
 
 }  // namespace pier::api

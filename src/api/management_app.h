@@ -29,7 +29,7 @@ class ManagementApp final : public RequestHandler {
 
   Result<RequestPlan> plan(Request& request) override;
   Result<Reply> handle(Request& request) override;
-  void decorate(Response& response) const override;
+  void decorate(const Request& request, Response& response) const override;
 
  private:
   Result<auth::Principal> authenticate(const Request& request);

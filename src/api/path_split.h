@@ -1,9 +1,7 @@
 // api/path_split.h: two RequestHandlers behind one, chosen by the first path segment.
 //
 // Requests whose path starts with `segment` ("api" for /api/...) go to `matching`, all others
-// to `others` (the registry). decorate() is not told which request a response answers, so
-// both handlers decorate every response: neither may add a header that would be wrong on the
-// other's (the registry's Docker-Distribution-API-Version is harmless on the API's).
+// to `others`; each response is decorated by the handler its request went to.
 #pragma once
 
 #include <string>
@@ -19,9 +17,8 @@ class PathSplit final : public RequestHandler {
 
   Result<RequestPlan> plan(Request& request) override { return choose(request).plan(request); }
   Result<Reply> handle(Request& request) override { return choose(request).handle(request); }
-  void decorate(Response& response) const override {
-    others_.decorate(response);
-    matching_.decorate(response);
+  void decorate(const Request& request, Response& response) const override {
+    choose(request).decorate(request, response);
   }
 
  private:

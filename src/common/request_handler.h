@@ -35,8 +35,9 @@ class RequestHandler {
   // Matches the route and fills the Request's route fields. An error is answered as is.
   virtual Result<RequestPlan> plan(Request& request) = 0;
   virtual Result<Reply> handle(Request& request) = 0;
-  // Headers every response of this handler carries (errors included).
-  virtual void decorate(Response& response) const = 0;
+  // Headers every response of this handler carries (errors included). `request` is what the
+  // response answers; its path may be empty when the request could not be parsed.
+  virtual void decorate(const Request& request, Response& response) const = 0;
 };
 
 }  // namespace pier

@@ -241,9 +241,9 @@ struct Server::Impl {
   // `head` is the connection's buffer for the status line and headers, reused from one
   // response to the next.
   template <class Stream>
-  awaitable<std::uint64_t> write_response(Stream& stream, Response& response, bool keep_alive, bool head_only,
-                                          std::string& head) {
-    handler.decorate(response);
+  awaitable<std::uint64_t> write_response(Stream& stream, const Request& request, Response& response,
+                                          bool keep_alive, bool head_only, std::string& head) {
+    handler.decorate(request, response);
     const std::uint64_t length = response.content_length.value_or(
         response.file ? response.file->length() : response.body.size());
     const bool send_body = !head_only && !response.omit_body;
@@ -430,7 +430,7 @@ struct Server::Impl {
         }
         const bool head_only = request.method == Method::kHead;
         const std::uint64_t bytes_out =
-            co_await write_response(stream, *ready, keep_alive, head_only, response_head);
+            co_await write_response(stream, request, *ready, keep_alive, head_only, response_head);
         account(remote, method, request.target, route, ready->status, bytes_in, bytes_out, started);
       } catch (const std::exception&) {
         // The client went away or a deadline passed mid-request: still counted and logged,

@@ -205,7 +205,7 @@ void RegistryApp::audit(const Request& request, const access::Caller& caller, co
   access_.audit.record(std::move(event));
 }
 
-void RegistryApp::decorate(Response& response) const {
+void RegistryApp::decorate(const Request&, Response& response) const {
   response.header("Docker-Distribution-API-Version", "registry/2.0");
 }
 

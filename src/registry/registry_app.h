@@ -16,7 +16,7 @@ class RegistryApp final : public RequestHandler {
 
   Result<RequestPlan> plan(Request& request) override;
   Result<Reply> handle(Request& request) override;
-  void decorate(Response& response) const override;
+  void decorate(const Request& request, Response& response) const override;
 
  private:
   // Forwards to the handler of the request's route, for `caller`.

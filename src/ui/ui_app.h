@@ -20,7 +20,7 @@ class UiApp final : public RequestHandler {
 
   Result<RequestPlan> plan(Request& request) override;
   Result<Reply> handle(Request& request) override;
-  void decorate(Response&) const override {}
+  void decorate(const Request&, Response&) const override {}
 
  private:
   std::unique_ptr<AssetSource> assets_;

@@ -61,6 +61,9 @@ def test_current_user_and_how_to_sign_in(server, admin, anonymous):
     assert resp.status_code == 401
     assert resp.headers["WWW-Authenticate"].startswith("Bearer ")
     assert resp.headers["Docker-Distribution-API-Version"] == "registry/2.0"
+    # ...and only the registry's responses say they are the registry's.
+    assert "Docker-Distribution-API-Version" not in admin.get("/user").headers
+    assert "Docker-Distribution-API-Version" not in anonymous.get("/user").headers
 
 
 def test_unknown_endpoints_and_methods(admin, anonymous):

@@ -15,6 +15,7 @@ def test_the_built_in_ui_is_served_beside_the_registry_and_the_api(pier):
     assert page.headers["Content-Type"] == "text/html; charset=utf-8"
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     assert '<div id="root"></div>' in page.text
+    assert "Docker-Distribution-API-Version" not in page.headers  # the registry's header only
     # Client routes get the same page; the registry, the API and the probes keep their paths.
     assert requests.get(f"{pier.url}/repository/acme/app", timeout=TIMEOUT).text == page.text
     assert requests.get(f"{pier.url}/v2/", timeout=TIMEOUT).json() == {}
