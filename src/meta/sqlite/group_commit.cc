@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -27,7 +28,10 @@ SqliteError sync_error(const std::string& what) {
 }  // namespace
 
 GroupCommitter::GroupCommitter(Connection& writer, std::string database_path, int checkpoint_pages)
-    : writer_(writer), wal_path_(std::move(database_path) + "-wal"), checkpoint_pages_(checkpoint_pages) {
+    : writer_(writer),
+      wal_path_(std::move(database_path) + "-wal"),
+      checkpoint_pages_(checkpoint_pages),
+      next_checkpoint_pages_(checkpoint_pages) {
   writer_.exec("PRAGMA synchronous=OFF");
   // The writer's pages stay valid from one group to the next (it is the only writer), so a
   // larger cache saves re-reading the B-tree paths that random digests walk.
@@ -140,10 +144,11 @@ bool GroupCommitter::execute(const Group& group) {
 }
 
 void GroupCommitter::checkpoint_if_due() {
-  if (wal_pages_ < checkpoint_pages_) return;
+  if (wal_pages_ < next_checkpoint_pages_) return;
+  next_checkpoint_pages_ = wal_pages_ + std::max(1, checkpoint_pages_ / 4);
   try {
     writer_.exec("PRAGMA synchronous=FULL");
-    writer_.checkpoint();
+    if (writer_.checkpoint()) next_checkpoint_pages_ = checkpoint_pages_;
     writer_.exec("PRAGMA synchronous=OFF");
   } catch (const SqliteError&) {
     // The WAL keeps its pages until the next commit past the threshold tries again.

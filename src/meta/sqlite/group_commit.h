@@ -57,6 +57,10 @@ class GroupCommitter {
   const std::string wal_path_;
   const int checkpoint_pages_;
   int wal_pages_ = 0;  // after the last commit; writer_thread_ only
+  // The WAL length that triggers the next checkpoint; writer_thread_ only. A checkpoint that
+  // readers kept from finishing is retried only after the WAL has grown some more, not after
+  // every group.
+  int next_checkpoint_pages_;
   int wal_fd_ = -1;    // sync_thread_ only
   std::mutex mutex_;
   std::condition_variable wake_writer_;

@@ -94,9 +94,13 @@ void Connection::on_commit(std::function<void(int)> committed) {
       this);
 }
 
-void Connection::checkpoint() {
-  const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  if (rc != SQLITE_OK && rc != SQLITE_BUSY) fail(db_, rc);
+bool Connection::checkpoint() {
+  int frames = 0;
+  int copied = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+  if (rc == SQLITE_BUSY) return false;
+  if (rc != SQLITE_OK) fail(db_, rc);
+  return copied == frames;
 }
 
 void Connection::exec(std::string_view sql) {

@@ -65,8 +65,9 @@ class Connection {
   // committing thread, instead of SQLite's automatic checkpoint inside the commit.
   void on_commit(std::function<void(int)> committed);
   // Copies the WAL into the database file as far as readers allow, without blocking the
-  // writer or readers (PASSIVE), with this connection's synchronous=FULL syncs.
-  void checkpoint();
+  // writer or readers (PASSIVE), with this connection's synchronous=FULL syncs. True if
+  // every frame was copied (the next write then starts the WAL over).
+  bool checkpoint();
 
  private:
   // Looked up by string_view without building a string (heterogeneous lookup).
