@@ -15,11 +15,16 @@ constexpr std::size_t kMaxEmailLength = 254;
 
 }  // namespace
 
-Result<void> check_new_user(const NewLocalUser& user) {
-  if (auto checked = check_account_name("user", user.name); !checked) return checked.error();
-  if (user.password.size() < kMinPasswordLength || user.password.size() > kMaxPasswordLength) {
+Result<void> check_password(const std::string& password) {
+  if (password.size() < kMinPasswordLength || password.size() > kMaxPasswordLength) {
     return bad_field("password", "must be 8 to 1024 bytes long");
   }
+  return {};
+}
+
+Result<void> check_new_user(const NewLocalUser& user) {
+  if (auto checked = check_account_name("user", user.name); !checked) return checked.error();
+  if (auto checked = check_password(user.password); !checked) return checked.error();
   if (user.email.size() > kMaxEmailLength) return bad_field("email", "too long");
   if (!user.email.empty() && user.email.find('@') == std::string::npos) {
     return bad_field("email", "not an email address");

@@ -21,6 +21,9 @@ struct NewLocalUser {
 // kBadRequest naming its field. Checked before anything else is asked.
 Result<void> check_new_user(const NewLocalUser& user);
 
+// A new password for an existing user: 8 to 1024 bytes, else kBadRequest naming "password".
+Result<void> check_password(const std::string& password);
+
 // Hashes the password (Argon2id: tens of milliseconds) and stores the user with its namespace.
 // A taken name is kBadRequest saying so.
 Result<meta::User> create_local_user(meta::AccountStore& accounts, const NewLocalUser& user, std::int64_t now);

@@ -11,6 +11,7 @@ namespace {
 constexpr Method kGet = Method::kGet;
 constexpr Method kPost = Method::kPost;
 constexpr Method kPut = Method::kPut;
+constexpr Method kPatch = Method::kPatch;
 constexpr Method kDelete = Method::kDelete;
 
 // clang-format off
@@ -18,6 +19,7 @@ constexpr std::array kRoutes = {
   Route{kGet,    "/api/v1/user",                                       "api_user",         get_current_user},
   Route{kGet,    "/api/v1/users",                                      "api_users",        list_users},
   Route{kPost,   "/api/v1/users",                                      "api_users",        create_user},
+  Route{kPatch,  "/api/v1/users/{user}",                               "api_users",        update_user},
   Route{kDelete, "/api/v1/users/{user}",                               "api_users",        delete_user},
   Route{kGet,    "/api/v1/user/tokens",                                "api_tokens",       list_tokens},
   Route{kPost,   "/api/v1/user/tokens",                                "api_tokens",       create_token},

@@ -1,5 +1,5 @@
-// The caller (GET /api/v1/user) and users (GET and POST /api/v1/users, DELETE
-// /api/v1/users/{user}). Listing, creating and deleting users is for superusers.
+// The caller (GET /api/v1/user) and users (GET and POST /api/v1/users, PATCH and DELETE
+// /api/v1/users/{user}). Listing, creating, changing and deleting users is for superusers.
 #include "api/account_names.h"
 #include "api/authorize.h"
 #include "api/change_log.h"
@@ -9,6 +9,7 @@
 #include "api/views.h"
 #include "api/vocabulary.h"
 #include "api/local_users.h"
+#include "auth/password_hash.h"
 
 namespace pier::api {
 
@@ -56,6 +57,59 @@ Result<Response> create_user(Call& call) {
   return once_recorded(record_change(call, kAccountChange, *name, std::nullopt,
                                      {{"change", "user_created"}, {"user", *name}, {"superuser", created->superuser}}),
                        json_response(201, user_view(*created, "user")));
+}
+
+// Sets a user's password, superuser flag or disabled flag; any of them, at least one. A
+// superuser cannot take either away from themselves, so the registry always keeps one who
+// can sign in and administer it.
+Result<Response> update_user(Call& call) {
+  const auto& name = call.params["user"];
+  if (auto checked = check_account_name("user", name); !checked) return checked.error();
+  auto body = JsonBody::parse(call.request.body, {"password", "superuser", "disabled"});
+  if (!body) return body.error();
+  auto password = body->optional_string("password");
+  if (!password) return password.error();
+  auto superuser = body->optional_boolean("superuser");
+  if (!superuser) return superuser.error();
+  auto disabled = body->optional_boolean("disabled");
+  if (!disabled) return disabled.error();
+  if (!*password && !*superuser && !*disabled) {
+    return make_error(ErrorCode::kBadRequest, "nothing to change: give password, superuser or disabled");
+  }
+  if (*password) {
+    if (auto checked = check_password(**password); !checked) return checked.error();
+  }
+  if (auto allowed = require(call, auth::NamespaceAction::kAdministerRegistry); !allowed) return allowed.error();
+  if (name == call.caller.name && ((*superuser && !**superuser) || (*disabled && **disabled))) {
+    return make_error(ErrorCode::kBadRequest, "you cannot take superuser away from or disable your own account");
+  }
+  auto user = call.accounts().get_user(name);
+  if (!user) return user.error();
+  if (*password && user->source != meta::UserSource::kLocal) {
+    return bad_field("password", "this user signs in through the directory; change the password there");
+  }
+  std::optional<std::string> hash;
+  if (*password) {
+    auto hashed = auth::hash_password(**password);
+    if (!hashed) return hashed.error();
+    hash = std::move(*hashed);
+  }
+  if (hash) {
+    if (auto r = call.accounts().set_password_hash(name, *hash); !r) return r.error();
+  }
+  if (*superuser) {
+    if (auto r = call.accounts().set_superuser(name, **superuser); !r) return r.error();
+  }
+  if (*disabled) {
+    if (auto r = call.accounts().set_disabled(name, **disabled); !r) return r.error();
+  }
+  auto updated = call.accounts().get_user(name);
+  if (!updated) return updated.error();
+  boost::json::object change{{"change", "user_updated"}, {"user", name}, {"password_changed", hash.has_value()}};
+  if (*superuser) change["superuser"] = **superuser;
+  if (*disabled) change["disabled"] = **disabled;
+  return once_recorded(record_change(call, kAccountChange, name, std::nullopt, std::move(change)),
+                       json_response(200, user_view(*updated, "user")));
 }
 
 Result<Response> delete_user(Call& call) {

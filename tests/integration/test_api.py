@@ -141,6 +141,56 @@ def test_superusers_create_and_delete_users(server, admin, anonymous):
     assert changes(admin, name) == ["user_created", "user_deleted"]
 
 
+def test_superusers_change_passwords_and_disable_or_promote_users(server, admin, anonymous):
+    name = unique("carol")
+    admin.ok("POST", "/users", {"name": name, "password": "first-password"}, status=201)
+    carol = Api(server, name, "first-password")
+    assert carol.ok("GET", "/user")["name"] == name
+
+    # A new password replaces the old one at once.
+    changed = admin.ok("PATCH", f"/users/{name}", {"password": "second-password"})
+    assert changed == {"name": name, "email": "", "superuser": False, "kind": "user"}
+    expect(carol.get("/user"), 401)
+    carol = Api(server, name, "second-password")
+    assert carol.ok("GET", "/user")["name"] == name
+
+    # Disabled: no password, session or registry login works until enabled again.
+    admin.ok("PATCH", f"/users/{name}", {"disabled": True})
+    expect(carol.get("/user"), 401)
+    assert requests.get(f"{server.url}/v2/auth", auth=(name, "second-password"), timeout=10).status_code == 401
+    admin.ok("PATCH", f"/users/{name}", {"disabled": False})
+    assert carol.ok("GET", "/user")["name"] == name
+
+    # Promoted, carol may administer users too; demoted, no more.
+    assert admin.ok("PATCH", f"/users/{name}", {"superuser": True})["superuser"] is True
+    assert carol.ok("GET", "/users")["users"]
+    admin.ok("PATCH", f"/users/{name}", {"superuser": False})
+    expect(carol.get("/users"), 403, "DENIED")
+
+    # Only superusers, never against themselves, and only sensible changes.
+    expect(carol.request("PATCH", f"/users/{name}", {"superuser": True}), 403, "DENIED")
+    expect(anonymous.request("PATCH", f"/users/{name}", {"disabled": True}), 401)
+    for body in ({"superuser": False}, {"disabled": True}):
+        assert "your own account" in message(expect(admin.request("PATCH", "/users/admin", body), 400))
+    for body, problem in [
+        ({}, "nothing to change"),
+        ({"password": "short"}, "password: must be 8 to 1024 bytes long"),
+        ({"disabled": "yes"}, "disabled: must be true or false"),
+        ({"email": "x@example.com"}, "email: unknown field"),
+    ]:
+        assert message(expect(admin.request("PATCH", f"/users/{name}", body), 400)).startswith(problem), body
+    expect(admin.request("PATCH", f"/users/{unique('ghost')}", {"disabled": True}), 404, "NAME_UNKNOWN")
+    expect(admin.request("PATCH", "/users/UPPER", {"disabled": True}), 400)
+
+    # On record, without the password.
+    assert changes(admin, name) == ["user_created"] + ["user_updated"] * 5
+    updates = [e["detail"] for e in reversed(audit(admin, namespace=name, limit=1000))
+               if e["detail"].get("change") == "user_updated"]
+    assert [u["password_changed"] for u in updates] == [True, False, False, False, False]
+    assert [u.get("disabled") for u in updates] == [None, True, False, None, None]
+    assert all("password" not in json.dumps(u).replace("password_changed", "") for u in updates)
+
+
 # ---------------------------------------------------------------- organizations and teams
 
 def test_any_user_creates_an_organization_and_owns_it(server, admin, anonymous):
