@@ -21,6 +21,10 @@ struct UserArgs {
   bool password_stdin = false;
   bool offline = false;
   ServerFlags target;
+  // pier user set
+  bool new_password = false;
+  std::optional<bool> make_superuser;
+  std::optional<bool> make_disabled;
 };
 
 const std::vector<client::Column>& user_columns() {
@@ -60,6 +64,23 @@ Outcome<> create_user(const CommandContext& context, const UserArgs& args) {
   if (!args.email.empty()) body["email"] = args.email;
   if (args.superuser) body["superuser"] = true;
   return context.show(api->post("/users", body), user_columns());
+}
+
+Outcome<> set_user(const CommandContext& context, const UserArgs& args) {
+  json::object body;
+  if (args.make_superuser) body["superuser"] = *args.make_superuser;
+  if (args.make_disabled) body["disabled"] = *args.make_disabled;
+  if (body.empty() && !args.new_password && !args.password_stdin) {
+    return usage_failure("nothing to change: give --password, --password-stdin, --superuser or --disabled");
+  }
+  auto api = context.api();
+  if (!api) return api.error();
+  if (args.new_password || args.password_stdin) {
+    auto password = new_password(args);
+    if (!password) return password.error();
+    body["password"] = std::move(*password);
+  }
+  return context.show(api->patch("/users/" + path_segment(args.name), body), user_columns());
 }
 
 Outcome<> delete_user(const CommandContext& context, const UserArgs& args) {
@@ -127,6 +148,14 @@ void add_user_commands(CLI::App& app, CommandContext& context) {
       ->needs(offline);
   create->add_option("--data-dir", args->target.data_dir, "with --offline: the server's data folder")->needs(offline);
   context.add_output_flag(*create);
+  auto* set = context.command(*user, "set", "change a user's password, superuser or disabled flag",
+                              [&context, args] { return set_user(context, *args); });
+  set->add_option("NAME", args->name, "user name")->required();
+  set->add_flag("--password", args->new_password, "set a new password, typed twice");
+  set->add_flag("--password-stdin", args->password_stdin, "set a new password read from standard input");
+  set->add_option("--superuser", args->make_superuser, "true or false: may do everything");
+  set->add_option("--disabled", args->make_disabled, "true or false: may not sign in or use tokens");
+  context.add_output_flag(*set);
   auto* remove = context.command(*user, "delete", "delete a user", [&context, args] { return delete_user(context, *args); });
   remove->add_option("NAME", args->name, "user name")->required();
   auto* ls = context.command(*user, "ls", "list the users", [&context] {
@@ -135,7 +164,7 @@ void add_user_commands(CLI::App& app, CommandContext& context) {
     });
   });
   context.add_output_flag(*ls);
-  for (auto* command : {create, remove, ls}) context.add_connection_flags(*command);
+  for (auto* command : {create, set, remove, ls}) context.add_connection_flags(*command);
 }
 
 void add_org_commands(CLI::App& app, CommandContext& context) {

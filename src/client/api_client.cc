@@ -54,6 +54,7 @@ ApiClient::ApiClient(std::string server, TlsOptions tls, Credentials credentials
 Result<json::value> ApiClient::get(std::string_view path) { return call("GET", path, nullptr); }
 Result<json::value> ApiClient::post(std::string_view path, const json::value& body) { return call("POST", path, &body); }
 Result<json::value> ApiClient::put(std::string_view path, const json::value& body) { return call("PUT", path, &body); }
+Result<json::value> ApiClient::patch(std::string_view path, const json::value& body) { return call("PATCH", path, &body); }
 Result<json::value> ApiClient::remove(std::string_view path) { return call("DELETE", path, nullptr); }
 
 Result<json::value> ApiClient::call(std::string_view method, std::string_view path, const json::value* body) {

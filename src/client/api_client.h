@@ -36,6 +36,7 @@ class ApiClient {
   Result<boost::json::value> get(std::string_view path);
   Result<boost::json::value> post(std::string_view path, const boost::json::value& body);
   Result<boost::json::value> put(std::string_view path, const boost::json::value& body);
+  Result<boost::json::value> patch(std::string_view path, const boost::json::value& body);
   Result<boost::json::value> remove(std::string_view path);  // DELETE
 
  private:

@@ -305,6 +305,22 @@ def test_users(cli, server, admin):
 
     # The password is typed twice on a terminal; there is none here.
     assert "--password-stdin" in cli.fails(2, "user", "create", unique("user"))
+
+    # Changing a user: a new password, promoted, disabled and enabled again.
+    yaml_user = names["yaml"]
+    assert cli.json("user", "set", yaml_user, "--password-stdin", "--superuser", "true",
+                    stdin="new-yaml-password\n") == \
+        {"name": yaml_user, "email": "", "superuser": True, "kind": "user"}
+    expect(Api(server, yaml_user, "yaml-password").get("/user"), 401)
+    assert Api(server, yaml_user, "new-yaml-password").ok("GET", "/user")["superuser"] is True
+    assert fields(parse_table(cli.ok("user", "set", yaml_user, "--disabled", "true"))) == \
+        [{"NAME": yaml_user, "EMAIL": "", "SUPERUSER": "true"}]
+    expect(Api(server, yaml_user, "new-yaml-password").get("/user"), 401)
+    cli.ok("user", "set", yaml_user, "--disabled", "false")
+    assert Api(server, yaml_user, "new-yaml-password").ok("GET", "/user")["name"] == yaml_user
+    assert "nothing to change" in cli.fails(2, "user", "set", yaml_user)
+    assert "your own account" in cli.fails(1, "user", "set", "admin", "--disabled", "true")
+
     assert cli.ok("user", "delete", names["table"]) == f"deleted user {names['table']}\n"
     expect(Api(server, names["table"], "table-password").get("/user"), 401)
     gone = names["table"]
