@@ -14,7 +14,8 @@ json::value optional_time(const std::optional<std::int64_t>& at) { return at ? j
 }  // namespace
 
 json::object user_view(const meta::User& user, std::string_view kind) {
-  return {{"name", user.name}, {"email", user.email}, {"superuser", user.superuser}, {"kind", kind}};
+  return {{"name", user.name}, {"email", user.email}, {"superuser", user.superuser}, {"kind", kind},
+          {"disabled", user.disabled}};
 }
 
 json::object team_view(const meta::Team& team, const std::vector<std::string>& members) {

@@ -29,7 +29,8 @@ struct UserArgs {
 
 const std::vector<client::Column>& user_columns() {
   static const std::vector<client::Column> columns{field_column("NAME", "name"), field_column("EMAIL", "email"),
-                                                   field_column("SUPERUSER", "superuser")};
+                                                   field_column("SUPERUSER", "superuser"),
+                                                   field_column("DISABLED", "disabled")};
   return columns;
 }
 

@@ -127,7 +127,10 @@ def test_keyboard_sign_in_teams_tokens_history_visibility_audit(tmp_path):
         assert admin.ok("GET", "/user/tokens")["tokens"] == []
         users = {u["name"]: u for u in admin.ok("GET", "/users", params={"limit": 1000})["users"]}
         assert users[created_user] == {"name": created_user, "email": f"{created_user}@example.test", "superuser": False,
-                                   "kind": "user"}, users
+                                       "kind": "user", "disabled": False}, users
+        updates = [e["detail"].get("disabled") for e in reversed(admin.ok("GET", "/audit", params={
+            "namespace": created_user, "limit": 100})["events"]) if e["detail"].get("change") == "user_updated"]
+        assert updates == [True, False], updates
         assert admin.ok("GET", f"/organizations/{organization}/default-permissions")["default_permissions"] == [
             {"kind": "team", "name": "deployers", "role": "write"}]
         assert admin.ok("GET", f"/namespaces/{organization}/role-bindings")["role_bindings"] == [

@@ -131,6 +131,31 @@ const passed = await runFlow(args.artifacts, async (page, shot) => {
         `the new user's row: ${JSON.stringify(listed)}`);
   check((await page.getByTestId('user-name').inputValue()) === '', 'the form should clear after creation');
   await shot(page, 'user-created');
+  // Edited: disabled, then enabled again; the status column follows.
+  const setDisabled = async (disabled) => {
+    await page.getByRole('button', { name: `Actions for ${NEW_USER}` }).click();
+    await page.getByRole('menuitem', { name: 'Edit' }).click();
+    const dialog = page.getByTestId('edit-user-dialog');
+    await dialog.waitFor();
+    await dialog.getByText('Disabled: may not sign in or use tokens').click();
+    check((await dialog.getByLabel('Disabled: may not sign in or use tokens').isChecked()) === disabled,
+          `the Disabled box should now be ${disabled}`);
+    await dialog.getByTestId('edit-user-save').click();
+    await dialog.waitFor({ state: 'hidden' });
+    const status = disabled ? 'disabled' : 'active';
+    await userRow.getByText(status, { exact: true }).waitFor();
+  };
+  await setDisabled(true);
+  await shot(page, 'user-disabled');
+  await setDisabled(false);
+  // Editing oneself: superuser and disabled cannot be unticked.
+  await page.getByRole('button', { name: 'Actions for admin' }).click();
+  await page.getByRole('menuitem', { name: 'Edit' }).click();
+  const self = page.getByTestId('edit-user-dialog');
+  check(await self.getByLabel('Superuser: may do everything, in every namespace').isDisabled(),
+        'a superuser should not be offered to demote themselves');
+  await self.getByRole('button', { name: 'Cancel' }).click();
+  await self.waitFor({ state: 'hidden' });
   await page.getByRole('button', { name: 'Actions for admin' }).click();
   await page.getByRole('menuitem', { name: 'Delete' }).click();
   const refuse = page.getByTestId('confirm-dialog');

@@ -46,7 +46,7 @@ def changes(admin, namespace):
 # ---------------------------------------------------------------- signing in
 
 def test_current_user_and_how_to_sign_in(server, admin, anonymous):
-    assert admin.ok("GET", "/user") == {"name": "admin", "email": "", "superuser": True, "kind": "user"}
+    assert admin.ok("GET", "/user") == {"name": "admin", "email": "", "superuser": True, "kind": "user", "disabled": False}
 
     resp = expect(anonymous.get("/user"), 401, "UNAUTHORIZED")
     assert resp.headers["WWW-Authenticate"] == 'Basic realm="pier"'
@@ -104,7 +104,7 @@ def test_superusers_create_and_delete_users(server, admin, anonymous):
     name = unique("bob")
     created = admin.ok("POST", "/users", {"name": name, "password": "bob-password", "email": "bob@example.com"},
                        status=201)
-    assert created == {"name": name, "email": "bob@example.com", "superuser": False, "kind": "user"}
+    assert created == {"name": name, "email": "bob@example.com", "superuser": False, "kind": "user", "disabled": False}
     bob = Api(server, name, "bob-password")
     assert bob.ok("GET", "/user")["name"] == name
 
@@ -149,7 +149,7 @@ def test_superusers_change_passwords_and_disable_or_promote_users(server, admin,
 
     # A new password replaces the old one at once.
     changed = admin.ok("PATCH", f"/users/{name}", {"password": "second-password"})
-    assert changed == {"name": name, "email": "", "superuser": False, "kind": "user"}
+    assert changed == {"name": name, "email": "", "superuser": False, "kind": "user", "disabled": False}
     expect(carol.get("/user"), 401)
     carol = Api(server, name, "second-password")
     assert carol.ok("GET", "/user")["name"] == name
@@ -551,7 +551,8 @@ def test_api_tokens(server, admin, anonymous):
 
     # As a Bearer token alone, and as the password of its user.
     me = Api(server, token=token).ok("GET", "/user")
-    assert me == {"name": alice.user, "email": "", "superuser": False, "kind": "token", "scopes": ["repo:read"]}
+    assert me == {"name": alice.user, "email": "", "superuser": False, "kind": "token", "disabled": False,
+                  "scopes": ["repo:read"]}
     assert Api(server, alice.user, token).ok("GET", "/user")["kind"] == "token"
     expect(Api(server, bob.user, token).get("/user"), 401)
 

@@ -344,7 +344,7 @@ def test_organizations_and_users_listings(server, admin, anonymous):
     users = admin.ok("GET", "/users", params={"limit": 1000})
     by_name = {u["name"]: u for u in users["users"]}
     assert by_name["admin"]["superuser"] is True
-    assert by_name[alice.user] == {"name": alice.user, "email": "", "superuser": False, "kind": "user"}
+    assert by_name[alice.user] == {"name": alice.user, "email": "", "superuser": False, "kind": "user", "disabled": False}
     first = admin.ok("GET", "/users", params={"limit": 1})
     assert first["next"] == first["users"][0]["name"]
     assert admin.ok("GET", "/users", params={"after": first["next"], "limit": 1})["users"][0]["name"] > first["next"]

@@ -293,12 +293,12 @@ def test_users(cli, server, admin):
     out = cli.ok("user", "create", names["table"], "--password-stdin", "--email", "t@example.com",
                  stdin="table-password\n")
     assert fields(parse_table(out)) == \
-        [{"NAME": names["table"], "EMAIL": "t@example.com", "SUPERUSER": "false"}]
+        [{"NAME": names["table"], "EMAIL": "t@example.com", "SUPERUSER": "false", "DISABLED": "false"}]
     assert "table-password" not in out
     assert cli.json("user", "create", names["json"], "--password-stdin", "--superuser", stdin="json-password\n") == \
-        {"name": names["json"], "email": "", "superuser": True, "kind": "user"}
+        {"name": names["json"], "email": "", "superuser": True, "kind": "user", "disabled": False}
     assert cli.yaml("user", "create", names["yaml"], "--password-stdin", stdin="yaml-password\n") == \
-        {"name": names["yaml"], "email": "", "superuser": False, "kind": "user"}
+        {"name": names["yaml"], "email": "", "superuser": False, "kind": "user", "disabled": False}
     for fmt, name in names.items():
         assert Api(server, name, f"{fmt}-password").ok("GET", "/user")["name"] == name
     assert Api(server, names["json"], "json-password").ok("GET", "/user")["superuser"] is True
@@ -310,11 +310,11 @@ def test_users(cli, server, admin):
     yaml_user = names["yaml"]
     assert cli.json("user", "set", yaml_user, "--password-stdin", "--superuser", "true",
                     stdin="new-yaml-password\n") == \
-        {"name": yaml_user, "email": "", "superuser": True, "kind": "user"}
+        {"name": yaml_user, "email": "", "superuser": True, "kind": "user", "disabled": False}
     expect(Api(server, yaml_user, "yaml-password").get("/user"), 401)
     assert Api(server, yaml_user, "new-yaml-password").ok("GET", "/user")["superuser"] is True
     assert fields(parse_table(cli.ok("user", "set", yaml_user, "--disabled", "true"))) == \
-        [{"NAME": yaml_user, "EMAIL": "", "SUPERUSER": "true"}]
+        [{"NAME": yaml_user, "EMAIL": "", "SUPERUSER": "true", "DISABLED": "true"}]
     expect(Api(server, yaml_user, "new-yaml-password").get("/user"), 401)
     cli.ok("user", "set", yaml_user, "--disabled", "false")
     assert Api(server, yaml_user, "new-yaml-password").ok("GET", "/user")["name"] == yaml_user
@@ -677,7 +677,7 @@ def test_offline_user_create_bootstraps_a_stopped_server(tmp_path):
     # Before the server ever ran: the database is made on the way.
     made = c.json("user", "create", "rescue", "--superuser", "--offline", "--data-dir", data, "--password-stdin",
                   stdin="rescue-password\n")
-    assert made == {"name": "rescue", "email": "", "superuser": True, "kind": "user"}
+    assert made == {"name": "rescue", "email": "", "superuser": True, "kind": "user", "disabled": False}
     # The same checks as the API: a bad name or a short password, and a taken name.
     assert "password" in c.fails(1, "user", "create", "shorty", "--offline", "--data-dir", data, "--password-stdin",
                                  stdin="short\n")

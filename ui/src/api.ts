@@ -11,7 +11,15 @@ export class ApiError extends Error {
   }
 }
 
-export type User = { name: string; email?: string; superuser: boolean; kind: string; scopes?: string[] };
+export type User = {
+  name: string;
+  email?: string;
+  superuser: boolean;
+  kind: string;
+  disabled?: boolean;
+  scopes?: string[];
+};
+export type UserChange = { password?: string; superuser?: boolean; disabled?: boolean };
 export type Session = { user: User; csrf_token: string };
 export type Platform = { os: string; architecture: string; variant?: string };
 export type Repository = {
@@ -201,6 +209,8 @@ export const api = {
   users: (p: { after?: string | null; limit?: number }) =>
     request<Page<'users', User>>('GET', `/users${query(p)}`),
   createUser: (user: NewUser) => request<User>('POST', '/users', user),
+  updateUser: (name: string, change: UserChange) =>
+    request<User>('PATCH', `/users/${encodeURIComponent(name)}`, change),
   deleteUser: (name: string) => request('DELETE', `/users/${encodeURIComponent(name)}`),
 
   organizations: () => request<{ organizations: Organization[] }>('GET', '/organizations'),

@@ -9,7 +9,6 @@ import {
   Label,
   Modal,
   ModalBody,
-  ModalFooter,
   ModalHeader,
   Radio,
   TextInput,
@@ -22,7 +21,7 @@ import { api, type Repository } from '../api';
 import { relativeTime } from '../format';
 import { useAction, useCursorPages, useLoad } from '../hooks';
 import { useUser } from '../session';
-import { CursorPager, DataTable, Empty, ErrorAlert, LoadedList, SearchField } from './common';
+import { CursorPager, DataTable, Empty, ErrorAlert, FormModalFooter, LoadedList, SearchField } from './common';
 
 const PAGE_SIZE = 50;
 
@@ -118,20 +117,14 @@ export function CreateRepositoryModal({
           </FormGroup>
         </Form>
       </ModalBody>
-      <ModalFooter>
-        <Button
-          type="submit"
-          form="create-repository-form"
-          isLoading={busy}
-          isDisabled={busy || !name.trim() || !chosenNs}
-          data-testid="repo-create-submit"
-        >
-          Create
-        </Button>
-        <Button variant="link" onClick={onClose}>
-          Cancel
-        </Button>
-      </ModalFooter>
+      <FormModalFooter
+        form="create-repository-form"
+        label="Create"
+        busy={busy}
+        canSubmit={!!name.trim() && !!chosenNs}
+        testId="repo-create-submit"
+        onCancel={onClose}
+      />
     </Modal>
   );
 }

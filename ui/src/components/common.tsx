@@ -189,6 +189,34 @@ export function ConfirmDelete({
   );
 }
 
+/** The footer of a dialog holding one form: its submit button and Cancel. */
+export function FormModalFooter({
+  form,
+  label,
+  busy,
+  canSubmit,
+  testId,
+  onCancel,
+}: {
+  form: string;
+  label: string;
+  busy: boolean;
+  canSubmit: boolean;
+  testId: string;
+  onCancel: () => void;
+}) {
+  return (
+    <ModalFooter>
+      <Button type="submit" form={form} isLoading={busy} isDisabled={busy || !canSubmit} data-testid={testId}>
+        {label}
+      </Button>
+      <Button variant="link" onClick={onCancel}>
+        Cancel
+      </Button>
+    </ModalFooter>
+  );
+}
+
 /** ConfirmDelete about one row of a table: open while `item` is set. */
 export function ConfirmItem<T>({
   item,

@@ -12,6 +12,7 @@ import {
   RowActions,
   TextField,
 } from '../components/common';
+import { EditUserModal } from '../components/EditUserModal';
 import { useCursorPages, useLoad, usePageTitle } from '../hooks';
 import { useUser } from '../session';
 
@@ -29,6 +30,7 @@ export function UsersPage() {
   const [superuser, setSuperuser] = useState(false);
   const [created, setCreated] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<User | null>(null);
+  const [editing, setEditing] = useState<User | null>(null);
 
   const create = async () => {
     setCreated(null);
@@ -93,7 +95,7 @@ export function UsersPage() {
           errorTitle="Could not list users"
           empty={<Empty title="No users" />}
         >
-          <DataTable label="Users" testId="users-table" columns={['Name', 'Email', 'Superuser']} actions>
+          <DataTable label="Users" testId="users-table" columns={['Name', 'Email', 'Superuser', 'Status']} actions>
             {rows.map((u) => (
               <Tr key={u.name} data-testid={`user-row-${u.name}`}>
                 <Td dataLabel="Name" className="pier-mono">
@@ -107,10 +109,22 @@ export function UsersPage() {
                 </Td>
                 <Td dataLabel="Email">{u.email || '—'}</Td>
                 <Td dataLabel="Superuser">{u.superuser ? 'yes' : 'no'}</Td>
+                <Td dataLabel="Status">
+                  {u.disabled ? (
+                    <Label isCompact color="orange">
+                      disabled
+                    </Label>
+                  ) : (
+                    'active'
+                  )}
+                </Td>
                 <Td isActionCell>
                   <RowActions
                     label={`Actions for ${u.name}`}
-                    items={[{ title: 'Delete', isDanger: true, onClick: () => setDeleting(u) }]}
+                    items={[
+                      { title: 'Edit', onClick: () => setEditing(u) },
+                      { title: 'Delete', isDanger: true, onClick: () => setDeleting(u) },
+                    ]}
                   />
                 </Td>
               </Tr>
@@ -118,6 +132,12 @@ export function UsersPage() {
           </DataTable>
         </LoadedList>
       </div>
+      <EditUserModal
+        user={editing}
+        isSelf={editing?.name === me.name}
+        onClose={() => setEditing(null)}
+        onSaved={() => users.reload()}
+      />
       <ConfirmItem
         item={deleting}
         title={(u) => `Delete user ${u.name}?`}
