@@ -99,17 +99,17 @@ Result<Response> update_user(Call& call) {
   }
   if (*superuser) {
     if (auto r = call.accounts().set_superuser(name, **superuser); !r) return r.error();
+    user->superuser = **superuser;
   }
   if (*disabled) {
     if (auto r = call.accounts().set_disabled(name, **disabled); !r) return r.error();
+    user->disabled = **disabled;
   }
-  auto updated = call.accounts().get_user(name);
-  if (!updated) return updated.error();
   boost::json::object change{{"change", "user_updated"}, {"user", name}, {"password_changed", hash.has_value()}};
   if (*superuser) change["superuser"] = **superuser;
   if (*disabled) change["disabled"] = **disabled;
   return once_recorded(record_change(call, kAccountChange, name, std::nullopt, std::move(change)),
-                       json_response(200, user_view(*updated, "user")));
+                       json_response(200, user_view(*user, "user")));
 }
 
 Result<Response> delete_user(Call& call) {

@@ -21,25 +21,34 @@ Result<std::uint64_t> BlobService::stat(std::string_view repository, const Diges
   return **size;
 }
 
-Result<BlobBytes> BlobService::open(const Digest& digest, std::uint64_t offset, std::uint64_t length) {
+// The bytes of a blob the blob store does not have: those kept in the metadata store, or
+// kBlobUnknown. Asked second, so pulls of large blobs never read the database for bytes.
+Result<std::string> BlobService::kept_bytes(const Digest& digest) {
   auto kept = metadata_.inline_blob(digest);
   if (!kept) return kept.error();
-  if (*kept) {
-    if (offset > (*kept)->size()) return make_error(ErrorCode::kInternal, "range beyond a stored blob");
-    return BlobBytes{nullptr, (*kept)->substr(offset, length)};
-  }
+  if (!*kept) return unknown_blob();
+  return std::move(**kept);
+}
+
+Result<BlobBytes> BlobService::open(const Digest& digest, std::uint64_t offset, std::uint64_t length) {
   auto file = blobs_.open(digest, offset, length);
-  if (!file) return file.error();
-  return BlobBytes{std::move(*file), {}};
+  if (file) return BlobBytes{std::move(*file), {}};
+  if (file.error().code != ErrorCode::kBlobUnknown) return file.error();
+  auto kept = kept_bytes(digest);
+  if (!kept) return kept.error();
+  if (offset > kept->size()) return make_error(ErrorCode::kInternal, "range beyond a stored blob");
+  return BlobBytes{nullptr, kept->substr(offset, length)};
 }
 
 Result<std::string> BlobService::read_whole(const Digest& digest, std::uint64_t max_bytes) {
-  auto kept = metadata_.inline_blob(digest);
-  if (!kept) return kept.error();
   const auto too_large = [] { return make_error(ErrorCode::kPayloadTooLarge, "blob too large to read whole"); };
-  if (*kept) return (*kept)->size() <= max_bytes ? Result<std::string>(std::move(**kept)) : too_large();
   auto size = blobs_.stat(digest);
-  if (!size) return size.error();
+  if (!size && size.error().code != ErrorCode::kBlobUnknown) return size.error();
+  if (!size) {
+    auto kept = kept_bytes(digest);
+    if (kept && kept->size() > max_bytes) return too_large();
+    return kept;
+  }
   if (*size > max_bytes) return too_large();
   auto region = blobs_.open(digest, 0, *size);
   if (!region) return region.error();

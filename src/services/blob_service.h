@@ -42,6 +42,8 @@ class BlobService {
   void invalidate(std::string_view repository) { linked_sizes_.invalidate(repository); }
 
  private:
+  Result<std::string> kept_bytes(const Digest& digest);
+
   storage::BlobStore& blobs_;
   meta::MetadataStore& metadata_;
   LookupCache<std::uint64_t> linked_sizes_{100000};
