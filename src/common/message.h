@@ -82,6 +82,8 @@ struct Response {
 // Receives a streamed request body. write() is called for each chunk in order, then
 // finish() once the whole body has arrived. If the client goes away first, the sink is
 // destroyed without finish(), and must leave nothing half-done that a retry could not mend.
+// A chunk stays readable until the next write() returns, or finish() returns, or the sink
+// is destroyed, so a sink may go on working on one chunk while the next arrives.
 class BodySink {
  public:
   virtual ~BodySink() = default;

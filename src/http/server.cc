@@ -32,7 +32,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::size_t kBodyChunk = 256 * 1024;
+constexpr std::size_t kBodyChunk = 1024 * 1024;
 constexpr std::uint64_t kDrainLimit = 1024 * 1024;
 constexpr std::size_t kBodyReadAhead = 64 * 1024 + 4096;
 
@@ -47,6 +47,46 @@ Method to_method(bhttp::verb verb) {
     default: return Method::kOther;
   }
 }
+
+// How much of a request's body is still to be read. A body of known length is counted
+// here and read past Beast's parser; a chunked one is the parser's to track.
+struct BodyProgress {
+  std::optional<std::uint64_t> left;  // set for a body of known length
+
+  template <class Parser>
+  static BodyProgress after_headers(const Parser& parser) {
+    BodyProgress progress;
+    if (!parser.chunked()) progress.left = parser.content_length_remaining().value_or(0);
+    return progress;
+  }
+  template <class Parser>
+  bool done(const Parser& parser) const {
+    return left ? *left == 0 : parser.is_done();
+  }
+};
+
+// Two chunk buffers used in turn for one request's body: a body sink may still be reading
+// the last chunk while the next is received (see BodySink). Declared before the sink, so
+// they outlive it.
+class BodyChunks {
+ public:
+  // A body of known length smaller than a chunk gets buffers of its own size.
+  explicit BodyChunks(const BodyProgress& progress)
+      : size_(progress.left ? static_cast<std::size_t>(std::min<std::uint64_t>(*progress.left, kBodyChunk))
+                            : kBodyChunk) {}
+  std::size_t size() const { return size_; }
+  char* next() {
+    auto& chunk = chunks_[turn_];
+    turn_ ^= 1;
+    if (!chunk) chunk.reset(new char[size_]);
+    return chunk.get();
+  }
+
+ private:
+  const std::size_t size_;
+  std::unique_ptr<char[]> chunks_[2];
+  unsigned turn_ = 0;
+};
 
 std::string lowercase(std::string_view s) {
   std::string out(s);
@@ -262,24 +302,50 @@ struct Server::Impl {
 
   // Reads the rest of the body in chunks, handing each to `consume`; stops early when
   // consume fails. Adds the bytes read to `received` as they arrive (so a request cut off
-  // midway still reports them).
+  // midway still reports them). A body of known length is read from the socket straight
+  // into the chunk (Beast's parser would first copy it through the read buffer, in reads
+  // no larger than that buffer); a chunked one goes through the parser.
   template <class Stream, class Parser, class Consume>
-  awaitable<void> read_body(Stream& stream, beast::flat_buffer& buffer, Parser& parser, Consume consume,
-                            std::optional<Error>& failure, std::uint64_t& received) {
-    std::unique_ptr<char[]> chunk(new char[kBodyChunk]);
+  awaitable<void> read_body(Stream& stream, beast::flat_buffer& buffer, Parser& parser, BodyProgress& progress,
+                            BodyChunks& chunks, Consume consume, std::optional<Error>& failure,
+                            std::uint64_t& received) {
+    if (progress.left) {
+      while (*progress.left > 0) {
+        char* chunk = chunks.next();
+        const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(*progress.left, chunks.size()));
+        std::size_t n = 0;
+        if (buffer.size() > 0) {
+          // Bytes that arrived with the headers.
+          n = std::min(buffer.size(), want);
+          asio::buffer_copy(asio::buffer(chunk, n), buffer.data());
+          buffer.consume(n);
+        } else {
+          beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+          n = co_await stream.async_read_some(asio::buffer(chunk, want), use_awaitable);
+        }
+        *progress.left -= n;
+        received += n;
+        if (auto r = consume(std::string_view(chunk, n)); !r) {
+          failure = r.error();
+          co_return;
+        }
+      }
+      co_return;
+    }
     // Beast reads at most the read buffer's spare capacity per call; a header-sized buffer
     // would turn a large body into thousands of 4 KiB reads.
     if (!parser.is_done() && buffer.capacity() < kBodyReadAhead) buffer.reserve(kBodyReadAhead);
     while (!parser.is_done()) {
-      parser.get().body().data = chunk.get();
-      parser.get().body().size = kBodyChunk;
+      char* chunk = chunks.next();
+      parser.get().body().data = chunk;
+      parser.get().body().size = chunks.size();
       beast::get_lowest_layer(stream).expires_after(options.read_timeout);
       auto [ec, ignored] = co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
-      const std::size_t n = kBodyChunk - parser.get().body().size;
+      const std::size_t n = chunks.size() - parser.get().body().size;
       received += n;
       if (ec && ec != bhttp::error::need_buffer) throw beast::system_error(ec);
       if (n > 0) {
-        if (auto r = consume(std::string_view(chunk.get(), n)); !r) {
+        if (auto r = consume(std::string_view(chunk, n)); !r) {
           failure = r.error();
           co_return;
         }
@@ -336,6 +402,7 @@ struct Server::Impl {
       const std::string_view method = read_ec ? "?" : std::string_view(bhttp::to_string(parser.get().method()));
       std::uint64_t bytes_in = 0;
       bool keep_alive = false;
+      BodyProgress progress;
       try {
         request.remote_address = remote;
         request.secure = secure;
@@ -354,6 +421,7 @@ struct Server::Impl {
           for (const auto& field : header) request.headers.emplace_back(lowercase(field.name_string()), field.value());
           if (parser.content_length()) request.content_length = *parser.content_length();
           keep_alive = header.keep_alive();
+          progress = BodyProgress::after_headers(parser);
         }
         if (!ready) {
           if (auto parsed = parse_target(request.target, request); !parsed) {
@@ -371,7 +439,7 @@ struct Server::Impl {
             route = plan->route;
             std::optional<Error> failure;
             Result<Reply> reply = make_error(ErrorCode::kInternal, "no reply");
-            if (!parser.is_done() && request.header("expect") == "100-continue") {
+            if (!progress.done(parser) && request.header("expect") == "100-continue") {
               static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
               co_await asio::async_write(stream, asio::buffer(kContinue), use_awaitable);
             }
@@ -379,8 +447,9 @@ struct Server::Impl {
               if (request.content_length && *request.content_length > plan->body_limit) {
                 failure = make_error(plan->too_large, "request body too large");
               } else {
+                BodyChunks chunks(progress);
                 co_await read_body(
-                    stream, buffer, parser,
+                    stream, buffer, parser, progress, chunks,
                     [&](std::string_view chunk) -> Result<void> {
                       if (request.body.size() + chunk.size() > plan->body_limit) {
                         return make_error(plan->too_large, "request body too large");
@@ -401,10 +470,11 @@ struct Server::Impl {
             } else if (auto* response = std::get_if<Response>(&*reply)) {
               ready = std::move(*response);
             } else {
+              BodyChunks chunks(progress);
               auto sink = std::move(std::get<std::unique_ptr<BodySink>>(*reply));
               co_await read_body(
-                  stream, buffer, parser, [&](std::string_view chunk) { return sink->write(chunk); }, failure,
-                  bytes_in);
+                  stream, buffer, parser, progress, chunks, [&](std::string_view chunk) { return sink->write(chunk); },
+                  failure, bytes_in);
               if (failure) {
                 sink.reset();
                 ready = error_response(*failure);
@@ -419,12 +489,14 @@ struct Server::Impl {
         }
         // An error answered before the body was read: a short body is read and dropped so the
         // client sees the answer and the connection stays usable; a long one closes it.
-        if (!parser.is_done() && request.content_length && *request.content_length <= kDrainLimit) {
+        if (!progress.done(parser) && request.content_length && *request.content_length <= kDrainLimit) {
           std::optional<Error> ignored;
+          BodyChunks chunks(progress);
           co_await read_body(
-              stream, buffer, parser, [](std::string_view) -> Result<void> { return {}; }, ignored, bytes_in);
+              stream, buffer, parser, progress, chunks, [](std::string_view) -> Result<void> { return {}; }, ignored,
+              bytes_in);
         }
-        if (!parser.is_done() || stopping) keep_alive = false;
+        if (!progress.done(parser) || stopping) keep_alive = false;
         if (ready->status >= 500) {
           log->error("{} {} -> {}: {}", request.target, static_cast<int>(request.method), ready->status, ready->body);
         }

@@ -37,6 +37,9 @@ struct UploadWriter::Session {
 };
 
 namespace {
+// Below this a chunk is written and hashed faster than a hand-over to another thread.
+constexpr std::size_t kHashAlongsideBytes = 64 * 1024;
+
 Error unknown_upload() { return make_error(ErrorCode::kBlobUploadUnknown, "blob upload unknown to registry"); }
 Error digest_mismatch(const Digest& expected, const Digest& actual) {
   return make_error(ErrorCode::kDigestInvalid, "provided digest did not match uploaded content",
@@ -51,18 +54,28 @@ UploadWriter::UploadWriter(std::shared_ptr<Session> session, std::unique_ptr<sto
     : session_(std::move(session)), appender_(std::move(appender)) {}
 
 UploadWriter::~UploadWriter() {
+  hashing_.wait();
   appender_.reset();
   session_->release();
 }
 
 Result<void> UploadWriter::write(std::string_view bytes) {
+  hashing_.wait();  // the previous chunk is hashed: the hasher is free
   if (!session_->hasher) return make_error(ErrorCode::kInternal, "upload write after a failure");
+  Hasher& hasher = *session_->hasher;
+  if (bytes.size() >= kHashAlongsideBytes) {
+    // Hashing is the heaviest part of taking a large upload: it runs on a spare core while
+    // this thread writes the bytes out and the next chunk arrives.
+    hashing_.start([&hasher, bytes] { hasher.update(bytes); });
+  } else {
+    hasher.update(bytes);
+  }
   auto appended = appender_->append(bytes);
   if (!appended) {
+    hashing_.wait();
     session_->hasher.reset();  // the stored bytes are now unknown: rehash before completing
     return appended.error();
   }
-  session_->hasher->update(bytes);
   session_->size += bytes.size();
   return {};
 }

@@ -20,6 +20,7 @@
 #include "common/clock.h"
 #include "common/digest.h"
 #include "common/error.h"
+#include "common/side_job.h"
 #include "meta/metadata_store.h"
 #include "storage/blob_store.h"
 
@@ -34,6 +35,8 @@ class UploadWriter {
   UploadWriter(const UploadWriter&) = delete;
   UploadWriter& operator=(const UploadWriter&) = delete;
 
+  // `bytes` must stay valid until the next write() returns or the writer is destroyed:
+  // a large chunk is still being hashed when write() returns.
   Result<void> write(std::string_view bytes);
   // Size of the upload including what this writer appended.
   std::uint64_t size() const;
@@ -45,6 +48,7 @@ class UploadWriter {
 
   std::shared_ptr<Session> session_;
   std::unique_ptr<storage::UploadAppender> appender_;
+  SideJob hashing_;
 };
 
 struct CommittedBlob {
