@@ -82,8 +82,11 @@ struct Response {
 // Receives a streamed request body. write() is called for each chunk in order, then
 // finish() once the whole body has arrived. If the client goes away first, the sink is
 // destroyed without finish(), and must leave nothing half-done that a retry could not mend.
-// A chunk stays readable until the next write() returns, or finish() returns, or the sink
-// is destroyed, so a sink may go on working on one chunk while the next arrives.
+// A chunk stays readable until kBodySinkChunksHeld more chunks have been written, or
+// finish() has returned, or the sink is destroyed: a sink may go on working on a few chunks
+// while the next ones arrive.
+inline constexpr std::size_t kBodySinkChunksHeld = 3;
+
 class BodySink {
  public:
   virtual ~BodySink() = default;

@@ -65,9 +65,9 @@ struct BodyProgress {
   }
 };
 
-// Two chunk buffers used in turn for one request's body: a body sink may still be reading
-// the last chunk while the next is received (see BodySink). Declared before the sink, so
-// they outlive it.
+// The chunk buffers of one request's body, used in turn: a body sink may still be reading
+// the last few chunks while the next is received (see BodySink). Declared before the sink,
+// so they outlive it.
 class BodyChunks {
  public:
   // A body of known length smaller than a chunk gets buffers of its own size.
@@ -77,15 +77,15 @@ class BodyChunks {
   std::size_t size() const { return size_; }
   char* next() {
     auto& chunk = chunks_[turn_];
-    turn_ ^= 1;
+    turn_ = (turn_ + 1) % chunks_.size();
     if (!chunk) chunk.reset(new char[size_]);
     return chunk.get();
   }
 
  private:
   const std::size_t size_;
-  std::unique_ptr<char[]> chunks_[2];
-  unsigned turn_ = 0;
+  std::array<std::unique_ptr<char[]>, kBodySinkChunksHeld + 1> chunks_;
+  std::size_t turn_ = 0;
 };
 
 std::string lowercase(std::string_view s) {

@@ -54,25 +54,25 @@ UploadWriter::UploadWriter(std::shared_ptr<Session> session, std::unique_ptr<sto
     : session_(std::move(session)), appender_(std::move(appender)) {}
 
 UploadWriter::~UploadWriter() {
-  hashing_.wait();
+  hashing_.drain();
   appender_.reset();
   session_->release();
 }
 
 Result<void> UploadWriter::write(std::string_view bytes) {
-  hashing_.wait();  // the previous chunk is hashed: the hasher is free
   if (!session_->hasher) return make_error(ErrorCode::kInternal, "upload write after a failure");
   Hasher& hasher = *session_->hasher;
+  // Hashing is the heaviest part of taking a large upload: it runs on a spare core while
+  // this thread writes the bytes out and receives the next ones.
+  auto hash = [&hasher, bytes] { hasher.update(bytes); };
   if (bytes.size() >= kHashAlongsideBytes) {
-    // Hashing is the heaviest part of taking a large upload: it runs on a spare core while
-    // this thread writes the bytes out and the next chunk arrives.
-    hashing_.start([&hasher, bytes] { hasher.update(bytes); });
+    hashing_.push(hash);
   } else {
-    hasher.update(bytes);
+    hashing_.push_small(hash);
   }
   auto appended = appender_->append(bytes);
   if (!appended) {
-    hashing_.wait();
+    hashing_.drain();
     session_->hasher.reset();  // the stored bytes are now unknown: rehash before completing
     return appended.error();
   }

@@ -20,7 +20,7 @@
 #include "common/clock.h"
 #include "common/digest.h"
 #include "common/error.h"
-#include "common/side_job.h"
+#include "common/side_queue.h"
 #include "meta/metadata_store.h"
 #include "storage/blob_store.h"
 
@@ -35,8 +35,9 @@ class UploadWriter {
   UploadWriter(const UploadWriter&) = delete;
   UploadWriter& operator=(const UploadWriter&) = delete;
 
-  // `bytes` must stay valid until the next write() returns or the writer is destroyed:
-  // a large chunk is still being hashed when write() returns.
+  // `bytes` must stay valid until kHashQueueDepth more writes have returned or the writer
+  // is destroyed: a large chunk may still be being hashed when write() returns.
+  static constexpr std::size_t kHashQueueDepth = 3;
   Result<void> write(std::string_view bytes);
   // Size of the upload including what this writer appended.
   std::uint64_t size() const;
@@ -48,7 +49,7 @@ class UploadWriter {
 
   std::shared_ptr<Session> session_;
   std::unique_ptr<storage::UploadAppender> appender_;
-  SideJob hashing_;
+  SideQueue hashing_{kHashQueueDepth};
 };
 
 struct CommittedBlob {
