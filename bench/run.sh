@@ -39,6 +39,7 @@ PULL_STREAMS=8
 LIST_CONNECTIONS=8
 RESTARTS=3            # start-to-ready is the median of this many restarts
 PUSH_RUNS=2           # large pushes and pulls: the best of this many runs
+MEMORY_PUSH_RUNS=3    # large pushes to tmpfs, where a run's speed depends most on the machine's memory
 PULL_RUNS=3
 OCI_MANIFEST=application/vnd.oci.image.manifest.v1+json
 
@@ -316,10 +317,10 @@ run_registry() {  # kind
 run_push_in_memory() {  # kind
   local kind=$1
   [[ -n $MEMORY_WORK ]] || return 0
-  log "$kind: workload 3 in memory, push $((BLOB_SIZE / MiB)) MiB monolithic (best of $PUSH_RUNS)"
-  measure_best "$kind.memory_push_monolithic" mb_per_s "$PUSH_RUNS" push_on_empty_store "$kind" monolithic
-  log "$kind: workload 3 in memory, push in $((CHUNK / MiB)) MiB PATCHes (best of $PUSH_RUNS)"
-  measure_best "$kind.memory_push_chunked" mb_per_s "$PUSH_RUNS" push_on_empty_store "$kind" chunked
+  log "$kind: workload 3 in memory, push $((BLOB_SIZE / MiB)) MiB monolithic (best of $MEMORY_PUSH_RUNS)"
+  measure_best "$kind.memory_push_monolithic" mb_per_s "$MEMORY_PUSH_RUNS" push_on_empty_store "$kind" monolithic
+  log "$kind: workload 3 in memory, push in $((CHUNK / MiB)) MiB PATCHes (best of $MEMORY_PUSH_RUNS)"
+  measure_best "$kind.memory_push_chunked" mb_per_s "$MEMORY_PUSH_RUNS" push_on_empty_store "$kind" chunked
 }
 
 # One push to a registry started on an empty store that is removed afterwards. Every run so
@@ -411,10 +412,12 @@ rm -f "$WORK/dd.bin"
 record disk_fsync_bytes_per_s "$(awk '{for (i = 1; i < NF; i++) if ($(i + 1) == "s,") s = $i; printf "%.0f", $1 / s}' \
                                   <<<"$dd_out")"
 
-run_registry pier
-run_registry distribution
+# The in-memory pushes come first: run after the other workloads, which leave gigabytes of
+# freed and cached memory behind, the same binaries took 900-940 MB/s instead of 1,200-1,450.
 run_push_in_memory pier
 run_push_in_memory distribution
+run_registry pier
+run_registry distribution
 run_nginx
 record elapsed_s "$((SECONDS - T0))"
 
