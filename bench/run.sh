@@ -115,12 +115,8 @@ record() { printf '%s\t%s\n' "$1" "$2" >>"$RESULTS"; }
 # Runs one measurement (a command printing one JSON object) and records it under KEY; OUT
 # holds the JSON. A failing command is logged and recorded as failed; the run goes on.
 measure() {  # key command...
-  local key=$1 status=0
-  shift
-  OUT=$("$@") || status=$?
-  ((status == 0)) || log "$key: exit status $status (see messages above)"
-  [[ $OUT == \{* ]] || OUT='{"failed": true}'
-  record "$key" "$OUT"
+  run_once "$@" || OUT='{"failed": true}'
+  record "$1" "$OUT"
 }
 
 rss_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
@@ -129,30 +125,56 @@ rss_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 # (throughput on a shared 2-core machine is noisy; the best run is the least disturbed one),
 # with every run's FIELD under "runs".
 measure_best() {  # key field runs command...
-  local key=$1 field=$2 runs=$3 i status all=()
+  local key=$1 field=$2 runs=$3 i all=()
   shift 3
   for ((i = 0; i < runs; i++)); do
     # Each run starts with no dirty pages left by the previous one (fair to both registries:
     # otherwise one pays for the other's writeback).
     sync
-    status=0
-    OUT=$("$@") || status=$?
-    ((status == 0)) || log "$key: exit status $status (see messages above)"
-    [[ $OUT == \{* ]] && all+=("$OUT")
+    run_once "$key" "$@" && all+=("$OUT")
   done
-  if ((${#all[@]} == 0)); then
+  record_best "$key" "$field" "${all[@]}"
+}
+
+# Like measure_best for two commands, run in turn (a, b, a, b, ...): each is then measured
+# in the same minutes as the other, where measure_best on one and then on the other would
+# put minutes of other work between them. The commands are the arrays named by CMD_A and
+# CMD_B.
+measure_best_alternating() {  # key_a key_b field runs
+  local key_a=$1 key_b=$2 field=$3 runs=$4 i all_a=() all_b=()
+  local -n cmd_a=$CMD_A cmd_b=$CMD_B
+  for ((i = 0; i < runs; i++)); do
+    run_once "$key_a" "${cmd_a[@]}" && all_a+=("$OUT")
+    run_once "$key_b" "${cmd_b[@]}" && all_b+=("$OUT")
+  done
+  record_best "$key_a" "$field" "${all_a[@]}"
+  record_best "$key_b" "$field" "${all_b[@]}"
+}
+
+# Runs a command once; OUT holds its JSON, and the status says whether there is one.
+run_once() {  # key command...
+  local key=$1 status=0
+  shift
+  OUT=$("$@") || status=$?
+  ((status == 0)) || log "$key: exit status $status (see messages above)"
+  [[ $OUT == \{* ]]
+}
+
+# Records the run with the highest FIELD, with every run's FIELD under "runs".
+record_best() {  # key field json...
+  local key=$1 field=$2
+  shift 2
+  if (($# == 0)); then
     OUT='{"failed": true}'
   else
     OUT=$(python3 -c 'import json,sys
 f=sys.argv[1]; runs=[json.loads(a) for a in sys.argv[2:]]
 best=max(runs, key=lambda r: r.get(f) or 0)
 best["runs"]=[r.get(f) for r in runs]
-print(json.dumps(best))' "$field" "${all[@]}")
+print(json.dumps(best))' "$field" "$@")
   fi
   record "$key" "$OUT"
 }
-
-# ---- servers ----
 
 write_configs() {  # dir port
   local dir=$1 port=$2
@@ -248,16 +270,25 @@ run_registry() {  # kind
   measure_best "$kind.push_chunked" mb_per_s "$PUSH_RUNS" \
     bounded 600 "$LOADGEN" push-blob --url "$url" --repo bench/big --size "$BLOB_SIZE" --mode chunked --chunk "$CHUNK"
 
-  # Workload 2: pull it back, 1 and 8 streams.
-  for streams in 1 "$PULL_STREAMS"; do
-    log "$kind: workload 2, pull with $streams stream(s) (best of $PULL_RUNS)"
-    measure_best "$kind.pull_$streams" mb_per_s "$PULL_RUNS" \
-      bounded 600 "$LOADGEN" pull-blob --url "$url" --path "/v2/bench/big/blobs/$digest" \
-      --streams "$streams" --bytes "$BLOB_SIZE"
-  done
+  # Workload 2: pull it back, 1 and 8 streams. Pier's pulls alternate with nginx sending the
+  # same file, its reference.
   if [[ $kind = pier ]]; then
-    BIG_BLOB_FILE=$(find "$dir/data" -type f -name "${digest#sha256:}" -size +0 | head -1)
+    ln -sf "$(find "$dir/data" -type f -name "${digest#sha256:}" -size +0 | head -1)" "$NGINX_DIR/html/big.bin"
   fi
+  for streams in 1 "$PULL_STREAMS"; do
+    local pull=(bounded 600 "$LOADGEN" pull-blob --url "$url" --path "/v2/bench/big/blobs/$digest"
+                --streams "$streams" --bytes "$BLOB_SIZE")
+    if [[ $kind = pier ]]; then
+      log "$kind: workload 2, pull with $streams stream(s), in turn with nginx (best of $PULL_RUNS)"
+      local nginx_pull=(bounded 600 "$LOADGEN" pull-blob --url "$NGINX_URL" --path /big.bin
+                        --streams "$streams" --bytes "$BLOB_SIZE")
+      CMD_A=pull CMD_B=nginx_pull measure_best_alternating "$kind.pull_$streams" "nginx.pull_$streams" \
+        mb_per_s "$PULL_RUNS"
+    else
+      log "$kind: workload 2, pull with $streams stream(s) (best of $PULL_RUNS)"
+      measure_best "$kind.pull_$streams" mb_per_s "$PULL_RUNS" "${pull[@]}"
+    fi
+  done
 
   # Workload 4: many small image pushes.
   log "$kind: workload 4, $IMAGES small image pushes with $CLIENTS clients"
@@ -277,6 +308,10 @@ run_registry() {  # kind
   log "$kind: workload 1, blob HEAD"
   measure "$kind.blob_head" bounded $((RATE_SECONDS + 30)) "$LOADGEN" rate --url "$url" \
     --path "/v2/$repo/blobs/$layer" --method HEAD --seconds "$RATE_SECONDS" --connections "$CONNECTIONS"
+  if [[ $kind = pier ]]; then
+    log "nginx: 1 KiB static file (the reference of workload 1, measured next to Pier's)"
+    measure nginx.small wrk_rate "$NGINX_URL/1k.bin"
+  fi
 
   record "$kind.rss_peak_kib" "$(rss_kib "$pid" VmHWM)"
 
@@ -340,13 +375,14 @@ push_on_empty_store() {  # kind mode
   return "$status"
 }
 
-run_nginx() {
-  local dir=$WORK/nginx port url pid streams
+# nginx, the reference for workloads 1 and 2, serves a 1 KiB file and (once Pier has stored
+# it) Pier's copy of the large blob, linked as big.bin.
+start_nginx() {
+  local dir=$WORK/nginx port url pid
   port=$(free_port)
   url=http://127.0.0.1:$port
   mkdir -p "$dir/html" "$dir/tmp" "$dir/logs"
   head -c 1024 /dev/urandom >"$dir/html/1k.bin"
-  ln -s "$BIG_BLOB_FILE" "$dir/html/big.bin"
   local user_line=""
   [[ $(id -u) -eq 0 ]] && user_line="user root;"
   cat >"$dir/nginx.conf" <<EOF
@@ -387,14 +423,7 @@ except Exception: print(0)' "$url/1k.bin") = 200 ]] && break
     kill -0 "$pid" 2>/dev/null || { cat "$dir/logs/error.log" >&2; return 1; }
     sleep 0.05
   done
-  log "nginx: 1 KiB static file"
-  measure nginx.small wrk_rate "$url/1k.bin"
-  for streams in 1 "$PULL_STREAMS"; do
-    log "nginx: sendfile pull with $streams stream(s) (best of $PULL_RUNS)"
-    measure_best "nginx.pull_$streams" mb_per_s "$PULL_RUNS" \
-      bounded 600 "$LOADGEN" pull-blob --url "$url" --path /big.bin --streams "$streams" --bytes "$BLOB_SIZE"
-  done
-  stop_server "$pid"
+  NGINX_DIR=$dir NGINX_URL=$url NGINX_PID=$pid
 }
 
 # ---- run ----
@@ -416,9 +445,10 @@ record disk_fsync_bytes_per_s "$(awk '{for (i = 1; i < NF; i++) if ($(i + 1) == 
 # freed and cached memory behind, the same binaries took 900-940 MB/s instead of 1,200-1,450.
 run_push_in_memory pier
 run_push_in_memory distribution
+start_nginx
 run_registry pier
+stop_server "$NGINX_PID"
 run_registry distribution
-run_nginx
 record elapsed_s "$((SECONDS - T0))"
 
 if [[ -n ${MAKELEVEL:-} ]]; then
