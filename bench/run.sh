@@ -138,11 +138,10 @@ measure_best() {  # key field runs command...
 
 # Like measure_best for two commands, run in turn (a, b, a, b, ...): each is then measured
 # in the same minutes as the other, where measure_best on one and then on the other would
-# put minutes of other work between them. The commands are the arrays named by CMD_A and
-# CMD_B.
-measure_best_alternating() {  # key_a key_b field runs
-  local key_a=$1 key_b=$2 field=$3 runs=$4 i all_a=() all_b=()
-  local -n cmd_a=$CMD_A cmd_b=$CMD_B
+# put minutes of other work between them. Each command is given as the name of an array.
+measure_best_alternating() {  # field runs key_a command_a_array key_b command_b_array
+  local field=$1 runs=$2 key_a=$3 key_b=$5 i all_a=() all_b=()
+  local -n cmd_a=$4 cmd_b=$6
   for ((i = 0; i < runs; i++)); do
     run_once "$key_a" "${cmd_a[@]}" && all_a+=("$OUT")
     run_once "$key_b" "${cmd_b[@]}" && all_b+=("$OUT")
@@ -175,6 +174,8 @@ print(json.dumps(best))' "$field" "$@")
   fi
   record "$key" "$OUT"
 }
+
+# ---- servers ----
 
 write_configs() {  # dir port
   local dir=$1 port=$2
@@ -282,8 +283,7 @@ run_registry() {  # kind
       log "$kind: workload 2, pull with $streams stream(s), in turn with nginx (best of $PULL_RUNS)"
       local nginx_pull=(bounded 600 "$LOADGEN" pull-blob --url "$NGINX_URL" --path /big.bin
                         --streams "$streams" --bytes "$BLOB_SIZE")
-      CMD_A=pull CMD_B=nginx_pull measure_best_alternating "$kind.pull_$streams" "nginx.pull_$streams" \
-        mb_per_s "$PULL_RUNS"
+      measure_best_alternating mb_per_s "$PULL_RUNS" "$kind.pull_$streams" pull "nginx.pull_$streams" nginx_pull
     else
       log "$kind: workload 2, pull with $streams stream(s) (best of $PULL_RUNS)"
       measure_best "$kind.pull_$streams" mb_per_s "$PULL_RUNS" "${pull[@]}"

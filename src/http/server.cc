@@ -65,19 +65,23 @@ struct BodyProgress {
   }
 };
 
-// The chunk buffers of one request's body, used in turn: a body sink may still be reading
-// the last few chunks while the next is received (see BodySink). Declared before the sink,
-// so they outlive it.
+// The chunk buffers of one request's body, used in turn. A body sink may still be reading
+// the last few chunks while the next is received (see BodySink), so a body fed to a sink
+// gets one more buffer than the sink may hold, declared before the sink so they outlive it;
+// a body copied or dropped as it arrives needs one.
 class BodyChunks {
  public:
+  enum class Reader { kCopies, kSink };
+
   // A body of known length smaller than a chunk gets buffers of its own size.
-  explicit BodyChunks(const BodyProgress& progress)
+  BodyChunks(const BodyProgress& progress, Reader reader)
       : size_(progress.left ? static_cast<std::size_t>(std::min<std::uint64_t>(*progress.left, kBodyChunk))
-                            : kBodyChunk) {}
+                            : kBodyChunk),
+        count_(reader == Reader::kSink ? chunks_.size() : 1) {}
   std::size_t size() const { return size_; }
   char* next() {
     auto& chunk = chunks_[turn_];
-    turn_ = (turn_ + 1) % chunks_.size();
+    turn_ = (turn_ + 1) % count_;
     if (!chunk) chunk.reset(new char[size_]);
     return chunk.get();
   }
@@ -85,6 +89,7 @@ class BodyChunks {
  private:
   const std::size_t size_;
   std::array<std::unique_ptr<char[]>, kBodySinkChunksHeld + 1> chunks_;
+  const std::size_t count_;
   std::size_t turn_ = 0;
 };
 
@@ -447,7 +452,7 @@ struct Server::Impl {
               if (request.content_length && *request.content_length > plan->body_limit) {
                 failure = make_error(plan->too_large, "request body too large");
               } else {
-                BodyChunks chunks(progress);
+                BodyChunks chunks(progress, BodyChunks::Reader::kCopies);
                 co_await read_body(
                     stream, buffer, parser, progress, chunks,
                     [&](std::string_view chunk) -> Result<void> {
@@ -470,7 +475,7 @@ struct Server::Impl {
             } else if (auto* response = std::get_if<Response>(&*reply)) {
               ready = std::move(*response);
             } else {
-              BodyChunks chunks(progress);
+              BodyChunks chunks(progress, BodyChunks::Reader::kSink);
               auto sink = std::move(std::get<std::unique_ptr<BodySink>>(*reply));
               co_await read_body(
                   stream, buffer, parser, progress, chunks, [&](std::string_view chunk) { return sink->write(chunk); },
@@ -491,7 +496,7 @@ struct Server::Impl {
         // client sees the answer and the connection stays usable; a long one closes it.
         if (!progress.done(parser) && request.content_length && *request.content_length <= kDrainLimit) {
           std::optional<Error> ignored;
-          BodyChunks chunks(progress);
+          BodyChunks chunks(progress, BodyChunks::Reader::kCopies);
           co_await read_body(
               stream, buffer, parser, progress, chunks, [](std::string_view) -> Result<void> { return {}; }, ignored,
               bytes_in);

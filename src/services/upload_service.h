@@ -20,6 +20,7 @@
 #include "common/clock.h"
 #include "common/digest.h"
 #include "common/error.h"
+#include "common/message.h"
 #include "common/side_queue.h"
 #include "meta/metadata_store.h"
 #include "storage/blob_store.h"
@@ -36,8 +37,9 @@ class UploadWriter {
   UploadWriter& operator=(const UploadWriter&) = delete;
 
   // `bytes` must stay valid until kHashQueueDepth more writes have returned or the writer
-  // is destroyed: a large chunk may still be being hashed when write() returns.
-  static constexpr std::size_t kHashQueueDepth = 3;
+  // is destroyed: a large chunk may still be being hashed when write() returns. As deep as
+  // a BodySink may hold chunks, since the upload handler's sink writes through here.
+  static constexpr std::size_t kHashQueueDepth = kBodySinkChunksHeld;
   Result<void> write(std::string_view bytes);
   // Size of the upload including what this writer appended.
   std::uint64_t size() const;

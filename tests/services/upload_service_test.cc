@@ -55,6 +55,29 @@ TEST_F(UploadServiceTest, ChunksCommitUnderTheirDigest) {
   EXPECT_EQ(uploads_->status("repo", id).error().code, ErrorCode::kBlobUploadUnknown);
 }
 
+// The HTTP server reuses a chunk's buffer once kHashQueueDepth more chunks have been
+// written; the writer must be done with it by then, however far its hashing lags.
+TEST_F(UploadServiceTest, LargeChunksInBuffersReusedAfterTheQueueDepthCommitUnderTheirDigest) {
+  constexpr std::size_t kChunk = 256 * 1024;
+  constexpr int kChunks = 40;
+  std::vector<std::string> buffers(UploadWriter::kHashQueueDepth + 1, std::string(kChunk, '\0'));
+  std::string expected;
+  const auto id = uploads_->start("repo").value();
+  {
+    auto writer = uploads_->open_writer("repo", id, std::nullopt);
+    ASSERT_TRUE(writer) << writer.error().message;
+    for (int i = 0; i < kChunks; ++i) {
+      std::string& buffer = buffers[i % buffers.size()];
+      for (std::size_t j = 0; j < kChunk; ++j) buffer[j] = static_cast<char>((i * 131 + j * 7) % 251);
+      expected += buffer;
+      ASSERT_TRUE((*writer)->write(buffer));
+    }
+  }
+  auto blob = uploads_->complete("repo", id, digest_of(expected));
+  ASSERT_TRUE(blob) << blob.error().message;
+  EXPECT_EQ(blob->size, expected.size());
+}
+
 TEST_F(UploadServiceTest, OutOfOrderChunkIsRefused) {
   const auto id = uploads_->start("repo").value();
   write(id, "abc", ByteRange{0, 2});
