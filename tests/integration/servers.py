@@ -82,12 +82,14 @@ def _wait_until_ready(reg: RunningRegistry, timeout: float = 20.0) -> None:
 
 
 def start_pier(data_dir: Path, tls: bool = False, config: str | None = None,
-               env: dict | None = None, port: int | None = None, auth: bool = False) -> RunningRegistry:
+               env: dict | None = None, port: int | None = None, auth: bool = False,
+               run_under: list[str] | None = None) -> RunningRegistry:
     """Pier on a free port. The protocol suites run with authentication off (auth=False);
-    the access tests turn it on, as it is by default."""
+    the access tests turn it on, as it is by default. `run_under` is a command that execs
+    Pier in its place (nsenter, for a filesystem mounted in another namespace)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
-    args = [str(PIER_BINARY), "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data_dir)]
+    args = (run_under or []) + [str(PIER_BINARY), "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data_dir)]
     ca_cert = None
     config_text = config or ""
     if tls:
