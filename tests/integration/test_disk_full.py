@@ -1,6 +1,7 @@
 """A full disk: Pier's blobs and database on a 64 MiB tmpfs, filled by pushes until pushes
-fail. A push that does not fit gets a clear error (an OCI error body saying storage is
-full), never a dropped connection or a bare 500; what was acknowledged before stays whole;
+fail. A push (or a delete, which writes to the database too) that does not fit gets a
+clear error (an OCI error body saying storage is full), never a dropped connection or a
+bare 500, whether the blob files or the database's log ran out; what was acknowledged before stays whole;
 pulls keep working while full, across a restart too; the database passes integrity_check;
 and once space is freed, pushes work again.
 
@@ -190,6 +191,8 @@ def test_full_disk_refuses_pushes_clearly_and_keeps_what_it_holds(tmp_path):
                 for size in (300, 20 * 1024, LAYER_BYTES, 4 * LAYER_BYTES):
                     pushes.blob(layer_bytes(f"while-full-{how}-{size}", size), how)
             pushes.manifest("while-full", pushes.manifests["v0"])
+            if pushes.answered(call(reg, "DELETE", f"/v2/{REPO}/manifests/{sha256(pushes.manifests['v1'])}"), 202):
+                del pushes.manifests["v1"]
             assert not pushes.answered(patch_at(reg, location, 64 * 1024, chunked[64 * 1024:]), 202)
             assert upload_offset(reg, location) == 64 * 1024
             pushes.check_pulls(reg)
