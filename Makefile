@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 PIER := $(BUILD_DIR)/pier
 PYTEST ?= /usr/bin/python3 -m pytest
 
-.PHONY: all deps test-deps ui build run test unit-test integration-test browser-test bench clean
+.PHONY: all deps test-deps ui build run test unit-test integration-test browser-test bench fuzz-deps fuzz fuzz-smoke clean
 
 all: build
 
@@ -50,6 +50,25 @@ test: build test-deps unit-test integration-test browser-test
 bench: build
 	@scripts/install-deps.sh bench
 	bench/run.sh
+
+# libFuzzer targets (fuzz/) built with clang, ASan and UBSan in a build folder of their own;
+# each runs FUZZ_SECONDS on a copy of its seeds, and any crash fails the run.
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+fuzz-deps:
+	@scripts/install-deps.sh fuzz
+
+$(FUZZ_BUILD_DIR)/build.ninja: | fuzz-deps
+	cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Fuzz -DCMAKE_CXX_COMPILER=clang++ \
+	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DPIER_FUZZ=ON
+
+fuzz: fuzz-deps $(FUZZ_BUILD_DIR)/build.ninja
+	cmake --build $(FUZZ_BUILD_DIR) --target pier_fuzzers
+	BUILD_DIR=$(FUZZ_BUILD_DIR) FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=10
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -14,13 +14,16 @@ test_packages=(
   skopeo podman buildah docker-registry uidmap slapd ldap-utils chromium
 )
 bench_packages=(wrk nginx-light)
+# clang-14 with its compiler-rt: libFuzzer and the sanitizer runtimes.
+fuzz_packages=(clang libclang-rt-14-dev)
 
 wanted=("${build_packages[@]}")
 case "${1:-build}" in
   build) ;;
   test) wanted+=("${test_packages[@]}") ;;
   bench) wanted+=("${test_packages[@]}" "${bench_packages[@]}") ;;
-  *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+  fuzz) wanted+=("${fuzz_packages[@]}") ;;
+  *) echo "usage: $0 [build|test|bench|fuzz]" >&2; exit 2 ;;
 esac
 
 missing=()
