@@ -20,7 +20,9 @@
 
 namespace pier::storage {
 
-// Appends to one upload. Bytes reach durable storage no later than commit_upload().
+// Appends to one upload. Bytes reach durable storage no later than commit_upload(). Once an
+// append fails, the upload holds what it held when this appender was opened (as far as
+// the storage allows): a request refused for want of space takes none of it.
 class UploadAppender {
  public:
   virtual ~UploadAppender() = default;

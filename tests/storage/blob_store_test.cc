@@ -2,8 +2,10 @@
 #include "storage/blob_store.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <functional>
 
 #include "storage/fs/fs_blob_store.h"
@@ -97,6 +99,47 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Backend{"filesystem", [](const auto& dir) { return make_filesystem_blob_store(dir); }},
                       Backend{"memory", [](const auto&) { return make_memory_blob_store(); }}),
     [](const auto& info) { return info.param.name; });
+
+// Files of this process stop growing at `bytes` while it lives: writes past it are cut
+// short, then fail, as on a disk that fills.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    ::getrlimit(RLIMIT_FSIZE, &saved_);
+    previous_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+    const rlimit limited{bytes, saved_.rlim_max};
+    ::setrlimit(RLIMIT_FSIZE, &limited);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &saved_);
+    std::signal(SIGXFSZ, previous_handler_);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  rlimit saved_{};
+  void (*previous_handler_)(int) = SIG_DFL;
+};
+
+TEST(FilesystemBlobStore, RefusedAppendLeavesTheUploadAsTheAppenderFoundIt) {
+  testing::TempDir dir;
+  auto store = make_filesystem_blob_store(dir.path());
+  const auto id = new_upload_id();
+  ASSERT_TRUE(store->create_upload(id));
+  ASSERT_TRUE(store->append_upload(id).value()->append("kept,"));
+  auto appender = store->append_upload(id).value();
+  ASSERT_TRUE(appender->append("same request,"));
+  {
+    const FileSizeLimit limit(24);  // room for part of the next append only
+    EXPECT_FALSE(appender->append("does not fit"));
+  }
+  EXPECT_EQ(store->upload_size(id).value(), 5u);
+  ASSERT_TRUE(store->append_upload(id).value()->append("retried"));
+  std::string stored;
+  ASSERT_TRUE(store->read_upload(id, [&](std::string_view bytes) { stored.append(bytes); }));
+  EXPECT_EQ(stored, "kept,retried");
+}
 
 TEST(Layout, KeysComeOnlyFromValidatedParts) {
   const auto digest = digest_of("");

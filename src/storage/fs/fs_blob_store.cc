@@ -62,10 +62,17 @@ bool fsync_directory(const fs::path& dir) {
 
 class FsAppender final : public UploadAppender {
  public:
-  explicit FsAppender(int fd) : fd_(fd), offset_(static_cast<std::uint64_t>(::lseek(fd, 0, SEEK_END))) {}
+  explicit FsAppender(int fd) : fd_(fd), opened_at_(static_cast<std::uint64_t>(::lseek(fd, 0, SEEK_END))) {}
 
   Result<void> append(std::string_view bytes) override {
-    if (auto r = write_all(fd_.get(), bytes); !r) return r;
+    if (auto r = write_all(fd_.get(), bytes); !r) {
+      // A disk that fills mid-request took part of the request's bytes: cut them off, so the
+      // refused request leaves the upload where its client was last told it ends (a retry
+      // starts there) and the space is free again. Should that fail too, the writer still
+      // rehashes from whatever is stored before completing.
+      (void)::ftruncate(fd_.get(), static_cast<off_t>(opened_at_));
+      return r;
+    }
     offset_ += bytes.size();
     // Start writeback of each completed stretch while the rest is still arriving, so the
     // fsync at commit has little left to do. Only a hint: errors surface at that fsync.
@@ -80,8 +87,9 @@ class FsAppender final : public UploadAppender {
  private:
   static constexpr std::uint64_t kWritebackStretch = 8 << 20;
   Fd fd_;
-  std::uint64_t offset_;
-  std::uint64_t flushed_ = offset_;
+  const std::uint64_t opened_at_;
+  std::uint64_t offset_ = opened_at_;
+  std::uint64_t flushed_ = opened_at_;
 };
 
 class FsBlobStore final : public BlobStore {
