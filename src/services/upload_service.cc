@@ -215,7 +215,16 @@ Result<CommittedBlob> UploadService::complete(std::string_view repository, std::
     (void)discard(id);
     return digest_mismatch(expected, actual);
   }
-  if (auto r = store_blob(repository, id, expected, size); !r) return r.error();
+  if (auto r = store_blob(repository, id, expected, size); !r) {
+    // Nobody can retry a transient session (its client never learnt the id), and expiry
+    // passes over the bytes of sessions this process knows: left here, they would hold
+    // their space until a restart, and on a full disk that space is what a retry needs.
+    if ((*session)->transient) {
+      (void)blobs_.remove_upload(id);
+      forget(id);
+    }
+    return r.error();
+  }
   forget(id);
   return CommittedBlob{expected, size};
 }

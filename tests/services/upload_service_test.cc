@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "meta/sqlite/sqlite_store.h"
 #include "storage/fs/fs_blob_store.h"
 #include "storage/layout.h"
@@ -156,6 +158,17 @@ TEST_F(UploadServiceTest, TransientSessionsLeaveNoRowAndOrphanedBytesExpire) {
   clock_.time += std::chrono::hours(2);
   EXPECT_EQ(uploads_->expire_idle(), 1u);
   EXPECT_TRUE(blobs_->list_uploads(storage::BlobStore::kAllUploads).value().empty());
+}
+
+TEST_F(UploadServiceTest, TransientSessionThatFailsToCommitLeavesNoBytes) {
+  // A file where the blobs' folder belongs: the commit fails, as on a full disk.
+  std::filesystem::create_directories(dir_.path() / "blobs" / "blobs");
+  std::ofstream(dir_.path() / "blobs" / "blobs" / "sha256") << "in the way";
+  const auto id = uploads_->start_transient("repo").value();
+  write(id, "abc");
+  EXPECT_FALSE(uploads_->complete("repo", id, digest_of("abc")));
+  EXPECT_TRUE(blobs_->list_uploads(storage::BlobStore::kAllUploads).value().empty());
+  EXPECT_EQ(uploads_->status("repo", id).error().code, ErrorCode::kBlobUploadUnknown);
 }
 
 TEST_F(UploadServiceTest, MountNeedsTheBlobInTheSource) {
