@@ -107,7 +107,7 @@ class Worker:
     def request(self, method: str, path: str, expect: tuple, **kwargs) -> requests.Response:
         try:
             resp = call(self.reg, method, path, **kwargs)
-        except requests.ConnectionError as e:
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as e:
             raise ServerGone() from e
         if resp.status_code not in expect:
             with self.ledger.lock:

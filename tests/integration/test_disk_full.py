@@ -1,14 +1,16 @@
 """A full disk: Pier's blobs and database on a 64 MiB tmpfs, filled by pushes until pushes
-fail. A push (or a delete, which writes to the database too) that does not fit gets a
-clear error (an OCI error body saying storage is full), never a dropped connection or a
-bare 500, whether the blob files or the database's log ran out; what was acknowledged before stays whole;
-pulls keep working while full, across a restart too; the database passes integrity_check;
-and once space is freed, pushes work again.
+fail. A push (or a delete, which writes to the database too) that does not fit gets a clear
+error (an OCI error body saying storage is full), never a dropped connection or a bare 500,
+whether the blob files or the database's log ran out; what was acknowledged before stays
+whole; pulls keep working while full, across a restart too; the database passes
+integrity_check; and once space is freed, pushes work again.
 
-The tmpfs is mounted in a private mount namespace (unshare --user --map-root-user --mount),
-so the test needs no privilege and leaves no mount behind; Pier runs inside it through
-nsenter, and the test reaches its files through /proc/<pid>/root of the process holding it."""
+The tmpfs is mounted in a private mount namespace (unshare --mount, with --user
+--map-root-user when not root), so the test needs no privilege and leaves no mount behind;
+Pier runs inside it through nsenter, and the test reaches its files through /proc/<pid>/root
+of the process holding it."""
 
+import os
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -48,20 +50,24 @@ class SmallFilesystem:
 
 @contextmanager
 def small_filesystem(mount_point: Path, size: str):
+    # root needs no user namespace (and may be where they are not allowed); others get one,
+    # in which they may mount.
+    as_root = os.geteuid() == 0
+    unshare = ["unshare", "--mount"] if as_root else ["unshare", "--user", "--map-root-user", "--mount"]
     mount_point.mkdir(parents=True)
     holder = subprocess.Popen(
-        ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
-         'mount -t tmpfs -o size="$1" tmpfs "$2" && echo mounted && exec sleep infinity', "sh", size,
-         str(mount_point)],
+        unshare + ["sh", "-c", 'mount -t tmpfs -o size="$1" tmpfs "$2" && echo mounted && exec sleep infinity',
+                   "sh", size, str(mount_point)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         if holder.stdout.readline().strip() != "mounted":
             holder.wait(timeout=10)
-            pytest.fail("cannot mount a tmpfs in a private mount namespace (unshare --user "
-                        f"--map-root-user --mount; are user namespaces allowed?): {holder.stderr.read()}")
+            pytest.fail(f"cannot mount a tmpfs in a private mount namespace ({' '.join(unshare)}"
+                        f"{'' if as_root else '; are user namespaces allowed?'}): {holder.stderr.read()}")
+        enter = ["--mount"] if as_root else ["--user", "--mount", "--preserve-credentials"]
         yield SmallFilesystem(
             inside=mount_point, outside=Path(f"/proc/{holder.pid}/root{mount_point}"),
-            run_inside=["nsenter", f"--target={holder.pid}", "--user", "--mount", "--preserve-credentials"])
+            run_inside=["nsenter", f"--target={holder.pid}", *enter])
     finally:
         holder.kill()
         holder.wait()
