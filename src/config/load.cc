@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <limits>
 
 #include "config/config.h"
 #include "common/names.h"
@@ -30,7 +31,11 @@ std::optional<std::uint64_t> to_uint(const std::string& text) {
   return value;
 }
 
-// "90", "90s", "15m", "24h", "7d".
+// Durations are added to clock readings kept in 64-bit nanoseconds (which end in 2262): a
+// century keeps now plus any of them in range.
+constexpr std::uint64_t kLongestDurationSeconds = 100ull * 365 * 86400;
+
+// "90", "90s", "15m", "24h", "7d"; nullopt beyond kLongestDurationSeconds.
 std::optional<std::chrono::seconds> to_duration(const std::string& text) {
   if (text.empty()) return std::nullopt;
   std::uint64_t unit = 1;
@@ -43,7 +48,7 @@ std::optional<std::chrono::seconds> to_duration(const std::string& text) {
     default: break;
   }
   const auto value = to_uint(number);
-  if (!value) return std::nullopt;
+  if (!value || *value > kLongestDurationSeconds / unit) return std::nullopt;
   return std::chrono::seconds(static_cast<std::int64_t>(*value * unit));
 }
 
@@ -54,7 +59,8 @@ std::optional<std::uint64_t> to_size(const std::string& text) {
   for (const auto& [suffix, factor] : kSuffixes) {
     if (text.size() > suffix.size() && text.ends_with(suffix)) {
       const auto value = to_uint(text.substr(0, text.size() - suffix.size()));
-      return value ? std::optional(*value * factor) : std::nullopt;
+      if (!value || *value > std::numeric_limits<std::uint64_t>::max() / factor) return std::nullopt;
+      return *value * factor;
     }
   }
   return to_uint(text);
@@ -116,7 +122,7 @@ template <class Field>
 Setter duration_field(Field field, std::chrono::seconds minimum) {
   return [field, minimum](Config& c, const std::string& v) -> std::optional<std::string> {
     const auto d = to_duration(v);
-    if (!d) return "must be a duration such as 30s, 15m, 24h or 7d, got \"" + v + "\"";
+    if (!d) return "must be a duration such as 30s, 15m, 24h or 7d, at most 36500d, got \"" + v + "\"";
     if (*d < minimum) return "must be at least " + std::to_string(minimum.count()) + "s, got \"" + v + "\"";
     field(c) = *d;
     return std::nullopt;

@@ -86,6 +86,20 @@ TEST(Config, EveryProblemIsReportedWithItsKey) {
   }
 }
 
+TEST(Config, NumbersBeyondTheirRangeAreRefusedRatherThanWrapped) {
+  ConfigSources sources;
+  sources.flags = {{"http.read_timeout", "213503982336000d"},       // seconds past 2^64: wrapped to 3.8 years
+                   {"http.idle_timeout", "10000000000s"},          // past the nanosecond clocks' range
+                   {"audit.retention", "36501d"},                  // past a century
+                   {"storage.inline_max_bytes", "17179869184GiB"}};  // 2^64 bytes: wrapped to 0
+  EXPECT_EQ(problems(sources), (std::vector<std::string>{"audit.retention", "http.idle_timeout", "http.read_timeout",
+                                                         "storage.inline_max_bytes"}));
+  sources.flags = {{"audit.retention", "36500d"}, {"storage.inline_max_bytes", "1024KiB"}};
+  const auto c = load_config(sources);
+  EXPECT_EQ(c.audit.retention, std::chrono::hours(24 * 36500));
+  EXPECT_EQ(c.storage.inline_max_bytes, 1u << 20);
+}
+
 TEST(Config, MalformedYamlIsReported) {
   testing::TempDir dir;
   const auto file = dir.path() / "pier.yaml";
