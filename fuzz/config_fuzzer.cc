@@ -96,8 +96,9 @@ class SettingsFile {
 
 pier::config::ConfigSources read_sources(std::string_view input) {
   static const SettingsFile file;
-  constexpr std::string_view kSeparator = "\n%%\n";
-  const auto separator = input.find(kSeparator);
+  constexpr std::string_view kSeparator = "%%\n";
+  auto separator = input.starts_with(kSeparator) ? 0 : input.find("\n" + std::string(kSeparator));
+  if (separator != std::string_view::npos && separator > 0) ++separator;  // the YAML keeps its last newline
   std::ofstream(file.path(), std::ios::binary | std::ios::trunc) << input.substr(0, separator);
   pier::config::ConfigSources sources;
   sources.file = file.path();
