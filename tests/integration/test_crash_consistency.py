@@ -9,7 +9,8 @@ After every restart:
   object is absent or whole. Whatever the restart shows is from then on held to the same
   standard as an acknowledged change;
 - an upload session cut off mid-body holds a prefix of what was sent, reports its length,
-  and completes from there;
+  and completes from there (resume_interrupted_uploads says what a completion cut off may
+  leave);
 - the moved tag names the manifest of one move M that no acknowledged move followed, i.e. no
   move that started after M was acknowledged. Moves in flight at the kill count as never
   acknowledged: each may be the last one applied, or may not have been applied at all;
@@ -38,9 +39,9 @@ import requests
 
 from oci_helpers import (OCI_CONFIG, OCI_LAYER, OCI_MANIFEST, OCTET_STREAM, assert_error, call,
                          descriptor, error_codes, get_manifest, image_config, oci_manifest,
-                         path_of, request_target, sha256, with_query)
+                         path_of, push_blob, request_target, sha256, with_query)
 from servers import start_pier
-from test_operations import blob_files, upload_file_size, upload_files, wait_for
+from test_operations import blob_files, blob_path, upload_file_size, upload_files, wait_for
 
 SHARED_REPO = "crash/shared"
 MOVED_TAG = "current"
@@ -350,14 +351,23 @@ def check_moved_tag(reg, ledger: Ledger) -> None:
 
 def resume_interrupted_uploads(reg, ledger: Ledger) -> None:
     """Each upload session cut off by the kill holds a prefix of what its client sent, says
-    how long it is, and completes from there; or, if its completion got through, is closed
-    and its blob is whole."""
+    how long it is, and completes from there. Or its completion got through: the session is
+    closed and the blob whole. Or the kill came between the two steps of completing a blob
+    kept in a file (the file moved into place, then the link committed): the session is
+    unknown, the blob not linked, its file whole, and the client starts over."""
     for repo, location, data in ledger.interrupted_uploads:
         digest = sha256(data)
         status = call(reg, "GET", request_target(location))
         if status.status_code == 404:
             assert_error(status, 404, "BLOB_UPLOAD_UNKNOWN")
-            assert observe_blob(reg, (repo, digest)) == data, f"upload {location} closed, blob not there whole"
+            got = observe_blob(reg, (repo, digest))
+            if got is None:
+                moved = blob_path(reg.data_dir, digest)
+                assert moved.exists() and moved.read_bytes() == data, \
+                    f"upload {location} closed, its blob neither linked nor moved into place whole"
+                push_blob(reg, repo, data)
+            else:
+                assert got == data, f"upload {location} closed, blob not whole"
         else:
             assert status.status_code == 204, status.text
             stored = upload_file_size(reg.data_dir, location)
