@@ -30,6 +30,7 @@ CodeInfo info(ErrorCode code) {
     case ErrorCode::kMethodNotAllowed: return {"UNSUPPORTED", 405};
     case ErrorCode::kBadRequest: return {"UNSUPPORTED", 400};
     case ErrorCode::kPayloadTooLarge: return {"SIZE_INVALID", 413};
+    case ErrorCode::kHeadersTooLarge: return {"SIZE_INVALID", 431};
     case ErrorCode::kUnavailable: return {"UNAVAILABLE", 503};
     case ErrorCode::kInternal: return {"UNKNOWN", 500};
   }

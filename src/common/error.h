@@ -36,6 +36,7 @@ enum class ErrorCode {
   kMethodNotAllowed,      // UNSUPPORTED with 405
   kBadRequest,            // UNSUPPORTED with 400: malformed request outside the codes above
   kPayloadTooLarge,       // SIZE_INVALID with 413, any body over its limit
+  kHeadersTooLarge,       // SIZE_INVALID with 431: request headers or trailers over their limit
   // Pier's own.
   kUnavailable,  // 503: a dependency is down or the server is shutting down
   kInternal,     // 500: a bug or an environment failure; details are logged, not sent

@@ -17,6 +17,8 @@
 #include <thread>
 
 #include "http/error_response.h"
+#include "http/host_header.h"
+#include "http/request_parser.h"
 #include "http/response_head.h"
 
 namespace pier::http {
@@ -92,6 +94,44 @@ class BodyChunks {
   const std::size_t count_;
   std::size_t turn_ = 0;
 };
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// Whether the request's framing and Host are what RFC 9112 lets a server act on; the error to
+// answer (and then close) if not.
+template <class Parser>
+std::optional<Error> framing_error(const Parser& parser) {
+  const auto& header = parser.header();
+  const auto transfer_encoding = header.count(bhttp::field::transfer_encoding);
+  if (transfer_encoding > 0 && !parser.chunked()) {
+    return make_error(ErrorCode::kBadRequest, "a Transfer-Encoding other than chunked is not supported");
+  }
+  if (transfer_encoding > 0 && header.count(bhttp::field::content_length) > 0) {
+    return make_error(ErrorCode::kBadRequest, "both Transfer-Encoding and Content-Length");
+  }
+  const auto hosts = header.count(bhttp::field::host);
+  if (hosts > 1) return make_error(ErrorCode::kBadRequest, "more than one Host header");
+  if (hosts == 0 && header.version() >= 11) return make_error(ErrorCode::kBadRequest, "no Host header");
+  if (hosts == 1 && !is_valid_host_header(header[bhttp::field::host])) {
+    return make_error(ErrorCode::kBadRequest, "the Host header is not a valid host[:port]");
+  }
+  return std::nullopt;
+}
+
+// Runs `work`, a call into the request handler, turning anything it throws into a 500 for this
+// request alone: a bug met by one request must not end the connection unanswered, let alone
+// the process.
+template <class Work>
+auto guarded(spdlog::logger& log, std::string_view target, Work&& work) -> decltype(work()) {
+  try {
+    return work();
+  } catch (const std::exception& e) {
+    log.error("{}: the handler threw: {}", target, e.what());
+  } catch (...) {
+    log.error("{}: the handler threw a non-standard exception", target);
+  }
+  return make_error(ErrorCode::kInternal, "internal error");
+}
 
 std::string lowercase(std::string_view s) {
   std::string out(s);
@@ -188,6 +228,22 @@ struct Server::Impl {
     return made;
   }
 
+  // Runs an I/O thread's context until it is stopped. An exception out of a handler unwinds
+  // only the operation that threw (its connection is dropped); the thread logs it and goes on
+  // serving every other connection.
+  void run_context(asio::io_context& context) {
+    for (;;) {
+      try {
+        context.run();
+        return;
+      } catch (const std::exception& e) {
+        log->error("an I/O handler threw, its connection is dropped: {}", e.what());
+      } catch (...) {
+        log->error("an I/O handler threw a non-standard exception, its connection is dropped");
+      }
+    }
+  }
+
   void stop_all() {
     for (auto& context : contexts) context->stop();
   }
@@ -214,12 +270,22 @@ struct Server::Impl {
 
   awaitable<Result<Reply>> handle_maybe_offloaded(Request& request, bool may_block) {
     std::optional<Result<Reply>> reply;
+    const auto handle = [&] { reply.emplace(guarded(*log, request.target, [&] { return handler.handle(request); })); };
     if (may_block) {
-      co_await offload([&] { reply.emplace(handler.handle(request)); });
+      co_await offload(handle);
     } else {
-      reply.emplace(handler.handle(request));
+      handle();
     }
     co_return std::move(*reply);
+  }
+
+  // Sends "100 Continue" once, before the first read of a body whose client waits for it.
+  template <class Stream>
+  awaitable<void> continue_if_awaited(Stream& stream, bool& awaiting_continue) {
+    if (!awaiting_continue) co_return;
+    awaiting_continue = false;
+    beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+    co_await asio::async_write(stream, asio::buffer(kContinue), use_awaitable);
   }
 
   // Answers the operational endpoints; nullopt for everything else.
@@ -342,13 +408,24 @@ struct Server::Impl {
     if (!parser.is_done() && buffer.capacity() < kBodyReadAhead) buffer.reserve(kBodyReadAhead);
     while (!parser.is_done()) {
       char* chunk = chunks.next();
-      parser.get().body().data = chunk;
-      parser.get().body().size = chunks.size();
+      parser.set_body_buffer(chunk, chunks.size());
       beast::get_lowest_layer(stream).expires_after(options.read_timeout);
       auto [ec, ignored] = co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
-      const std::size_t n = chunks.size() - parser.get().body().size;
+      const std::size_t n = chunks.size() - parser.body_space();
       received += n;
-      if (ec && ec != bhttp::error::need_buffer) throw beast::system_error(ec);
+      if (ec && ec != bhttp::error::need_buffer) {
+        // A malformed chunked body is the client's error, answered before the connection
+        // closes; a failing socket ends the connection.
+        if (ec.category() != beast::error_code(bhttp::error::header_limit).category() &&
+            ec != asio::error::message_size) {
+          throw beast::system_error(ec);
+        }
+        failure = ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow ||
+                          ec == asio::error::message_size
+                      ? make_error(ErrorCode::kHeadersTooLarge, "request trailers too large")
+                      : make_error(ErrorCode::kBadRequest, "malformed chunked request body: " + ec.message());
+        co_return;
+      }
       if (n > 0) {
         if (auto r = consume(std::string_view(chunk, n)); !r) {
           failure = r.error();
@@ -371,12 +448,12 @@ struct Server::Impl {
 
   template <class Stream>
   awaitable<void> serve(Stream& stream, std::shared_ptr<ConnectionSet::Entry> entry, std::string remote, bool secure) {
-    beast::flat_buffer buffer;
+    // Bounded, so that no request can make it grow without end (a trailer that never ends):
+    // headers, trailers and the read-ahead of a chunked body all fit.
+    beast::flat_buffer buffer(options.header_limit + 2 * kBodyReadAhead);
     std::string response_head;
     while (!stopping) {
-      bhttp::request_parser<bhttp::buffer_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
-      parser.body_limit(boost::none);  // bodies are limited by the plan, or streamed
+      RequestParser parser(options.header_limit);
       // Idle (closed at once on shutdown) only while no byte of the next request is here.
       entry->idle = buffer.size() == 0;
       // Between requests a connection may wait idle_timeout for a first byte; from then on
@@ -404,7 +481,8 @@ struct Server::Impl {
       const auto started = Clock::now();
       Request request;
       std::string_view route = "invalid";
-      const std::string_view method = read_ec ? "?" : std::string_view(bhttp::to_string(parser.get().method()));
+      // A label for metrics: a static string, never the request's own bytes.
+      const std::string_view method = read_ec ? "?" : std::string_view(bhttp::to_string(parser.header().method()));
       std::uint64_t bytes_in = 0;
       bool keep_alive = false;
       BodyProgress progress;
@@ -412,21 +490,24 @@ struct Server::Impl {
         request.remote_address = remote;
         request.secure = secure;
         std::optional<Response> ready;
+        bool awaiting_continue = false;
         if (read_ec) {
           // Malformed or oversized headers: answer once and close.
-          ready = error_response(make_error(read_ec == bhttp::error::header_limit ? ErrorCode::kPayloadTooLarge
-                                                                                  : ErrorCode::kBadRequest,
-                                            read_ec == bhttp::error::header_limit ? "request headers too large"
-                                                                                  : "malformed HTTP request"));
-          if (read_ec == bhttp::error::header_limit) ready->status = 431;
+          const bool too_large = read_ec == bhttp::error::header_limit || read_ec == bhttp::error::buffer_overflow;
+          ready = error_response(too_large ? make_error(ErrorCode::kHeadersTooLarge, "request headers too large")
+                                           : make_error(ErrorCode::kBadRequest, "malformed HTTP request"));
+        } else if (auto framing = framing_error(parser)) {
+          // The body's length cannot be trusted, so neither can the next request's start.
+          ready = error_response(*framing);
         } else {
-          auto& header = parser.get();
+          const auto& header = parser.header();
           request.method = to_method(header.method());
           request.target = std::string(header.target());
           for (const auto& field : header) request.headers.emplace_back(lowercase(field.name_string()), field.value());
           if (parser.content_length()) request.content_length = *parser.content_length();
-          keep_alive = header.keep_alive();
+          keep_alive = parser.keep_alive();
           progress = BodyProgress::after_headers(parser);
+          awaiting_continue = !progress.done(parser) && beast::iequals(request.header("expect"), "100-continue");
         }
         if (!ready) {
           if (auto parsed = parse_target(request.target, request); !parsed) {
@@ -437,21 +518,18 @@ struct Server::Impl {
           }
         }
         if (!ready) {
-          auto plan = handler.plan(request);
+          auto plan = guarded(*log, request.target, [&] { return handler.plan(request); });
           if (!plan) {
             ready = error_response(plan.error());
           } else {
             route = plan->route;
             std::optional<Error> failure;
             Result<Reply> reply = make_error(ErrorCode::kInternal, "no reply");
-            if (!progress.done(parser) && request.header("expect") == "100-continue") {
-              static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-              co_await asio::async_write(stream, asio::buffer(kContinue), use_awaitable);
-            }
             if (plan->body == BodyMode::kBuffer) {
               if (request.content_length && *request.content_length > plan->body_limit) {
                 failure = make_error(plan->too_large, "request body too large");
               } else {
+                co_await continue_if_awaited(stream, awaiting_continue);
                 BodyChunks chunks(progress, BodyChunks::Reader::kCopies);
                 co_await read_body(
                     stream, buffer, parser, progress, chunks,
@@ -477,15 +555,20 @@ struct Server::Impl {
             } else {
               BodyChunks chunks(progress, BodyChunks::Reader::kSink);
               auto sink = std::move(std::get<std::unique_ptr<BodySink>>(*reply));
+              co_await continue_if_awaited(stream, awaiting_continue);
               co_await read_body(
-                  stream, buffer, parser, progress, chunks, [&](std::string_view chunk) { return sink->write(chunk); },
+                  stream, buffer, parser, progress, chunks,
+                  [&](std::string_view chunk) {
+                    return guarded(*log, request.target, [&] { return sink->write(chunk); });
+                  },
                   failure, bytes_in);
               if (failure) {
                 sink.reset();
                 ready = error_response(*failure);
               } else {
                 std::optional<Result<Response>> finished;
-                co_await offload([&] { finished.emplace(sink->finish()); });
+                co_await offload(
+                    [&] { finished.emplace(guarded(*log, request.target, [&] { return sink->finish(); })); });
                 sink.reset();
                 ready = *finished ? std::move(**finished) : error_response(finished->error());
               }
@@ -493,8 +576,10 @@ struct Server::Impl {
           }
         }
         // An error answered before the body was read: a short body is read and dropped so the
-        // client sees the answer and the connection stays usable; a long one closes it.
-        if (!progress.done(parser) && request.content_length && *request.content_length <= kDrainLimit) {
+        // client sees the answer and the connection stays usable; a long one closes it, and so
+        // does one whose client still waits for "100 Continue" (it may never send the body).
+        if (!progress.done(parser) && !awaiting_continue && request.content_length &&
+            *request.content_length <= kDrainLimit) {
           std::optional<Error> ignored;
           BodyChunks chunks(progress, BodyChunks::Reader::kCopies);
           co_await read_body(
@@ -541,7 +626,16 @@ struct Server::Impl {
         }
       });
     };
-    const auto handle = connections.add(entry);
+    // Removed however this coroutine ends, even if its frame is destroyed without resuming.
+    struct Registration {
+      ConnectionSet& connections;
+      std::shared_ptr<ConnectionSet::Entry> entry;
+      ConnectionSet::Handle handle;
+      ~Registration() {
+        entry->open = false;
+        connections.remove(handle);
+      }
+    } registration{connections, entry, connections.add(entry)};
     try {
       if (options.tls) {
         asio::ssl::stream<beast::tcp_stream&> tls(plain, tls_context);
@@ -556,11 +650,12 @@ struct Server::Impl {
         beast::error_code ec;
         plain.socket().shutdown(tcp::socket::shutdown_send, ec);
       }
-    } catch (const std::exception& e) {
+    } catch (const boost::system::system_error& e) {
+      // The socket failed, the client went away or a deadline passed: nothing to fix here.
       log->debug("connection from {} ended: {}", remote, e.what());
+    } catch (const std::exception& e) {
+      log->error("connection from {} closed after an unexpected error: {}", remote, e.what());
     }
-    entry->open = false;
-    connections.remove(handle);
   }
 
   awaitable<void> listen() {
@@ -579,6 +674,8 @@ struct Server::Impl {
           std::rethrow_exception(e);
         } catch (const std::exception& ex) {
           log->error("connection failed: {}", ex.what());
+        } catch (...) {
+          log->error("connection failed with a non-standard exception");
         }
       });
     }
@@ -667,9 +764,9 @@ void Server::run() {
   for (std::size_t t = 1; t < i.contexts.size(); ++t) {
     auto& context = *i.contexts[t];
     keep_running.push_back(asio::make_work_guard(context));
-    threads.emplace_back([&context] { context.run(); });
+    threads.emplace_back([&i, &context] { i.run_context(context); });
   }
-  i.ioc.run();
+  i.run_context(i.ioc);
   for (auto& thread : threads) thread.join();
   i.blocking.join();
 }
