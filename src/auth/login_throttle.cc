@@ -8,14 +8,22 @@ constexpr std::size_t kMaxKeyLength = 256;
 // Every this many recorded failures, keys without recent failures are forgotten.
 constexpr std::size_t kSweepEvery = 1024;
 
-std::string key_of(std::string_view text) { return std::string(text.substr(0, kMaxKeyLength)); }
+std::string address_key(std::string_view address) { return std::string(address.substr(0, kMaxKeyLength)); }
+
+// Empty when either part is: such an attempt is counted for its address only.
+std::string account_at_address_key(std::string_view account, std::string_view address) {
+  if (account.empty() || address.empty()) return {};
+  // A NUL cannot occur in an address, so the pair maps to one key only.
+  return address_key(address) + '\0' + std::string(account.substr(0, kMaxKeyLength));
+}
 }  // namespace
 
-LoginThrottle::LoginThrottle(Clock& clock, LoginThrottleOptions options) : clock_(clock), options_(options) {}
+LoginThrottle::LoginThrottle(Clock& clock, LoginThrottleOptions options)
+    : clock_(clock), options_(options), max_address_failures_(options.max_failures * kAddressFailuresPerAccountFailure) {}
 
-std::size_t LoginThrottle::recent(Failures& failures, std::string_view key, TimePoint now) {
+std::size_t LoginThrottle::recent(Failures& failures, const std::string& key, TimePoint now) {
   if (key.empty()) return 0;
-  const auto it = failures.find(key_of(key));
+  const auto it = failures.find(key);
   if (it == failures.end()) return 0;
   auto& times = it->second;
   while (!times.empty() && times.front() <= now - options_.window) times.pop_front();
@@ -24,16 +32,16 @@ std::size_t LoginThrottle::recent(Failures& failures, std::string_view key, Time
   return count;
 }
 
-void LoginThrottle::add(Failures& failures, std::string_view key, TimePoint now) {
+void LoginThrottle::add(Failures& failures, const std::string& key, std::size_t keep, TimePoint now) {
   if (key.empty()) return;
-  auto& times = failures[key_of(key)];
+  auto& times = failures[key];
   times.push_back(now);
-  // Only the newest max_failures matter for the decision.
-  while (times.size() > options_.max_failures) times.pop_front();
+  // Only the newest `keep` matter for the decision.
+  while (times.size() > keep) times.pop_front();
 }
 
 void LoginThrottle::sweep(TimePoint now) {
-  for (Failures* failures : {&by_account_, &by_address_}) {
+  for (Failures* failures : {&by_account_at_address_, &by_address_}) {
     for (auto it = failures->begin(); it != failures->end();) {
       if (it->second.empty() || it->second.back() <= now - options_.window) it = failures->erase(it);
       else ++it;
@@ -43,18 +51,22 @@ void LoginThrottle::sweep(TimePoint now) {
 
 bool LoginThrottle::blocked(std::string_view account, std::string_view client_address) {
   const auto now = clock_.now();
+  const auto pair = account_at_address_key(account, client_address);
+  const auto address = address_key(client_address);
   std::lock_guard lock(mutex_);
-  return recent(by_account_, account, now) >= options_.max_failures ||
-         recent(by_address_, client_address, now) >= options_.max_failures;
+  return recent(by_account_at_address_, pair, now) >= options_.max_failures ||
+         recent(by_address_, address, now) >= max_address_failures_;
 }
 
 void LoginThrottle::record_failure(std::string_view account, std::string_view client_address) {
   const auto now = clock_.now();
+  const auto pair = account_at_address_key(account, client_address);
+  const auto address = address_key(client_address);
   std::lock_guard lock(mutex_);
-  recent(by_account_, account, now);
-  recent(by_address_, client_address, now);
-  add(by_account_, account, now);
-  add(by_address_, client_address, now);
+  recent(by_account_at_address_, pair, now);
+  recent(by_address_, address, now);
+  add(by_account_at_address_, pair, options_.max_failures, now);
+  add(by_address_, address, max_address_failures_, now);
   if (++since_sweep_ >= kSweepEvery) {
     since_sweep_ = 0;
     sweep(now);

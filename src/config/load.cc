@@ -234,7 +234,7 @@ const std::vector<Key>& keys() {
        duration_field([](Config& c) -> auto& { return c.auth.session_ttl; }, seconds(60))},
       {"auth.admin_password", "password of the superuser admin created on the first start (default: random, printed once)",
        string_field([](Config& c) -> auto& { return c.auth.admin_password; })},
-      {"auth.login_max_failures", "failed sign-ins per account and per client address allowed within auth.login_window",
+      {"auth.login_max_failures", "failed sign-ins of one account from one client address allowed within auth.login_window (ten times as many from one address across accounts)",
        count_field([](Config& c) -> auto& { return c.auth.login_max_failures; }, 1000000)},
       {"auth.login_window", "the window failed sign-ins are counted in",
        duration_field([](Config& c) -> auto& { return c.auth.login_window; }, seconds(1))},

@@ -177,9 +177,9 @@ TEST_F(AuthenticatorTest, BareApiTokenStandsForItsUser) {
 
 TEST_F(AuthenticatorTest, BareApiTokensAreThrottledPerAddress) {
   const auto token = add_token("alice", "repo:read");
-  Authenticator auth(*accounts_, clock_, LoginThrottleOptions{2, std::chrono::seconds(60)});
-  expect_invalid(auth.authenticate_api_token("pier_wrong", kAddress));
-  expect_invalid(auth.authenticate_basic("bob", "wrong", kAddress));
+  // One failure per account and address; ten per address.
+  Authenticator auth(*accounts_, clock_, LoginThrottleOptions{1, std::chrono::seconds(60)});
+  for (int i = 0; i < 10; ++i) expect_invalid(auth.authenticate_api_token("pier_wrong" + std::to_string(i), kAddress));
   auto blocked = auth.authenticate_api_token(token, kAddress);
   ASSERT_FALSE(blocked);
   EXPECT_EQ(blocked.error().code, ErrorCode::kTooManyRequests);
@@ -221,35 +221,45 @@ TEST_F(AuthenticatorTest, SuccessAndFailureAreAudited) {
   }
 }
 
-TEST_F(AuthenticatorTest, ThrottlesFailuresPerAccount) {
+TEST_F(AuthenticatorTest, ThrottlesFailuresPerAccountAndAddress) {
   Authenticator auth(*accounts_, clock_, LoginThrottleOptions{3, std::chrono::seconds(60)});
-  for (int i = 0; i < 3; ++i) {
-    expect_invalid(auth.authenticate_basic("alice", "wrong", "10.0.0." + std::to_string(i)));
-  }
-  // Even the right password is refused, from any address, without being checked.
-  auto blocked = auth.authenticate_basic("alice", "correct horse", "10.0.0.99");
+  for (int i = 0; i < 3; ++i) expect_invalid(auth.authenticate_basic("alice", "wrong", kAddress));
+  // From that address even the right password is refused, without being checked.
+  auto blocked = auth.authenticate_basic("alice", "correct horse", kAddress);
   ASSERT_FALSE(blocked);
   EXPECT_EQ(blocked.error().code, ErrorCode::kTooManyRequests);
-  // Other accounts are unaffected.
-  EXPECT_TRUE(auth.authenticate_basic("bob", "battery staple", "10.0.0.99"));
-  // Once the failures leave the window, the account works again.
-  clock_.time += std::chrono::seconds(61);
+  // The attacker's failures lock nobody else out: alice from her own address, and other
+  // accounts from the attacker's.
   EXPECT_TRUE(auth.authenticate_basic("alice", "correct horse", "10.0.0.99"));
+  EXPECT_TRUE(auth.authenticate_basic("bob", "battery staple", kAddress));
+  // Once the failures leave the window, the address may try alice again.
+  clock_.time += std::chrono::seconds(61);
+  EXPECT_TRUE(auth.authenticate_basic("alice", "correct horse", kAddress));
 }
 
-TEST_F(AuthenticatorTest, ThrottlesFailuresPerAddress) {
+TEST_F(AuthenticatorTest, FailuresFromManyAddressesDoNotLockAnAccount) {
   Authenticator auth(*accounts_, clock_, LoginThrottleOptions{3, std::chrono::seconds(60)});
-  expect_invalid(auth.authenticate_basic("u1", "wrong", kAddress));
+  for (int i = 0; i < 50; ++i) {
+    expect_invalid(auth.authenticate_basic("admin", "wrong", "10.0.0." + std::to_string(i)));
+    expect_invalid(auth.authenticate_basic("alice+ci", "wrong", "10.0.1." + std::to_string(i)));
+  }
+  EXPECT_TRUE(auth.authenticate_basic("alice", "correct horse", "10.0.0.99"));
+  EXPECT_TRUE(auth.authenticate_basic("alice+ci", robot_token_, "10.0.2.1"));
+}
+
+TEST_F(AuthenticatorTest, ThrottlesFailuresPerAddressAcrossAccounts) {
+  Authenticator auth(*accounts_, clock_, LoginThrottleOptions{3, std::chrono::seconds(60)});
+  // Up to ten times the per-account limit, spread over accounts, from one address.
+  expect_invalid(auth.authenticate_basic("u0", "wrong", kAddress));
   clock_.time += std::chrono::seconds(30);
-  expect_invalid(auth.authenticate_basic("u2", "wrong", kAddress));
-  expect_invalid(auth.authenticate_basic("u3", "wrong", kAddress));
+  for (int i = 1; i < 30; ++i) expect_invalid(auth.authenticate_basic("u" + std::to_string(i), "wrong", kAddress));
   auto blocked = auth.authenticate_basic("bob", "battery staple", kAddress);
   ASSERT_FALSE(blocked);
   EXPECT_EQ(blocked.error().code, ErrorCode::kTooManyRequests);
   EXPECT_TRUE(auth.authenticate_basic("bob", "battery staple", "10.9.9.9"));
   // The first failure leaves the window: one more attempt is allowed, and failing it blocks again.
   clock_.time += std::chrono::seconds(31);
-  expect_invalid(auth.authenticate_basic("u4", "wrong", kAddress));
+  expect_invalid(auth.authenticate_basic("u30", "wrong", kAddress));
   EXPECT_EQ(auth.authenticate_basic("bob", "battery staple", kAddress).error().code, ErrorCode::kTooManyRequests);
   clock_.time += std::chrono::seconds(61);
   EXPECT_TRUE(auth.authenticate_basic("bob", "battery staple", kAddress));
@@ -266,23 +276,24 @@ TEST_F(AuthenticatorTest, SuccessesDoNotCountTowardsTheThrottle) {
 
 TEST(LoginThrottle, IsThreadSafe) {
   FixedClock clock;
-  LoginThrottle throttle(clock, LoginThrottleOptions{1000, std::chrono::seconds(60)});
+  LoginThrottle throttle(clock, LoginThrottleOptions{100, std::chrono::seconds(60)});
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&throttle, t] {
-      for (int i = 0; i < 200; ++i) {
+      for (int i = 0; i < 99; ++i) {
         throttle.record_failure("acct", "addr" + std::to_string(t));
         (void)throttle.blocked("acct", "x");
       }
     });
   }
   for (auto& t : threads) t.join();
-  EXPECT_FALSE(throttle.blocked("other", "x"));
-  // 800 failures counted for the account, 200 for each address.
+  // 99 failures counted for the account at each address: one short of the limit.
+  for (int t = 0; t < 4; ++t) EXPECT_FALSE(throttle.blocked("acct", "addr" + std::to_string(t)));
+  EXPECT_FALSE(throttle.blocked("acct", "x"));
+  throttle.record_failure("acct", "addr0");
+  EXPECT_TRUE(throttle.blocked("acct", "addr0"));
+  EXPECT_FALSE(throttle.blocked("acct", "addr1"));
   EXPECT_FALSE(throttle.blocked("acct", ""));
-  EXPECT_FALSE(throttle.blocked("", "addr0"));
-  for (int i = 0; i < 200; ++i) throttle.record_failure("acct", "");
-  EXPECT_TRUE(throttle.blocked("acct", ""));
 }
 
 TEST(ParseBasicHeader, Valid) {
