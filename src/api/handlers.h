@@ -64,6 +64,7 @@ inline Result<std::string_view> repository_of(const Call& call) {
 
 // users.cc: the caller, and users (superusers only)
 Result<Response> get_current_user(Call& call);   // GET /api/v1/user
+Result<Response> change_own_password(Call& call);  // PATCH /api/v1/user
 Result<Response> list_users(Call& call);         // GET /api/v1/users
 Result<Response> create_user(Call& call);        // POST /api/v1/users
 Result<Response> update_user(Call& call);        // PATCH /api/v1/users/{user}

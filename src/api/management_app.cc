@@ -77,10 +77,7 @@ Result<auth::Principal> ManagementApp::from_session(const Request& request, std:
   auto session = services_.sessions.resolve(secret);
   if (!session) return session.error();
   if (!*session) return make_error(ErrorCode::kUnauthorized, "the session has ended; sign in again");
-  if (!is_safe_method(request.method) &&
-      !auth::constant_time_equal(request.header("x-csrf-token"), auth::csrf_token_of(secret))) {
-    return make_error(ErrorCode::kDenied, "missing or wrong X-CSRF-Token for this session");
-  }
+  if (!is_safe_method(request.method) && !shows_csrf_token(request, secret)) return missing_csrf_token();
   return (*session)->principal();
 }
 

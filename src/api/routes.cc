@@ -17,6 +17,7 @@ constexpr Method kDelete = Method::kDelete;
 // clang-format off
 constexpr std::array kRoutes = {
   Route{kGet,    "/api/v1/user",                                       "api_user",         get_current_user},
+  Route{kPatch,  "/api/v1/user",                                       "api_user",         change_own_password},
   Route{kGet,    "/api/v1/users",                                      "api_users",        list_users},
   Route{kPost,   "/api/v1/users",                                      "api_users",        create_user},
   Route{kPatch,  "/api/v1/users/{user}",                               "api_users",        update_user},

@@ -1,7 +1,7 @@
 // The web UI's sign-in session (auth/browser_sessions.h):
 //   POST   /api/v1/session {username, password} -> {user, csrf_token, expires_at} and the cookie
 //   GET    /api/v1/session -> the same for the session of the request's cookie, else 401
-//   DELETE /api/v1/session -> 204; the session ends and the cookie is cleared
+//   DELETE /api/v1/session (with X-CSRF-Token) -> 204; the session ends and the cookie is cleared
 // Only a password starts a session: a robot or an API token is for scripts, which send their
 // credentials with every request instead.
 #include <string>
@@ -66,9 +66,16 @@ Result<Response> get_session(Call& call) {
   return session_view((*session)->user, *secret, (*session)->expires_at);
 }
 
+// A live session ends only when asked with its CSRF token, so another site cannot sign the
+// user out; a cookie naming no live session is simply cleared.
 Result<Response> end_session(Call& call) {
   if (const auto secret = session_secret(call.request)) {
-    if (auto ended = call.services.sessions.end(*secret); !ended) return ended.error();
+    auto session = call.services.sessions.resolve(*secret);
+    if (!session) return session.error();
+    if (*session) {
+      if (!shows_csrf_token(call.request, *secret)) return missing_csrf_token();
+      if (auto ended = call.services.sessions.end(*secret); !ended) return ended.error();
+    }
   }
   auto response = no_content();
   response.header("Set-Cookie", set_cookie(call.request, "", 0));

@@ -1,5 +1,6 @@
-// The caller (GET /api/v1/user) and users (GET and POST /api/v1/users, PATCH and DELETE
-// /api/v1/users/{user}). Listing, creating, changing and deleting users is for superusers.
+// The caller (GET and PATCH /api/v1/user) and users (GET and POST /api/v1/users, PATCH and
+// DELETE /api/v1/users/{user}). Listing, creating, changing and deleting users is for
+// superusers; anyone signed in with a password may change their own, giving the current one.
 #include "api/account_names.h"
 #include "api/authorize.h"
 #include "api/change_log.h"
@@ -9,10 +10,24 @@
 #include "api/views.h"
 #include "api/vocabulary.h"
 #include "api/local_users.h"
+#include "api/session_cookie.h"
 #include "auth/password_hash.h"
 
 namespace pier::api {
 
+namespace {
+
+// Hashes and stores a new password for `name`. Their web UI sessions end, as they were begun
+// with the old password; the one this request came with, if it is theirs, goes on.
+Result<void> set_password(const Call& call, const std::string& name, const std::string& password) {
+  auto hashed = auth::hash_password(password);
+  if (!hashed) return hashed.error();
+  std::optional<std::string_view> kept;
+  if (name == call.caller.name) kept = session_secret(call.request);
+  return call.services.sessions.set_password_hash(name, *hashed, kept);
+}
+
+}  // namespace
 
 Result<Response> get_current_user(Call& call) {
   auto user = call.accounts().get_user(call.caller.name);
@@ -24,6 +39,39 @@ Result<Response> get_current_user(Call& call) {
     view["scopes"] = std::move(scopes);
   }
   return json_response(200, view);
+}
+
+Result<Response> change_own_password(Call& call) {
+  auto body = JsonBody::parse(call.request.body, {"current_password", "password"});
+  if (!body) return body.error();
+  auto current = body->string("current_password");
+  if (!current) return current.error();
+  auto password = body->string("password");
+  if (!password) return password.error();
+  if (auto checked = check_password(*password); !checked) return checked.error();
+  // An API token stands for a user without their password, so it cannot change it.
+  if (call.caller.kind != auth::PrincipalKind::kUser) {
+    return make_error(ErrorCode::kDenied, "sign in with your password to change it");
+  }
+  auto user = call.accounts().get_user(call.caller.name);
+  if (!user) return user.error();
+  if (user->source != meta::UserSource::kLocal) {
+    return bad_field("password", "you sign in through the directory; change your password there");
+  }
+  // Checked like any sign-in (throttled and audited), and it must be the password itself.
+  auto confirmed =
+      call.services.authenticator.authenticate_basic(call.caller.name, *current, call.request.remote_address);
+  if (!confirmed) {
+    if (confirmed.error().code != ErrorCode::kUnauthorized) return confirmed.error();
+    return make_error(ErrorCode::kDenied, "the current password is wrong");
+  }
+  if (confirmed->kind != auth::PrincipalKind::kUser) {
+    return make_error(ErrorCode::kDenied, "the current password is wrong");
+  }
+  if (auto r = set_password(call, call.caller.name, *password); !r) return r.error();
+  return once_recorded(record_change(call, kAccountChange, call.caller.name, std::nullopt,
+                                     {{"change", "password_changed"}, {"user", call.caller.name}}),
+                       json_response(200, user_view(*user, "user")));
 }
 
 Result<Response> list_users(Call& call) {
@@ -88,14 +136,8 @@ Result<Response> update_user(Call& call) {
   if (*password && user->source != meta::UserSource::kLocal) {
     return bad_field("password", "this user signs in through the directory; change the password there");
   }
-  std::optional<std::string> hash;
   if (*password) {
-    auto hashed = auth::hash_password(**password);
-    if (!hashed) return hashed.error();
-    hash = std::move(*hashed);
-  }
-  if (hash) {
-    if (auto r = call.accounts().set_password_hash(name, *hash); !r) return r.error();
+    if (auto r = set_password(call, name, **password); !r) return r.error();
   }
   if (*superuser) {
     if (auto r = call.accounts().set_superuser(name, **superuser); !r) return r.error();
@@ -105,7 +147,7 @@ Result<Response> update_user(Call& call) {
     if (auto r = call.accounts().set_disabled(name, **disabled); !r) return r.error();
     user->disabled = **disabled;
   }
-  boost::json::object change{{"change", "user_updated"}, {"user", name}, {"password_changed", hash.has_value()}};
+  boost::json::object change{{"change", "user_updated"}, {"user", name}, {"password_changed", password->has_value()}};
   if (*superuser) change["superuser"] = **superuser;
   if (*disabled) change["disabled"] = **disabled;
   return once_recorded(record_change(call, kAccountChange, name, std::nullopt, std::move(change)),

@@ -37,6 +37,11 @@ Result<void> BrowserSessions::end(std::string_view secret) {
   return {};
 }
 
+Result<void> BrowserSessions::set_password_hash(std::string_view user, std::string_view password_hash,
+                                                std::optional<std::string_view> kept_secret) {
+  return accounts_.set_password_hash(user, password_hash, kept_secret ? sha256_hex(*kept_secret) : std::string());
+}
+
 Result<std::uint64_t> BrowserSessions::expire() { return accounts_.expire_browser_sessions(clock_.unix_seconds()); }
 
 std::string csrf_token_of(std::string_view session_secret) {

@@ -5,7 +5,8 @@
 // an HttpOnly, SameSite=Strict cookie. Only its SHA-256 is stored, so a copy of the database
 // signs no one in, and the lookup compares hashes, never the secret. A session lasts `ttl` from
 // sign-in and acts for its user with a password's rights; it stops working at once when the
-// user is disabled or deleted, or when it is ended.
+// user is disabled or deleted, when their password is changed (but for the session that changed
+// it), or when it is ended.
 //
 // Writes from a page must also carry the session's CSRF token (X-CSRF-Token). It is derived
 // from the secret (a labelled SHA-256), so it needs no storage, is the same on every replica,
@@ -52,6 +53,10 @@ class BrowserSessions {
   Result<std::optional<LiveSession>> resolve(std::string_view secret);
   // Ends the session (nothing happens for an unknown one).
   Result<void> end(std::string_view secret);
+  // Sets `user`'s password hash and ends every session of theirs begun with the old password,
+  // but the one with `kept_secret` (the session the change was made from, if any).
+  Result<void> set_password_hash(std::string_view user, std::string_view password_hash,
+                                 std::optional<std::string_view> kept_secret);
   // Removes expired sessions; returns how many.
   Result<std::uint64_t> expire();
 

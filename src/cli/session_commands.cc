@@ -1,4 +1,4 @@
-// pier login / logout / whoami, and the caller's API tokens (pier token).
+// pier login / logout / whoami / password, and the caller's API tokens (pier token).
 //
 // login checks the password with GET /api/v1/user, then makes an API token for this machine
 // (POST /api/v1/user/tokens) and stores it with the server in the config file; later commands
@@ -12,6 +12,7 @@
 
 #include "auth/authorizer.h"
 #include "cli/command_families.h"
+#include "cli/terminal_input.h"
 #include "client/urls.h"
 
 namespace pier::cli {
@@ -116,6 +117,50 @@ Outcome<> whoami(const CommandContext& context) {
                                           field_column("SCOPES", "scopes")});
 }
 
+struct PasswordChangeArgs {
+  std::string user;
+  bool from_stdin = false;
+};
+
+// The current password and the new one: two lines of standard input, or typed (the new one
+// twice).
+Outcome<std::pair<std::string, std::string>> current_and_new_password(const PasswordChangeArgs& args,
+                                                                      const std::string& user) {
+  if (args.from_stdin) {
+    const std::string text = read_stdin_secret();
+    const auto line_break = text.find('\n');
+    std::string current = text.substr(0, line_break);
+    std::string fresh = line_break == std::string::npos ? "" : text.substr(line_break + 1);
+    if (current.ends_with('\r')) current.pop_back();
+    if (current.empty() || fresh.empty()) {
+      return usage_failure("standard input must hold the current password and the new one, a line each");
+    }
+    return std::pair{std::move(current), std::move(fresh)};
+  }
+  if (!stdin_is_terminal()) return usage_failure("no password given and none can be typed here: use --password-stdin");
+  auto current = ask("Current password for " + user + ": ", true);
+  auto first = current ? ask("New password: ", true) : std::nullopt;
+  auto second = first ? ask("Again: ", true) : std::nullopt;
+  if (!current || !first || !second) return usage_failure("no password given");
+  if (*first != *second) return usage_failure("the new passwords differ");
+  return std::pair{std::move(*current), std::move(*first)};
+}
+
+// Signs in with the current password for this one call: an API token may not change it.
+Outcome<> change_password(const CommandContext& context, const PasswordChangeArgs& args) {
+  auto server = context.server();
+  if (!server) return server.error();
+  std::string user = args.user;
+  if (user.empty() && server->stored) user = server->stored->user;
+  if (user.empty()) return usage_failure("whose password? give -u USER, or pier login first");
+  auto passwords = current_and_new_password(args, user);
+  if (!passwords) return passwords.error();
+  auto& [current, fresh] = *passwords;
+  client::ApiClient api(server->url, server->tls, client::BasicAuth{user, current});
+  return context.done(api.patch("/user", json::object{{"current_password", current}, {"password", fresh}}),
+                      "changed the password of " + user);
+}
+
 struct TokenArgs {
   std::string name;
   std::vector<std::string> scopes;
@@ -179,6 +224,16 @@ void add_session_commands(CLI::App& app, CommandContext& context) {
                                          [&context] { return whoami(context); });
   context.add_connection_flags(*whoami_command);
   context.add_output_flag(*whoami_command);
+
+  auto password_args = std::make_shared<PasswordChangeArgs>();
+  auto* password_command = context.command(
+      app, "password", "change your own password (the current one, then the new one twice)",
+      [&context, password_args] { return change_password(context, *password_args); });
+  password_command->add_option("-u,--username", password_args->user, "user name (default: the login's)");
+  password_command->add_flag("--password-stdin", password_args->from_stdin,
+                             "read the current password and the new one from standard input, a line each");
+  context.add_connection_flags(*password_command, Connection::kServer);
+  password_command->footer("\nYour other web UI sessions end; API tokens and robots are not affected.");
 
   auto token_args = std::make_shared<TokenArgs>();
   auto* token = CommandContext::family(app, "token", "your API tokens (these commands take your password)");

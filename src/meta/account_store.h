@@ -184,7 +184,11 @@ class AccountStore {
   // Removes the user, its namespace (with its robots, role bindings and default permissions),
   // its team memberships, API tokens and every grant to it or its robots.
   virtual Result<void> delete_user(std::string_view name) = 0;
-  virtual Result<void> set_password_hash(std::string_view name, std::string_view password_hash) = 0;
+  // Sets the password and, in the same transaction, ends the user's web UI sessions (begun with
+  // the old one), all but the session whose hash is `kept_session_hash` (the one that changed
+  // it; empty: none is kept).
+  virtual Result<void> set_password_hash(std::string_view name, std::string_view password_hash,
+                                         std::string_view kept_session_hash) = 0;
   virtual Result<void> set_superuser(std::string_view name, bool superuser) = 0;
   virtual Result<void> set_disabled(std::string_view name, bool disabled) = 0;
 

@@ -90,7 +90,7 @@ TEST(ApiRoutes, UnknownPathsAndOtherMethods) {
   EXPECT_EQ(resolve(Method::kGet, "/api/v1/users/"), "404");  // an empty parameter matches nothing
   EXPECT_EQ(resolve(Method::kGet, "/api/v1/organizations//teams"), "404");
   EXPECT_EQ(resolve(Method::kGet, "/api"), "404");
-  EXPECT_EQ(resolve(Method::kPatch, "/api/v1/user"), "405");
+  EXPECT_EQ(resolve(Method::kPut, "/api/v1/user"), "405");
   EXPECT_EQ(resolve(Method::kGet, "/api/v1/users/bob"), "405");
   EXPECT_EQ(resolve(Method::kPost, "/api/v1/repositories/a/b/permissions"), "405");
 }

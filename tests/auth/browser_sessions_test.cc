@@ -77,6 +77,23 @@ TEST_F(BrowserSessionsTest, EndedSessionsAndThoseOfDisabledOrDeletedUsersStopAtO
   EXPECT_FALSE(accounts_->find_browser_session(sha256_hex(live.secret)).value());  // gone with its user
 }
 
+TEST_F(BrowserSessionsTest, APasswordChangeEndsTheUsersOtherSessions) {
+  accounts_->create_user(meta::NewUser{"bob", "", "", false, meta::UserSource::kLocal}, 1).value();
+  const auto changer = sessions_.start("alice").value();
+  const auto other = sessions_.start("alice").value();
+  const auto bobs = sessions_.start("bob").value();
+  sessions_.set_password_hash("alice", "$argon2id$new", changer.secret).value();
+  EXPECT_EQ(accounts_->get_user("alice").value().password_hash, "$argon2id$new");
+  EXPECT_TRUE(sessions_.resolve(changer.secret).value());
+  EXPECT_FALSE(sessions_.resolve(other.secret).value());
+  EXPECT_TRUE(sessions_.resolve(bobs.secret).value());
+  // Changed by someone else (an administrator): none of the user's sessions is kept.
+  sessions_.set_password_hash("alice", "$argon2id$newer", std::nullopt).value();
+  EXPECT_FALSE(sessions_.resolve(changer.secret).value());
+  EXPECT_TRUE(sessions_.resolve(bobs.secret).value());
+  EXPECT_EQ(sessions_.set_password_hash("nobody", "x", std::nullopt).error().code, ErrorCode::kNameUnknown);
+}
+
 TEST_F(BrowserSessionsTest, OnlyExistingUsersGetSessions) {
   EXPECT_EQ(sessions_.start("nobody").error().code, ErrorCode::kNameUnknown);
 }

@@ -236,6 +236,31 @@ const passed = await runFlow(args.artifacts, async (page, shot) => {
   const refused = await whoamiWithToken(token);
   check(refused.status === 401, `a deleted token should get 401, got ${refused.status} ${JSON.stringify(refused.body)}`);
 
+  // One's own password: a wrong current one is refused; changed, the old one stops working and
+  // this session goes on; then changed back, so the checks after this flow sign in as before.
+  await page.goto(`${base}/user?tab=account`);
+  const changePassword = async (current, fresh) => {
+    await page.getByTestId('password-current').fill(current);
+    await page.getByTestId('password-new').fill(fresh);
+    await page.getByTestId('password-again').fill(fresh);
+    await page.getByTestId('password-change').click();
+  };
+  const interim = `${args.password}-interim`;
+  await changePassword('not-the-password', interim);
+  await page.getByText('the current password is wrong').waitFor();
+  await changePassword(args.password, interim);
+  await page.getByText('Password changed. Your other web sessions have ended.').waitFor();
+  await shot(page, 'password-changed');
+  const basicStatus = async (password) => (await fetch(`${base}/api/v1/user`, {
+    headers: { Authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` },
+    signal: AbortSignal.timeout(TIMEOUT),
+  })).status;
+  check((await basicStatus(args.password)) === 401, 'the old password should stop working');
+  check((await basicStatus(interim)) === 200, 'the new password should work');
+  await changePassword(interim, args.password);
+  await page.getByText('Password changed. Your other web sessions have ended.').waitFor();
+  check((await basicStatus(args.password)) === 200, 'the password should be back');
+
   // Tag history: two pushes of one tag, then back to the first image.
   await page.goto(`${base}/repository/${REPO}`);
   const tagRow = page.getByTestId(`tag-row-${TAG}`);

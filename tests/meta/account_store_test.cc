@@ -66,13 +66,13 @@ TEST_P(AccountStoreSuite, UsersAndTheirNamespaces) {
   EXPECT_EQ(names(store_->list_users("alice", 10).value()), (std::vector<std::string>{"bob"}));
   EXPECT_EQ(names(store_->list_users("", 1).value()), (std::vector<std::string>{"alice"}));
 
-  ASSERT_TRUE(store_->set_password_hash("bob", "$argon2id$new"));
+  ASSERT_TRUE(store_->set_password_hash("bob", "$argon2id$new", ""));
   ASSERT_TRUE(store_->set_superuser("alice", false));
   ASSERT_TRUE(store_->set_disabled("bob", true));
   EXPECT_EQ(store_->get_user("bob").value().password_hash, "$argon2id$new");
   EXPECT_FALSE(store_->get_user("alice").value().superuser);
   EXPECT_TRUE(store_->get_user("bob").value().disabled);
-  EXPECT_EQ(store_->set_password_hash("nobody", "x").error().code, ErrorCode::kNameUnknown);
+  EXPECT_EQ(store_->set_password_hash("nobody", "x", "").error().code, ErrorCode::kNameUnknown);
   EXPECT_EQ(store_->set_superuser("nobody", true).error().code, ErrorCode::kNameUnknown);
   EXPECT_EQ(store_->set_disabled("nobody", true).error().code, ErrorCode::kNameUnknown);
 

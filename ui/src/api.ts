@@ -171,6 +171,8 @@ export const api = {
   signIn: (username: string, password: string) => request<Session>('POST', '/session', { username, password }),
   signOut: () => request('DELETE', '/session'),
   whoami: () => request<User>('GET', '/user'),
+  changeOwnPassword: (currentPassword: string, password: string) =>
+    request<User>('PATCH', '/user', { current_password: currentPassword, password }),
 
   repositories: (p: { namespace?: string; q?: string; after?: string | null; limit?: number }) =>
     request<Page<'repositories', Repository>>('GET', `/repositories${query(p)}`),

@@ -254,8 +254,18 @@ class SqliteAccountStore final : public AccountStore {
     });
   }
 
-  Result<void> set_password_hash(std::string_view name, std::string_view password_hash) override {
-    return update_user("UPDATE users SET password_hash = ? WHERE name = ?", password_hash, name);
+  Result<void> set_password_hash(std::string_view name, std::string_view password_hash,
+                                 std::string_view kept_session_hash) override {
+    return write<void>([&](Connection& db) -> Result<void> {
+      db.prepare("UPDATE users SET password_hash = ? WHERE name = ?").bind(1, password_hash).bind(2, name).run();
+      if (db.changes() == 0) return unknown("user");
+      db.prepare(
+            "DELETE FROM browser_sessions WHERE user_id = (SELECT id FROM users WHERE name = ?) AND session_hash <> ?")
+          .bind(1, name)
+          .bind(2, kept_session_hash)
+          .run();
+      return {};
+    });
   }
 
   Result<void> set_superuser(std::string_view name, bool superuser) override {

@@ -26,6 +26,7 @@ import {
   ErrorAlert,
   LoadedList,
   Loading,
+  TextField,
 } from '../components/common';
 import { RobotsPanel } from '../components/RobotsPanel';
 import { formatTime, relativeTime } from '../format';
@@ -69,6 +70,65 @@ function Account() {
         <CopyText text={`podman login -u ${u.name} ${window.location.host}`} label="podman login command" />
       </Detail>
     </DescriptionList>
+  );
+}
+
+/** One's own password, changed by giving the current one; other sessions of the user end. */
+function ChangePassword() {
+  const [current, setCurrent] = useState('');
+  const [fresh, setFresh] = useState('');
+  const [again, setAgain] = useState('');
+  const [changed, setChanged] = useState(false);
+  const mismatch = again !== '' && fresh !== again;
+  const submit = async () => {
+    setChanged(false);
+    await api.changeOwnPassword(current, fresh);
+    setCurrent('');
+    setFresh('');
+    setAgain('');
+    setChanged(true);
+  };
+  return (
+    <CreateForm
+      title="Change password"
+      errorTitle="Could not change the password"
+      submitLabel="Change password"
+      submitTestId="password-change"
+      canSubmit={!!current && fresh.length >= 8 && fresh === again}
+      onSubmit={submit}
+    >
+      {changed && (
+        <Alert variant="success" isInline title="Password changed. Your other web sessions have ended." />
+      )}
+      <TextField
+        label="Current password"
+        id="password-current"
+        type="password"
+        autoComplete="current-password"
+        isRequired
+        value={current}
+        onChange={setCurrent}
+      />
+      <TextField
+        label="New password (at least 8 characters)"
+        id="password-new"
+        type="password"
+        autoComplete="new-password"
+        isRequired
+        value={fresh}
+        onChange={setFresh}
+      />
+      <TextField
+        label="New password again"
+        id="password-again"
+        type="password"
+        autoComplete="new-password"
+        isRequired
+        value={again}
+        onChange={setAgain}
+      />
+      {mismatch && <Alert variant="warning" isInline isPlain title="The new passwords differ." />}
+    </CreateForm>
   );
 }
 
@@ -197,6 +257,9 @@ export function UserPage() {
       >
         <Tab eventKey="account" title={<TabTitleText>Account</TabTitleText>}>
           <Account />
+          <div style={{ marginTop: '2rem' }}>
+            <ChangePassword />
+          </div>
         </Tab>
         <Tab eventKey="tokens" title={<TabTitleText>API tokens</TabTitleText>} data-testid="tab-tokens">
           <Tokens />
