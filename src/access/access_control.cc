@@ -84,7 +84,10 @@ Result<Caller> AccessControl::admit_token(const Request& request, Need need, std
   Caller caller{principal_of(*claims), std::move(claims)};
   const bool signed_in = caller.principal.kind != auth::PrincipalKind::kAnonymous;
   switch (need) {
-    case Need::kSignedIn: return caller;
+    case Need::kSignedIn:
+      // An anonymous token stands for nobody: it does not sign anyone in.
+      if (signed_in) return caller;
+      break;
     case Need::kCatalog:
       if (token_allows(*caller.token, "registry", "catalog", "*")) return caller;
       break;

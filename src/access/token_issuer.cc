@@ -28,6 +28,7 @@ bool has(const std::vector<std::string>& actions, std::string_view action) {
 
 auth::Principal principal_of(const auth::Claims& claims) {
   if (claims.subject.empty()) return {};
+  if (!claims.scopes.empty()) return {auth::PrincipalKind::kToken, claims.subject, claims.scopes};
   const bool robot = claims.subject.find('+') != std::string::npos;
   return {robot ? auth::PrincipalKind::kRobot : auth::PrincipalKind::kUser, claims.subject, {}};
 }
@@ -79,6 +80,7 @@ Result<IssuedToken> TokenIssuer::issue(const auth::Principal& principal, const s
   auth::Claims claims;
   claims.issuer = options_.issuer;
   claims.subject = principal.kind == auth::PrincipalKind::kAnonymous ? "" : principal.name;
+  if (principal.kind == auth::PrincipalKind::kToken) claims.scopes = principal.token_scopes;
   claims.audience = options_.service;
   claims.issued_at = now;
   claims.not_before = now;
@@ -127,7 +129,10 @@ Result<auth::Principal> TokenIssuer::redeem_refresh_token(std::string_view refre
   if (!claims) return claims.error();
   const auto invalid = [] { return make_error(ErrorCode::kUnauthorized, "refresh token is no longer valid"); };
   auth::Principal principal = principal_of(*claims);
-  if (principal.kind == auth::PrincipalKind::kAnonymous) return invalid();
+  // Refresh tokens are issued to passwords and robots only.
+  if (principal.kind == auth::PrincipalKind::kAnonymous || principal.kind == auth::PrincipalKind::kToken) {
+    return invalid();
+  }
   if (principal.kind == auth::PrincipalKind::kUser) {
     auto user = accounts_.get_user(principal.name);
     if (!user) return user.error().code == ErrorCode::kNameUnknown ? Result<auth::Principal>(invalid()) : user.error();

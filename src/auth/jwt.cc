@@ -216,6 +216,20 @@ Result<std::vector<Access>> read_access(const json::object& claims) {
   return access;
 }
 
+// The optional "pier_scopes" claim: an array of strings.
+Result<std::vector<std::string>> read_scopes(const json::object& claims) {
+  std::vector<std::string> scopes;
+  const json::value* v = claims.if_contains("pier_scopes");
+  if (v == nullptr || v->is_null()) return scopes;
+  const json::array* entries = v->if_array();
+  if (entries == nullptr) return unauthorized("malformed token claims");
+  for (const json::value& entry : *entries) {
+    if (!entry.is_string()) return unauthorized("malformed token claims");
+    scopes.push_back(json_string(entry));
+  }
+  return scopes;
+}
+
 // The decoded JSON object of one base64url part, or nullopt.
 std::optional<json::object> decode_object(std::string_view part) {
   auto bytes = base64url_decode(part);
@@ -246,6 +260,11 @@ std::string serialize_claims(const Claims& claims) {
     access.emplace_back(std::move(entry));
   }
   o["access"] = std::move(access);
+  if (!claims.scopes.empty()) {
+    json::array scopes;
+    for (const std::string& scope : claims.scopes) scopes.emplace_back(json::string_view(scope));
+    o["pier_scopes"] = std::move(scopes);
+  }
   return json::serialize(o);
 }
 
@@ -430,7 +449,8 @@ Result<Claims> verify(std::string_view token, const VerificationKey& key, std::s
   auto not_before = optional_time(*payload, "nbf");
   auto issued_at = optional_time(*payload, "iat");
   auto access = read_access(*payload);
-  if (!issuer || !subject || !id || !expires_at || !not_before || !issued_at || !access) {
+  auto scopes = read_scopes(*payload);
+  if (!issuer || !subject || !id || !expires_at || !not_before || !issued_at || !access || !scopes) {
     return unauthorized("malformed token claims");
   }
   bool audience_ok = false;
@@ -462,6 +482,7 @@ Result<Claims> verify(std::string_view token, const VerificationKey& key, std::s
   claims.expires_at = **expires_at;
   claims.id = std::move(*id);
   claims.access = std::move(*access);
+  claims.scopes = std::move(*scopes);
   return claims;
 }
 

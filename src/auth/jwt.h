@@ -35,6 +35,9 @@ struct Claims {
   std::int64_t expires_at = 0;  // exp
   std::string id;         // jti: unique per token
   std::vector<Access> access;
+  // pier_scopes: the scopes of the API token the token was issued for (empty for passwords and
+  // robots), so that what the API token may not do is refused as such, not as a narrow token.
+  std::vector<std::string> scopes;
 
   friend bool operator==(const Claims&, const Claims&) = default;
 };

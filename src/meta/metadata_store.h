@@ -22,6 +22,9 @@ enum class ReferenceKind { kBlob = 0, kManifest = 1 };
 struct ManifestReference {
   std::string digest;
   ReferenceKind kind = ReferenceKind::kBlob;
+  // The size the manifest's descriptor gives, checked against what is stored; nullopt: not checked.
+  std::optional<std::uint64_t> size;
+  std::string described_as;  // where the descriptor is, for errors: "config", "layers[2]", ...
 };
 
 // A manifest as put: its exact bytes and what it points at.
@@ -123,12 +126,15 @@ class MetadataStore {
                                                                 const Digest& digest) = 0;
   // The blob's size if any repository links it.
   virtual Result<std::optional<std::uint64_t>> blob_size(const Digest& digest) = 0;
+  // Repositories that link the blob, in name order, at most `limit`.
+  virtual Result<std::vector<std::string>> repositories_linking(const Digest& digest, std::size_t limit) = 0;
   // False if the blob was not linked to `repository`.
   virtual Result<bool> unlink_blob(std::string_view repository, const Digest& digest) = 0;
 
   // Stores a manifest (idempotent for the same digest) and points `tags` at it, recording
   // each move. Every reference must exist in `repository` when the transaction commits:
-  // otherwise kManifestBlobUnknown naming the first missing digest, and nothing changes.
+  // otherwise kManifestBlobUnknown naming the first missing digest, and nothing changes; a
+  // reference whose size is not the stored one's is kManifestInvalid naming its descriptor.
   virtual Result<void> put_manifest(std::string_view repository, const ManifestRecord& manifest,
                                     const std::vector<std::string>& tags, std::int64_t now) = 0;
   virtual Result<std::optional<StoredManifest>> get_manifest(std::string_view repository,

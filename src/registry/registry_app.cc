@@ -1,5 +1,6 @@
 #include "registry/registry_app.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "registry/routes.h"
@@ -126,11 +127,13 @@ Result<Reply> RegistryApp::handle(Request& request) {
   if (route == Route::kUploadStart && request.query_param("mount")) {
     // Mounting needs pull on the source; without it the client gets a plain upload session,
     // as for a blob the source does not have, and learns nothing about the source.
-    const auto from = request.query_param("from");
-    auto may = from ? access_.control.may_pull(*caller, *from) : Result<bool>(true);
-    if (!may) return may.error();
-    if (!*may) {
-      std::erase_if(request.query, [](const auto& param) { return param.first == "mount" || param.first == "from"; });
+    auto source = mount_source(request, *caller);
+    if (!source) return source.error();
+    std::erase_if(request.query, [](const auto& param) { return param.first == "from"; });
+    if (*source) {
+      request.query.emplace_back("from", std::move(**source));
+    } else {
+      std::erase_if(request.query, [](const auto& param) { return param.first == "mount"; });
     }
   }
   auto reply = dispatch(request, *caller);
@@ -138,6 +141,32 @@ Result<Reply> RegistryApp::handle(Request& request) {
     if (const auto* response = std::get_if<Response>(&*reply)) audit(request, *caller, *response);
   }
   return reply;
+}
+
+Result<std::optional<std::string>> RegistryApp::mount_source(const Request& request, const access::Caller& caller) {
+  using Source = std::optional<std::string>;
+  if (const auto from = request.query_param("from")) {
+    auto may = access_.control.may_pull(caller, *from);
+    if (!may) return may.error();
+    return *may ? Source(std::string(*from)) : Source();
+  }
+  auto digest = Digest::parse(*request.query_param("mount"));
+  if (!digest) return Source();  // start_upload answers DIGEST_INVALID
+  // Enough to find one the caller may read among the repositories that share a base layer,
+  // without deciding access for every repository of a large registry.
+  constexpr std::size_t kMountSourcesTried = 20;
+  auto candidates = services_.uploads.mount_sources(*digest, kMountSourcesTried);
+  if (!candidates) return candidates.error();
+  // The caller's own repository first: it needs no other grant.
+  if (std::find(candidates->begin(), candidates->end(), request.repository) != candidates->end()) {
+    return Source(request.repository);
+  }
+  for (const auto& candidate : *candidates) {
+    auto may = access_.control.may_pull(caller, candidate);
+    if (!may) return may.error();
+    if (*may) return Source(candidate);
+  }
+  return Source();
 }
 
 Result<Reply> RegistryApp::dispatch(Request& request, const access::Caller& caller) {

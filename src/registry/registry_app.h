@@ -21,6 +21,10 @@ class RegistryApp final : public RequestHandler {
  private:
   // Forwards to the handler of the request's route, for `caller`.
   Result<Reply> dispatch(Request& request, const access::Caller& caller);
+  // The repository a blob mount takes its blob from: "from" if the caller may pull from it;
+  // without "from", the first repository holding the blob that the caller may pull from.
+  // nullopt when there is none, so that nothing tells the caller where else the blob exists.
+  Result<std::optional<std::string>> mount_source(const Request& request, const access::Caller& caller);
   void audit(const Request& request, const access::Caller& caller, const Response& response);
 
   RegistryServices services_;

@@ -95,10 +95,11 @@ Result<Reply> start_upload(RegistryServices& s, Request& request) {
   if (const auto mount = request.query_param("mount")) {
     auto digest = Digest::parse(*mount);
     if (!digest) return digest.error();
-    // Without "from" the blob may come from any repository; an invalid "from" mounts nothing.
+    // RegistryApp has chosen a source the caller may pull from, or removed the mount; an
+    // invalid "from" mounts nothing.
     const auto from = request.query_param("from");
-    if (!from || is_valid_repository_name(*from)) {
-      auto mounted = s.uploads.mount(request.repository, *digest, from);
+    if (from && is_valid_repository_name(*from)) {
+      auto mounted = s.uploads.mount(request.repository, *digest, *from);
       if (!mounted) return mounted.error();
       if (*mounted) return Reply(blob_created(request.repository, *digest));
     }

@@ -1,6 +1,7 @@
 #include "services/manifest_parser.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include <boost/json.hpp>
 
@@ -156,21 +157,26 @@ Result<meta::ManifestRecord> parse_manifest(std::string_view content, std::strin
   record.artifact_type = std::move(manifest->artifact_type);
   record.subject = std::move(manifest->subject);
   record.annotations_json = std::move(manifest->annotations_json);
-  for (const auto& child : manifest->manifests) {
-    record.references.push_back({child.digest, meta::ReferenceKind::kManifest});
+  const auto refer = [&record](const Descriptor& d, meta::ReferenceKind kind, std::string described_as) {
+    record.references.push_back({d.digest, kind, d.size, std::move(described_as)});
+  };
+  for (std::size_t i = 0; i < manifest->manifests.size(); ++i) {
+    refer(manifest->manifests[i], meta::ReferenceKind::kManifest, "manifests[" + std::to_string(i) + "]");
   }
   if (!manifest->config) return record;
 
-  record.references.push_back({manifest->config->digest, meta::ReferenceKind::kBlob});
+  refer(*manifest->config, meta::ReferenceKind::kBlob, "config");
   if (record.artifact_type.empty()) record.artifact_type = manifest->config->media_type;
-  for (const auto& layer : manifest->layers) {
-    if (!layer.external) record.references.push_back({layer.digest, meta::ReferenceKind::kBlob});
+  for (std::size_t i = 0; i < manifest->layers.size(); ++i) {
+    const auto& layer = manifest->layers[i];
+    if (!layer.external) refer(layer, meta::ReferenceKind::kBlob, "layers[" + std::to_string(i) + "]");
   }
-  // A layer listed twice is one reference.
-  std::sort(record.references.begin(), record.references.end(),
-            [](const auto& a, const auto& b) { return a.digest < b.digest; });
-  record.references.erase(std::unique(record.references.begin(), record.references.end(),
-                                      [](const auto& a, const auto& b) { return a.digest == b.digest; }),
+  // A layer listed twice is one reference, unless the two give different sizes: then both
+  // are checked, and one is wrong.
+  const auto same = [](const auto& a, const auto& b) { return a.digest == b.digest && a.size == b.size; };
+  std::stable_sort(record.references.begin(), record.references.end(),
+                   [](const auto& a, const auto& b) { return std::tie(a.digest, a.size) < std::tie(b.digest, b.size); });
+  record.references.erase(std::unique(record.references.begin(), record.references.end(), same),
                           record.references.end());
   return record;
 }

@@ -273,9 +273,13 @@ Result<void> UploadService::cancel(std::string_view repository, std::string_view
   return discard(id);
 }
 
+Result<std::vector<std::string>> UploadService::mount_sources(const Digest& digest, std::size_t limit) {
+  return metadata_.repositories_linking(digest, limit);
+}
+
 Result<std::optional<std::uint64_t>> UploadService::mount(std::string_view repository, const Digest& digest,
-                                                         std::optional<std::string_view> from) {
-  auto size = from ? metadata_.linked_blob_size(*from, digest) : metadata_.blob_size(digest);
+                                                         std::string_view from) {
+  auto size = metadata_.linked_blob_size(from, digest);
   if (!size) return size.error();
   if (!*size) return std::optional<std::uint64_t>();
   // The metadata says the blob exists; make sure its bytes do too before linking.

@@ -95,10 +95,12 @@ class UploadService {
   Result<CommittedBlob> put_inline(std::string_view repository, const Digest& expected, std::string_view bytes);
   std::uint64_t inline_max_bytes() const { return settings_.inline_max_bytes; }
   Result<void> cancel(std::string_view repository, std::string_view id);
-  // Links an existing blob into `repository` without an upload; nullopt when the blob is
-  // not available (in `from`, or, with no `from`, anywhere).
+  // Links an existing blob of `from` into `repository` without an upload; nullopt when
+  // `from` does not have it. Whether the caller may pull from `from` is for the caller to check.
   Result<std::optional<std::uint64_t>> mount(std::string_view repository, const Digest& digest,
-                                             std::optional<std::string_view> from);
+                                             std::string_view from);
+  // Repositories a blob could be mounted from (they link it), at most `limit`, in name order.
+  Result<std::vector<std::string>> mount_sources(const Digest& digest, std::size_t limit);
   // Removes sessions idle for longer than the expiry, with their bytes, and upload bytes as
   // old that no session accounts for. Returns how many.
   std::size_t expire_idle();

@@ -97,6 +97,12 @@ TEST(PrincipalOf, FollowsTheSubject) {
   EXPECT_EQ(principal_of(claims).kind, auth::PrincipalKind::kRobot);
   claims.subject = "alice";
   EXPECT_EQ(principal_of(claims).kind, auth::PrincipalKind::kUser);
+  // A token issued for an API token keeps that token's scopes, which cap what it may do.
+  claims.scopes = {"repo:read"};
+  const auto token = principal_of(claims);
+  EXPECT_EQ(token.kind, auth::PrincipalKind::kToken);
+  EXPECT_EQ(token.name, "alice");
+  EXPECT_EQ(token.token_scopes, (std::vector<std::string>{"repo:read"}));
 }
 
 }  // namespace

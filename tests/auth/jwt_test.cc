@@ -198,6 +198,19 @@ TEST_F(JwtTest, RoundTripKeepsEveryClaim) {
   EXPECT_EQ(*verified, claims);
 }
 
+TEST_F(JwtTest, AnApiTokensScopesRoundTrip) {
+  Claims claims = sample_claims();
+  claims.scopes = {"repo:read", "org:admin"};
+  const auto token = sign_sample(claims);
+  auto verified = check(token);
+  ASSERT_TRUE(verified) << verified.error().message;
+  EXPECT_EQ(verified->scopes, claims.scopes);
+  const auto payload = json::parse(*base64url_decode(split(token)[1]));
+  EXPECT_EQ(payload.at("pier_scopes"), json::parse(R"(["repo:read","org:admin"])"));
+  // Without scopes the claim is left out, as other token servers write their tokens.
+  EXPECT_FALSE(json::parse(*base64url_decode(split(sign_sample())[1])).as_object().contains("pier_scopes"));
+}
+
 TEST_F(JwtTest, SignedTokenHasTheJoseLayout) {
   const auto parts = split(sign_sample());
   ASSERT_EQ(parts.size(), 3u);

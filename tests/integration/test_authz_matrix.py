@@ -641,22 +641,15 @@ def bearer_of_api_token(c: Caller) -> bool:
     return c.registry_token and c.credential == "api token"
 
 
-KNOWN_DEFECTS = {
-    "GET /v2/": (lambda c: c.registry_token and c.credential == "none",
-                 "an anonymous bearer token is let in where signing in is needed"),
-    "HEAD /v2/": (lambda c: c.registry_token and c.credential == "none",
-                  "an anonymous bearer token is let in where signing in is needed"),
-}
-# A bearer token made for an API token names only its user, so the registry decides by the
-# user's rights, not the token's: what the token may not do is answered 401 insufficient_scope
-# (a new token would carry it; it never does) instead of 403, and so is the catalog of a token
-# that may read nothing, which Basic credentials are shown empty.
+KNOWN_DEFECTS = {}
+# The catalog of a bearer token made for an API token that may read nothing is answered 401
+# insufficient_scope, where Basic credentials are shown an empty list.
 def refused_to_bearer_of_api_token(row: Row) -> Callable[[Caller], bool]:
     def applies(c: Caller) -> bool:
         if not bearer_of_api_token(c):
             return False
         p = principal_of(c, row.family)
-        return expected(row, c) == {403} or (row.route == "kCatalog" and token_cap(p) is None)
+        return row.route == "kCatalog" and token_cap(p) is None
     return applies
 
 

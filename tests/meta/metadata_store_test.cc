@@ -64,7 +64,7 @@ TEST_P(MetadataStoreSuite, InlineBlobsKeepTheirExactBytesAndCloseTheirSession) {
 }
 
 TEST_P(MetadataStoreSuite, ManifestWithUnknownReferenceChangesNothing) {
-  auto m = manifest("m1", {{d("missing").str(), ReferenceKind::kBlob}});
+  auto m = manifest("m1", {{d("missing").str(), ReferenceKind::kBlob, std::nullopt, ""}});
   auto put = store_->put_manifest("repo", m, {"latest"}, 1);
   ASSERT_FALSE(put);
   EXPECT_EQ(put.error().code, ErrorCode::kManifestBlobUnknown);
@@ -73,10 +73,38 @@ TEST_P(MetadataStoreSuite, ManifestWithUnknownReferenceChangesNothing) {
   EXPECT_FALSE(store_->repository_exists("repo").value());
 }
 
+TEST_P(MetadataStoreSuite, AReferenceWhoseSizeIsWrongChangesNothing) {
+  ASSERT_TRUE(store_->link_blob("repo", d("config"), 552, 1));
+  ASSERT_TRUE(store_->put_manifest("repo", manifest("child"), {}, 1));
+  auto lying = manifest("m1", {{d("config").str(), ReferenceKind::kBlob, 1, "config"}});
+  auto put = store_->put_manifest("repo", lying, {"latest"}, 2);
+  ASSERT_FALSE(put);
+  EXPECT_EQ(put.error().code, ErrorCode::kManifestInvalid);
+  EXPECT_NE(put.error().message.find("config"), std::string::npos);
+  EXPECT_NE(put.error().message.find("552"), std::string::npos);
+  EXPECT_FALSE(store_->get_manifest("repo", d("m1")).value());
+  auto wrong_child = manifest("index", {{d("child").str(), ReferenceKind::kManifest, 6, "manifests[0]"}});
+  EXPECT_EQ(store_->put_manifest("repo", wrong_child, {}, 3).error().code, ErrorCode::kManifestInvalid);
+  // The right sizes are accepted.
+  ASSERT_TRUE(store_->put_manifest("repo", manifest("m1", {{d("config").str(), ReferenceKind::kBlob, 552, "config"}}),
+                                   {"latest"}, 4));
+  ASSERT_TRUE(store_->put_manifest("repo", manifest("index", {{d("child").str(), ReferenceKind::kManifest, 5, "m"}}),
+                                   {}, 5));
+}
+
+TEST_P(MetadataStoreSuite, BlobsAreFoundInTheRepositoriesLinkingThem) {
+  ASSERT_TRUE(store_->link_blob("b/two", d("layer"), 5, 1));
+  ASSERT_TRUE(store_->link_blob("a/one", d("layer"), 5, 1));
+  ASSERT_TRUE(store_->link_blob("c/three", d("other"), 5, 1));
+  EXPECT_EQ(store_->repositories_linking(d("layer"), 10).value(), (std::vector<std::string>{"a/one", "b/two"}));
+  EXPECT_EQ(store_->repositories_linking(d("layer"), 1).value(), (std::vector<std::string>{"a/one"}));
+  EXPECT_TRUE(store_->repositories_linking(d("none"), 10).value().empty());
+}
+
 TEST_P(MetadataStoreSuite, TagsMoveAndEveryMoveIsRecorded) {
   ASSERT_TRUE(store_->link_blob("repo", d("config"), 6, 1));
-  auto m1 = manifest("m1", {{d("config").str(), ReferenceKind::kBlob}});
-  auto m2 = manifest("m2", {{d("config").str(), ReferenceKind::kBlob}});
+  auto m1 = manifest("m1", {{d("config").str(), ReferenceKind::kBlob, std::nullopt, ""}});
+  auto m2 = manifest("m2", {{d("config").str(), ReferenceKind::kBlob, std::nullopt, ""}});
   ASSERT_TRUE(store_->put_manifest("repo", m1, {"latest", "v1"}, 10));
   ASSERT_TRUE(store_->put_manifest("repo", m2, {"latest"}, 20));
   ASSERT_TRUE(store_->put_manifest("repo", m2, {"latest"}, 30));  // no move: not recorded
@@ -111,7 +139,7 @@ TEST_P(MetadataStoreSuite, DeletingAManifestDeletesItsTags) {
 
 TEST_P(MetadataStoreSuite, IndexNeedsItsChildren) {
   auto child = manifest("child");
-  auto index = manifest("index", {{child.digest, ReferenceKind::kManifest}});
+  auto index = manifest("index", {{child.digest, ReferenceKind::kManifest, std::nullopt, ""}});
   EXPECT_EQ(store_->put_manifest("repo", index, {}, 1).error().code, ErrorCode::kManifestBlobUnknown);
   ASSERT_TRUE(store_->put_manifest("repo", child, {}, 1));
   EXPECT_TRUE(store_->put_manifest("repo", index, {"multi"}, 2));
@@ -159,10 +187,10 @@ TEST_P(MetadataStoreSuite, ConcurrentWritersEachLandOrFailAlone) {
       for (int i = 0; i < kPerThread; ++i) {
         const auto name = "t" + std::to_string(t) + "-" + std::to_string(i);
         if (!store_->link_blob("repo", d(name), 1, 1)) ++failures;
-        auto good = manifest("m-" + name, {{d(name).str(), ReferenceKind::kBlob}});
+        auto good = manifest("m-" + name, {{d(name).str(), ReferenceKind::kBlob, std::nullopt, ""}});
         if (!store_->put_manifest("repo", good, {"shared", name}, 2)) ++failures;
         // Interleaved with the good writes: refused alone, without undoing its neighbours.
-        auto bad = manifest("bad-" + name, {{d("absent-" + name).str(), ReferenceKind::kBlob}});
+        auto bad = manifest("bad-" + name, {{d("absent-" + name).str(), ReferenceKind::kBlob, std::nullopt, ""}});
         if (store_->put_manifest("repo", bad, {"shared"}, 3)) ++failures;
       }
     });
@@ -183,7 +211,7 @@ std::vector<std::string> summary_names(const std::vector<RepositorySummary>& sum
 
 TEST_P(MetadataStoreSuite, RepositorySummariesCountTagsAndFilterAndPage) {
   ASSERT_TRUE(store_->link_blob("acme/app", d("config"), 6, 1));
-  ASSERT_TRUE(store_->put_manifest("acme/app", manifest("m1", {{d("config").str(), ReferenceKind::kBlob}}),
+  ASSERT_TRUE(store_->put_manifest("acme/app", manifest("m1", {{d("config").str(), ReferenceKind::kBlob, std::nullopt, ""}}),
                                    {"1.0", "latest"}, 50));
   ASSERT_TRUE(store_->delete_tag("acme/app", "1.0", 70));
   ASSERT_TRUE(store_->create_repository("acme/tools", 2).value());
@@ -220,9 +248,9 @@ TEST_P(MetadataStoreSuite, CreatingARepositoryOnlyOnce) {
 TEST_P(MetadataStoreSuite, DeletingARepositoryRemovesEverythingInIt) {
   ASSERT_TRUE(store_->link_blob("acme/app", d("config"), 6, 1));
   ASSERT_TRUE(store_->link_blob("acme/keep", d("config"), 6, 1));
-  auto image = manifest("m1", {{d("config").str(), ReferenceKind::kBlob}});
+  auto image = manifest("m1", {{d("config").str(), ReferenceKind::kBlob, std::nullopt, ""}});
   ASSERT_TRUE(store_->put_manifest("acme/app", image, {"1.0"}, 2));
-  ASSERT_TRUE(store_->put_manifest("acme/app", manifest("idx", {{image.digest, ReferenceKind::kManifest}}), {"multi"}, 3));
+  ASSERT_TRUE(store_->put_manifest("acme/app", manifest("idx", {{image.digest, ReferenceKind::kManifest, std::nullopt, ""}}), {"multi"}, 3));
   ASSERT_TRUE(store_->put_manifest("acme/keep", image, {"1.0"}, 2));
 
   EXPECT_TRUE(store_->delete_repository("acme/app").value());
@@ -241,8 +269,8 @@ TEST_P(MetadataStoreSuite, DeletingARepositoryRemovesEverythingInIt) {
 
 TEST_P(MetadataStoreSuite, TaggingAStoredManifestMovesAndRecordsLikeAPush) {
   ASSERT_TRUE(store_->link_blob("repo", d("config"), 6, 1));
-  ASSERT_TRUE(store_->put_manifest("repo", manifest("m1", {{d("config").str(), ReferenceKind::kBlob}}), {"1.0"}, 10));
-  ASSERT_TRUE(store_->put_manifest("repo", manifest("m2", {{d("config").str(), ReferenceKind::kBlob}}), {"1.0"}, 20));
+  ASSERT_TRUE(store_->put_manifest("repo", manifest("m1", {{d("config").str(), ReferenceKind::kBlob, std::nullopt, ""}}), {"1.0"}, 10));
+  ASSERT_TRUE(store_->put_manifest("repo", manifest("m2", {{d("config").str(), ReferenceKind::kBlob, std::nullopt, ""}}), {"1.0"}, 20));
 
   EXPECT_TRUE(store_->tag_manifest("repo", "1.0", d("m1"), 30).value());  // restore
   EXPECT_TRUE(store_->tag_manifest("repo", "stable", d("m1"), 31).value());
@@ -263,7 +291,7 @@ TEST_P(MetadataStoreSuite, TaggingAStoredManifestMovesAndRecordsLikeAPush) {
 
 TEST_P(MetadataStoreSuite, TagDetailsCarryTheManifestAndFilterAndPage) {
   ASSERT_TRUE(store_->link_blob("repo", d("config"), 6, 1));
-  auto image = manifest("m1", {{d("config").str(), ReferenceKind::kBlob}});
+  auto image = manifest("m1", {{d("config").str(), ReferenceKind::kBlob, std::nullopt, ""}});
   ASSERT_TRUE(store_->put_manifest("repo", image, {"1.0", "1.1", "Latest-dev"}, 10));
   ASSERT_TRUE(store_->tag_manifest("repo", "1.1", d("m1"), 20).value());
 

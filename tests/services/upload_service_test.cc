@@ -178,7 +178,9 @@ TEST_F(UploadServiceTest, MountNeedsTheBlobInTheSource) {
   EXPECT_FALSE(uploads_->mount("target", digest_of("shared"), std::string_view("elsewhere")).value());
   EXPECT_EQ(uploads_->mount("target", digest_of("shared"), std::string_view("source")).value(), 6u);
   EXPECT_EQ(metadata_->linked_blob_size("target", digest_of("shared")).value(), 6u);
-  EXPECT_EQ(uploads_->mount("third", digest_of("shared"), std::nullopt).value(), 6u);
+  // The sources a mount without "from" may choose among: the repositories that link the blob.
+  EXPECT_EQ(uploads_->mount_sources(digest_of("shared"), 10).value(), (std::vector<std::string>{"source", "target"}));
+  EXPECT_TRUE(uploads_->mount_sources(digest_of("unknown"), 10).value().empty());
 }
 
 class InlineUploadTest : public UploadServiceTest {
@@ -229,7 +231,7 @@ TEST_F(InlineUploadTest, InlineBlobsMountLikeAnyOther) {
   ASSERT_TRUE(uploads_->complete("source", id, digest_of("shared")));
   ASSERT_TRUE(metadata_->inline_blob(digest_of("shared")).value());
   EXPECT_EQ(uploads_->mount("target", digest_of("shared"), std::string_view("source")).value(), 6u);
-  EXPECT_EQ(uploads_->mount("third", digest_of("shared"), std::nullopt).value(), 6u);
+  EXPECT_EQ(uploads_->mount("third", digest_of("shared"), std::string_view("target")).value(), 6u);
   EXPECT_EQ(metadata_->linked_blob_size("third", digest_of("shared")).value(), 6u);
 }
 

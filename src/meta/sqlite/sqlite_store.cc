@@ -70,12 +70,15 @@ TagDetail tag_detail_row(const sqlite::Statement& stmt) {
   return TagDetail{stmt.text(0), stmt.text(1), stmt.text(2), stmt.text(3), stmt.integer(4)};
 }
 
-bool reference_exists(Connection& db, std::int64_t repo, const ManifestReference& ref) {
+// The size of what `ref` names in the repository; nullopt when it is not there.
+std::optional<std::uint64_t> reference_size(Connection& db, std::int64_t repo, const ManifestReference& ref) {
   auto stmt = db.prepare(ref.kind == ReferenceKind::kBlob
-                             ? "SELECT 1 FROM repository_blobs WHERE repository_id = ? AND digest = ?"
-                             : "SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ?");
+                             ? "SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest "
+                               "WHERE rb.repository_id = ? AND rb.digest = ?"
+                             : "SELECT size FROM manifests WHERE repository_id = ? AND digest = ?");
   stmt.bind(1, repo).bind(2, ref.digest);
-  return stmt.step();
+  if (!stmt.step()) return std::nullopt;
+  return static_cast<std::uint64_t>(stmt.integer(0));
 }
 
 constexpr std::string_view kUploadColumns = "SELECT id, repository, started_at, updated_at FROM uploads ";
@@ -220,6 +223,18 @@ class SqliteStore final : public MetadataStore {
     });
   }
 
+  Result<std::vector<std::string>> repositories_linking(const Digest& digest, std::size_t limit) override {
+    return db_.read<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
+      auto stmt = db.prepare(
+          "SELECT r.name FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id "
+          "WHERE rb.digest = ? ORDER BY r.name LIMIT ?");
+      stmt.bind(1, digest.str()).bind(2, static_cast<std::int64_t>(limit));
+      std::vector<std::string> names;
+      while (stmt.step()) names.push_back(stmt.text(0));
+      return names;
+    });
+  }
+
   Result<bool> unlink_blob(std::string_view repository, const Digest& digest) override {
     return db_.write<bool>([&](Connection& db) -> Result<bool> {
       db.prepare("DELETE FROM repository_blobs WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND digest = ?")
@@ -233,10 +248,17 @@ class SqliteStore final : public MetadataStore {
     return db_.write<void>([&](Connection& db) -> Result<void> {
       const auto repo = ensure_repository_id(db, repository, now);
       for (const auto& ref : manifest.references) {
-        if (!reference_exists(db, repo, ref)) {
+        const auto size = reference_size(db, repo, ref);
+        if (!size) {
           return make_error(ErrorCode::kManifestBlobUnknown,
                             ref.kind == ReferenceKind::kBlob ? "manifest references an unknown blob"
                                                              : "manifest references an unknown manifest",
+                            "{\"digest\":\"" + ref.digest + "\"}");
+        }
+        if (ref.size && *ref.size != *size) {
+          return make_error(ErrorCode::kManifestInvalid,
+                            "the descriptor " + ref.described_as + " gives size " + std::to_string(*ref.size) +
+                                " for " + ref.digest + ", which is " + std::to_string(*size) + " bytes",
                             "{\"digest\":\"" + ref.digest + "\"}");
         }
       }
