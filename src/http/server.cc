@@ -209,6 +209,8 @@ struct Server::Impl {
   std::shared_ptr<spdlog::logger> log;
   std::shared_ptr<spdlog::logger> access;
   const unsigned io_threads;
+  // Declared before the contexts, so that it outlives the connection coroutines they destroy.
+  ConnectionSet connections;
   // One single-threaded io_context per I/O thread: a connection lives on one of them, so its
   // handlers never need a strand or a lock, and threads do not wake each other per request.
   std::vector<std::unique_ptr<asio::io_context>> contexts;
@@ -218,7 +220,6 @@ struct Server::Impl {
   tcp::acceptor acceptor;
   asio::signal_set signals;
   asio::ssl::context tls_context;
-  ConnectionSet connections;
   std::atomic<bool> stopping{false};
   std::vector<std::unique_ptr<asio::steady_timer>> timers;
 

@@ -93,7 +93,7 @@ def test_the_document_is_served_to_anyone(server, document):
 def test_router_refusals_are_told_apart(server):
     admin = Api(server, "admin", ADMIN_PASSWORD)
     assert router_refused(expect(admin.get("/nothing"), 404, "UNSUPPORTED"))
-    assert router_refused(expect(admin.request("PATCH", "/user"), 405))
+    assert router_refused(expect(admin.request("PUT", "/user"), 405))
     assert not router_refused(expect(admin.delete("/users/nobody"), 404, "NAME_UNKNOWN"))
 
 
