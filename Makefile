@@ -4,7 +4,8 @@ BUILD_TYPE ?= RelWithDebInfo
 PIER := $(BUILD_DIR)/pier
 PYTEST ?= /usr/bin/python3 -m pytest
 
-.PHONY: all deps test-deps ui build run test unit-test integration-test browser-test bench fuzz-deps fuzz fuzz-smoke clean
+.PHONY: all deps test-deps ui build run test unit-test integration-test browser-test bench fuzz-deps fuzz fuzz-smoke \
+  sanitize-test clean
 
 all: build
 
@@ -69,6 +70,29 @@ fuzz: fuzz-deps $(FUZZ_BUILD_DIR)/build.ninja
 
 fuzz-smoke:
 	$(MAKE) fuzz FUZZ_SECONDS=10
+
+# The unit and integration tests against a build with AddressSanitizer and
+# UndefinedBehaviorSanitizer, and the unit tests of the concurrent parts with ThreadSanitizer.
+ASAN_BUILD_DIR ?= build-asan
+TSAN_BUILD_DIR ?= build-tsan
+TSAN_TESTS ?= GroupCommit*:SideQueue*:LookupCache*:Server*:LoginThrottle*:*Concurrent*
+SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=0 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+
+$(ASAN_BUILD_DIR)/build.ninja:
+	cmake -S . -B $(ASAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Sanitize -DPIER_SANITIZE=address,undefined \
+	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+
+$(TSAN_BUILD_DIR)/build.ninja:
+	cmake -S . -B $(TSAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Sanitize -DPIER_SANITIZE=thread \
+	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+
+sanitize-test: deps ui test-deps $(ASAN_BUILD_DIR)/build.ninja $(TSAN_BUILD_DIR)/build.ninja
+	cmake --build $(ASAN_BUILD_DIR)
+	$(SANITIZER_ENV) $(ASAN_BUILD_DIR)/tests/pier_unit_tests --gtest_brief=1
+	$(SANITIZER_ENV) PIER_BINARY=$(abspath $(ASAN_BUILD_DIR)/pier) $(PYTEST) -q -p no:cacheprovider tests/integration
+	cmake --build $(TSAN_BUILD_DIR) --target pier_unit_tests
+	$(SANITIZER_ENV) $(TSAN_BUILD_DIR)/tests/pier_unit_tests --gtest_brief=1 --gtest_filter='$(TSAN_TESTS)'
 
 clean:
 	rm -rf $(BUILD_DIR)
