@@ -75,7 +75,6 @@ fuzz-smoke:
 # UndefinedBehaviorSanitizer, and the unit tests of the concurrent parts with ThreadSanitizer.
 ASAN_BUILD_DIR ?= build-asan
 TSAN_BUILD_DIR ?= build-tsan
-TSAN_TESTS ?= GroupCommit*:SideQueue*:LookupCache*:Server*:LoginThrottle*:*Concurrent*
 SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=0 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 
@@ -91,8 +90,8 @@ sanitize-test: deps ui test-deps $(ASAN_BUILD_DIR)/build.ninja $(TSAN_BUILD_DIR)
 	cmake --build $(ASAN_BUILD_DIR)
 	$(SANITIZER_ENV) $(ASAN_BUILD_DIR)/tests/pier_unit_tests --gtest_brief=1
 	$(SANITIZER_ENV) PIER_BINARY=$(abspath $(ASAN_BUILD_DIR)/pier) $(PYTEST) -q -p no:cacheprovider tests/integration
-	cmake --build $(TSAN_BUILD_DIR) --target pier_unit_tests
-	$(SANITIZER_ENV) $(TSAN_BUILD_DIR)/tests/pier_unit_tests --gtest_brief=1 --gtest_filter='$(TSAN_TESTS)'
+	cmake --build $(TSAN_BUILD_DIR) --target pier_concurrency_tests
+	$(SANITIZER_ENV) $(TSAN_BUILD_DIR)/tests/pier_concurrency_tests --gtest_brief=1
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -96,8 +96,14 @@ Result<Caller> AccessControl::admit_token(const Request& request, Need need, std
       break;
   }
   if (!signed_in) return challenge(request, need, repository, "authentication required", false);
-  // The token lacks the action: a fresh token would carry it if the account is allowed now.
-  if (need != Need::kCatalog) {
+  if (need == Need::kCatalog) {
+    // A caller whom no token would give the whole catalog is shown what they may pull, as
+    // with Basic credentials, rather than sent for a token that would not carry it either.
+    auto catalog = tokens_.allowed_actions(caller.principal, Scope{"registry", "catalog", {"*"}});
+    if (!catalog) return catalog.error();
+    if (catalog->empty()) return caller;
+  } else {
+    // The token lacks the action: a fresh token would carry it if the account is allowed now.
     auto decision = policy_.decide(caller.principal, authorizer_action(need), repository);
     if (!decision) return decision.error();
     if (!decision->allowed) return denied();

@@ -65,8 +65,10 @@ class TokenIssuer {
 
   const TokenOptions& options() const { return options_; }
 
- private:
+  // The actions of `scope` a token issued to `principal` now would carry.
   Result<std::vector<std::string>> allowed_actions(const auth::Principal& principal, const Scope& scope);
+
+ private:
 
   TokenOptions options_;
   auth::SigningKey key_;

@@ -636,28 +636,8 @@ ROUTES = [
 ]
 
 # Cells whose answer disagrees with the policy, awaiting a fix: row id -> (which callers, why).
-# Each fails the matrix again the day it is fixed, so that its entry gets removed.
-def bearer_of_api_token(c: Caller) -> bool:
-    return c.registry_token and c.credential == "api token"
-
-
-KNOWN_DEFECTS = {}
-# The catalog of a bearer token made for an API token that may read nothing is answered 401
-# insufficient_scope, where Basic credentials are shown an empty list.
-def refused_to_bearer_of_api_token(row: Row) -> Callable[[Caller], bool]:
-    def applies(c: Caller) -> bool:
-        if not bearer_of_api_token(c):
-            return False
-        p = principal_of(c, row.family)
-        return row.route == "kCatalog" and token_cap(p) is None
-    return applies
-
-
-for _row in ROUTES:
-    if _row.family == "registry" and _row.route not in ("kBase", "kToken"):
-        KNOWN_DEFECTS.setdefault(_row.id, (refused_to_bearer_of_api_token(_row),
-                                           "a bearer token from an API token is refused as too narrow"))
-
+# Each fails the matrix again the day it is fixed, so that its entry gets removed. None now.
+KNOWN_DEFECTS: dict[str, tuple[Callable[[Caller], bool], str]] = {}
 
 # ---------------------------------------------------------------- expectations
 
