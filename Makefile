@@ -3,6 +3,9 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 PIER := $(BUILD_DIR)/pier
 PYTEST ?= /usr/bin/python3 -m pytest
+# ccache keys on paths relative to the checkout, so every clone of it shares one cache.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 
 .PHONY: all deps test-deps ui build run test unit-test integration-test browser-test bench fuzz-deps fuzz fuzz-smoke \
   sanitize-test clean
