@@ -238,6 +238,26 @@ def test_logout_revokes_the_token(tmp_path, server):
     assert Api(server, token=token).ok("GET", "/user")["name"] == "admin"
 
 
+def test_password_changes_ones_own_password(tmp_path, server, admin):
+    user = new_user(admin)
+    c = Cli(tmp_path / "home")
+    c.login(server, user.user, user.password)
+    # The current password, then the new one, a line each; the stored token goes on working.
+    assert c.ok("password", "--password-stdin", stdin=f"{user.password}\nbrand-new-password\n") == \
+        f"changed the password of {user.user}\n"
+    expect(Api(server, user.user, user.password).get("/user"), 401)
+    assert Api(server, user.user, "brand-new-password").ok("GET", "/user")["name"] == user.user
+    assert c.json("whoami")["name"] == user.user
+    # A wrong current password does not even sign in (exit 4); a missing new one is bad usage.
+    stderr = c.fails(4, "password", "--password-stdin", stdin=f"{user.password}\nanother-password\n")
+    assert stderr == "pier: invalid username or password\n"
+    assert "a line each" in c.fails(2, "password", "--password-stdin", stdin="brand-new-password\n")
+    # Not logged in: -u names the account.
+    other = Cli(tmp_path / "other")
+    assert other.ok("password", "-u", user.user, "--server", server.url, "--password-stdin",
+                    stdin="brand-new-password\nthird-password\n") == f"changed the password of {user.user}\n"
+
+
 def test_not_logged_in_exits_3(tmp_path, server):
     c = Cli(tmp_path / "home")
     for args in (["whoami"], ["org", "create", unique("org")], ["team", "ls", "acme"], ["audit"]):
