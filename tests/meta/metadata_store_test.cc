@@ -47,7 +47,8 @@ TEST_P(MetadataStoreSuite, BlobLinksArePerRepository) {
 }
 
 TEST_P(MetadataStoreSuite, InlineBlobsKeepTheirExactBytesAndCloseTheirSession) {
-  const std::string bytes("config\0with\xff\x00bytes", 20);
+  // NULs and a byte that is not UTF-8, in 20 bytes ("\x00" "b": a hex escape would take the b).
+  const std::string bytes("config\0with\xff\x00" "bytes...", 20);
   ASSERT_TRUE(store_->create_upload({"u1", "a/b", 10, 10}));
   ASSERT_TRUE(store_->link_inline_blob("a/b", d(bytes), bytes, "u1", 100));
   EXPECT_EQ(store_->inline_blob(d(bytes)).value(), bytes);
