@@ -736,14 +736,16 @@ void Server::run() {
     i.connections.close_idle();
     // In-flight requests get shutdown_timeout to finish; then everything stops.
     auto deadline = std::make_shared<asio::steady_timer>(i.ioc, i.options.shutdown_timeout);
-    deadline->async_wait([&i, deadline](beast::error_code ec) {
-      if (ec) return;
-      i.log->warn("shutdown timeout reached: closing remaining connections");
-      i.stop_all();
-    });
-    // Poll until the last connection is gone, then let run() return.
+    // Poll until the last connection is gone, then let run() return. `check` holds itself
+    // while it polls; whichever ends the wait, the poll or the deadline, lets it go.
     auto poll = std::make_shared<asio::steady_timer>(i.ioc);
     auto check = std::make_shared<std::function<void()>>();
+    deadline->async_wait([&i, deadline, check](beast::error_code ec) {
+      if (ec) return;
+      i.log->warn("shutdown timeout reached: closing remaining connections");
+      *check = nullptr;
+      i.stop_all();
+    });
     *check = [&i, poll, check, deadline] {
       poll->expires_after(std::chrono::milliseconds(20));
       poll->async_wait([&i, poll, check, deadline](beast::error_code) {
@@ -754,7 +756,7 @@ void Server::run() {
           *check = nullptr;
           return;
         }
-        (*check)();
+        if (*check) (*check)();
       });
     };
     (*check)();
