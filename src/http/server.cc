@@ -99,8 +99,7 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 // Whether the request's framing and Host are what RFC 9112 lets a server act on; the error to
 // answer (and then close) if not.
-template <class Parser>
-std::optional<Error> framing_error(const Parser& parser) {
+std::optional<Error> framing_error(const RequestParser& parser) {
   const auto& header = parser.header();
   const auto transfer_encoding = header.count(bhttp::field::transfer_encoding);
   if (transfer_encoding > 0 && !parser.chunked()) {
