@@ -17,10 +17,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "access/repository_policy.h"
@@ -77,11 +75,9 @@ class TokenIssuer {
   meta::AccountStore& accounts_;
   Clock& clock_;
 
-  // Verified tokens by the SHA-256 of their text, so each token is checked once rather than on
-  // every request (an ECDSA verification costs more than serving a manifest). An entry is used
-  // only while its token is current; the map is emptied when it grows past a bound.
-  std::mutex verified_mutex_;
-  std::unordered_map<std::string, std::shared_ptr<const auth::Claims>> verified_;
+  // Tells this issuer's entries in the per-thread caches of verified tokens (token_issuer.cc)
+  // from those of another issuer.
+  const std::uint64_t cache_id_;
 };
 
 // The principal an access token speaks for: anonymous without a subject, a robot for a

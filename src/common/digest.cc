@@ -22,8 +22,14 @@ bool is_lower_hex(std::string_view s) {
   return true;
 }
 
+// Fetched once: OpenSSL 3 looks EVP_sha256() up in its provider store, under a lock, at every
+// initialisation, and a token's hash is taken on every request that carries one.
 const EVP_MD* evp_md(DigestAlgorithm algorithm) {
-  return algorithm == DigestAlgorithm::kSha256 ? EVP_sha256() : EVP_sha512();
+  static const EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  static const EVP_MD* const sha512 = EVP_MD_fetch(nullptr, "SHA512", nullptr);
+  const EVP_MD* md = algorithm == DigestAlgorithm::kSha256 ? sha256 : sha512;
+  if (md == nullptr) throw std::runtime_error("OpenSSL offers no " + std::string(algorithm_name(algorithm)));
+  return md;
 }
 }  // namespace
 

@@ -212,7 +212,16 @@ void RegistryApp::audit(const Request& request, const access::Caller& caller, co
   } else if (route == Route::kManifest && m == Method::kGet && response.status == 200) {
     // With authentication off every caller is anonymous: pulls would fill the log with nothing.
     if (!access_.control.enabled()) return;
-    action = "pull";
+    const bool anonymous = caller.principal.kind == auth::PrincipalKind::kAnonymous;
+    access::PullSighting pull;
+    pull.actor = anonymous ? std::string_view() : std::string_view(caller.principal.name);
+    pull.actor_kind = auth::actor_kind_of(caller.principal.kind);
+    pull.client_address = request.remote_address;
+    pull.repository = request.repository;
+    pull.reference = request.reference;
+    pull.digest = header_of(response, "Docker-Content-Digest");
+    access_.audit.record_pull(pull, access_.clock.unix_seconds());
+    return;
   } else if ((route == Route::kManifest || route == Route::kBlob) && m == Method::kDelete && response.status == 202) {
     action = "delete";
   } else {

@@ -1,6 +1,7 @@
 #include "access/audit_trail.h"
 
 #include <algorithm>
+#include <thread>
 
 #include "access_fixture.h"
 
@@ -21,6 +22,9 @@ class AuditTrailTest : public AccessFixture {
     e.detail = "{\"reference\":\"" + reference + "\"}";
     return e;
   }
+  static PullSighting pull(std::string_view actor, std::string_view reference) {
+    return {actor, meta::ActorKind::kUser, "192.0.2.1", "acme/app", reference, ""};
+  }
   std::vector<meta::AuditEvent> stored() { return accounts_->query_audit_events({}).value(); }
 };
 
@@ -37,9 +41,9 @@ TEST_F(AuditTrailTest, NothingIsWrittenUntilFlushed) {
 
 TEST_F(AuditTrailTest, IdenticalPullsOfOneFlushAreCounted) {
   AuditTrail trail(*accounts_);
-  for (int i = 0; i < 3; ++i) trail.record(event("pull", "alice", "v1"));
-  trail.record(event("pull", "bob", "v1"));
-  trail.record(event("pull", "alice", "v2"));
+  for (int i = 0; i < 3; ++i) trail.record_pull(pull("alice", "v1"), 100);
+  trail.record_pull(pull("bob", "v1"), 100);
+  trail.record_pull(pull("alice", "v2"), 100);
   trail.record(event("push", "alice", "v1"));
   trail.record(event("push", "alice", "v1"));  // pushes are never merged
   ASSERT_TRUE(trail.flush());
@@ -47,6 +51,9 @@ TEST_F(AuditTrailTest, IdenticalPullsOfOneFlushAreCounted) {
   ASSERT_EQ(events.size(), 5u);
   std::reverse(events.begin(), events.end());  // oldest first
   EXPECT_EQ(events[0].detail, "{\"reference\":\"v1\",\"count\":3}");
+  EXPECT_EQ(events[0].action, "pull");
+  EXPECT_EQ(events[0].namespace_name, "acme");
+  EXPECT_EQ(events[0].repository, "acme/app");
   EXPECT_EQ(events[1].actor, "bob");
   EXPECT_EQ(events[1].detail, "{\"reference\":\"v1\"}");
   EXPECT_EQ(events[2].detail, "{\"reference\":\"v2\"}");
@@ -54,9 +61,30 @@ TEST_F(AuditTrailTest, IdenticalPullsOfOneFlushAreCounted) {
   EXPECT_EQ(events[4].action, "push");
 
   // The next second starts counting anew.
-  trail.record(event("pull", "alice", "v1"));
+  trail.record_pull(pull("alice", "v1"), 101);
   ASSERT_TRUE(trail.flush());
   EXPECT_EQ(stored().front().detail, "{\"reference\":\"v1\"}");
+}
+
+TEST_F(AuditTrailTest, PullsCountedOnSeveralThreadsAreWrittenOnceEach) {
+  AuditTrail trail(*accounts_);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&trail] {
+      for (int i = 0; i < 1000; ++i) trail.record_pull(pull("alice", "v1"), 100);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  ASSERT_TRUE(trail.flush());
+  std::uint64_t total = 0;
+  for (const auto& e : stored()) {
+    EXPECT_EQ(e.actor, "alice");
+    const auto at = e.detail.find("\"count\":");
+    ASSERT_NE(at, std::string::npos) << e.detail;
+    total += std::stoull(e.detail.substr(at + 8));
+  }
+  EXPECT_EQ(total, 4000u);  // one row per thread at most, no pull lost
+  EXPECT_LE(stored().size(), 4u);
 }
 
 TEST_F(AuditTrailTest, AFullQueueCountsWhatItDrops) {
