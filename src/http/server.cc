@@ -7,7 +7,6 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <cerrno>
@@ -20,6 +19,7 @@
 #include "http/host_header.h"
 #include "http/request_parser.h"
 #include "http/response_head.h"
+#include "http/tls_stream.h"
 
 namespace pier::http {
 
@@ -646,12 +646,12 @@ struct Server::Impl {
     } registration{connections, entry, connections.add(entry)};
     try {
       if (options.tls) {
-        asio::ssl::stream<beast::tcp_stream&> tls(plain, tls_context);
-        plain.expires_after(options.read_timeout);
-        co_await tls.async_handshake(asio::ssl::stream_base::server, use_awaitable);
+        TlsStream tls(plain.socket(), tls_context.native_handle());
+        tls.next_layer().expires_after(options.read_timeout);
+        co_await tls.async_handshake(use_awaitable);
         co_await serve(tls, entry, remote, true);
-        plain.expires_after(std::chrono::seconds(5));
-        auto [ec] = co_await tls.async_shutdown(asio::as_tuple(use_awaitable));
+        tls.next_layer().expires_after(std::chrono::seconds(5));
+        auto [ec, ignored_bytes] = co_await tls.async_shutdown(asio::as_tuple(use_awaitable));
         (void)ec;
       } else {
         co_await serve(plain, entry, remote, false);

@@ -1,11 +1,13 @@
 // The server in this process, on a loopback port, with a handler made for each test: requests
 // handled on the I/O threads and offloaded to the blocking pool at once, bodies streamed into
 // sinks, and failures from the handler and from the request bytes. These tests also run under
-// ThreadSanitizer (make sanitize-test).
+// ThreadSanitizer (make sanitize-test). Every test runs twice: over plain TCP and over TLS.
 #include "http/server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,7 +16,10 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -24,7 +29,17 @@ namespace pier::http {
 namespace {
 
 // Counts what arrives and answers with the count; "/throw" throws from handle(), "/sink"
-// streams its body into a sink that answers with the number of bytes it was given.
+// streams its body into a sink that answers with the number of bytes it was given; "/big"
+// answers a 3 MiB body from memory and "/file" 9 MiB from a file.
+std::string pattern(std::size_t size) {
+  std::string bytes(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
+  return bytes;
+}
+
+constexpr std::size_t kBigBody = 3 * 1024 * 1024 + 17;
+constexpr std::size_t kFileBody = 9 * 1024 * 1024 + 5;
+
 class CountingHandler : public RequestHandler {
  public:
   Result<RequestPlan> plan(Request& request) override {
@@ -43,6 +58,20 @@ class CountingHandler : public RequestHandler {
     if (first == "sink") return Reply(std::make_unique<ByteCounter>());
     if (first == "blocking") std::this_thread::sleep_for(std::chrono::milliseconds(1));
     Response response;
+    if (first == "big") {
+      response.body = pattern(kBigBody);
+      return Reply(std::move(response));
+    }
+    if (first == "file") {
+      // A region in the middle of a memory file, sent with sendfile or (TLS) read and encrypted.
+      const int fd = ::memfd_create("body", 0);
+      const std::string bytes = "head" + pattern(kFileBody) + "tail";
+      if (fd < 0 || ::write(fd, bytes.data(), bytes.size()) != static_cast<ssize_t>(bytes.size())) {
+        throw std::runtime_error("memfd");
+      }
+      response.file = std::make_shared<FileRegion>(fd, 4, kFileBody);
+      return Reply(std::move(response));
+    }
     response.body = std::to_string(++handled_);
     return Reply(std::move(response));
   }
@@ -70,7 +99,52 @@ class CountingHandler : public RequestHandler {
   std::atomic<int> handled_{0};
 };
 
-class ServerTest : public ::testing::Test {
+// A client connection, over TLS or not, with blocking reads bounded by a 10 s timeout.
+class Connection {
+ public:
+  Connection(std::uint16_t port, SSL_CTX* tls) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval timeout{10, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    if (tls != nullptr) {
+      ssl_ = SSL_new(tls);
+      SSL_set_fd(ssl_, fd_);
+      EXPECT_EQ(SSL_connect(ssl_), 1);
+    }
+  }
+  ~Connection() {
+    if (ssl_ != nullptr) SSL_free(ssl_);
+    ::close(fd_);
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void send_all(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ssl_ != nullptr ? SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size()))
+                                        : ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return;
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+  // Bytes received, 0 at the end of the stream, < 0 on an error or timeout.
+  ssize_t receive(char* buffer, std::size_t size) {
+    if (ssl_ != nullptr) return SSL_read(ssl_, buffer, static_cast<int>(size));
+    return ::recv(fd_, buffer, size, 0);
+  }
+
+ private:
+  int fd_ = -1;
+  SSL* ssl_ = nullptr;
+};
+
+// The parameter says whether the server speaks TLS.
+class ServerTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     ServerOptions options;
@@ -79,9 +153,22 @@ class ServerTest : public ::testing::Test {
     options.io_threads = 2;
     options.blocking_threads = 4;
     options.header_limit = 8 * 1024;
-    options.read_timeout = std::chrono::seconds(5);
+    options.read_timeout = std::chrono::seconds(2);
     options.shutdown_timeout = std::chrono::seconds(5);
     options.access_log = false;
+    if (GetParam()) {
+      directory_ = std::filesystem::temp_directory_path() /
+                   ("pier-server-test-" + std::to_string(::getpid()) + "-" + std::to_string(++instances_));
+      std::filesystem::create_directories(directory_);
+      const auto certificate = directory_ / "cert.pem";
+      const auto key = directory_ / "key.pem";
+      const std::string command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+                                  "-subj /CN=127.0.0.1 -keyout " + key.string() + " -out " + certificate.string() +
+                                  " 2>/dev/null";
+      ASSERT_EQ(std::system(command.c_str()), 0);
+      options.tls = TlsFiles{certificate.string(), key.string()};
+      client_tls_ = SSL_CTX_new(TLS_client_method());
+    }
     auto quiet = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
     server_ = std::make_unique<Server>(options, handler_, metrics_, Probes{}, quiet, quiet);
     server_->bind();
@@ -89,36 +176,24 @@ class ServerTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    std::raise(SIGTERM);  // the server's own signal handling stops it
-    thread_.join();
-  }
-
-  int connect_to_server() const {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(server_->port());
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval timeout{10, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    return fd;
-  }
-
-  static void send_all(int fd, std::string_view bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n <= 0) return;
-      bytes.remove_prefix(static_cast<std::size_t>(n));
+    if (thread_.joinable()) {
+      std::raise(SIGTERM);  // the server's own signal handling stops it
+      thread_.join();
     }
+    if (client_tls_ != nullptr) SSL_CTX_free(client_tls_);
+    if (!directory_.empty()) std::filesystem::remove_all(directory_);
+  }
+
+  std::unique_ptr<Connection> connect_to_server() const {
+    return std::make_unique<Connection>(server_->port(), client_tls_);
   }
 
   // One response: its status and body (the body's length from Content-Length); 0 when the
   // connection closed first.
-  static std::pair<int, std::string> read_response(int fd, std::string& buffered) {
-    char chunk[4096];
+  static std::pair<int, std::string> read_response(Connection& connection, std::string& buffered) {
+    char chunk[16384];
     while (buffered.find("\r\n\r\n") == std::string::npos) {
-      const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+      const ssize_t n = connection.receive(chunk, sizeof chunk);
       if (n <= 0) return {0, ""};
       buffered.append(chunk, static_cast<std::size_t>(n));
     }
@@ -130,7 +205,7 @@ class ServerTest : public ::testing::Test {
       length = std::stoul(head.substr(at + 16));
     }
     while (buffered.size() < head_end + length) {
-      const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+      const ssize_t n = connection.receive(chunk, sizeof chunk);
       if (n <= 0) return {0, ""};
       buffered.append(chunk, static_cast<std::size_t>(n));
     }
@@ -140,28 +215,32 @@ class ServerTest : public ::testing::Test {
   }
 
   std::pair<int, std::string> exchange(std::string_view request) const {
-    const int fd = connect_to_server();
-    send_all(fd, request);
+    auto connection = connect_to_server();
+    connection->send_all(request);
     std::string buffered;
-    auto response = read_response(fd, buffered);
-    ::close(fd);
-    return response;
+    return read_response(*connection, buffered);
   }
 
+  static inline int instances_ = 0;
+  std::filesystem::path directory_;
+  SSL_CTX* client_tls_ = nullptr;
   CountingHandler handler_;
   Metrics metrics_;
   std::unique_ptr<Server> server_;
   std::thread thread_;
 };
 
-TEST_F(ServerTest, ConcurrentClientsOnEveryPathAreAllAnswered) {
+INSTANTIATE_TEST_SUITE_P(Transports, ServerTest, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) { return info.param ? "Tls" : "Plain"; });
+
+TEST_P(ServerTest, ConcurrentClientsOnEveryPathAreAllAnswered) {
   constexpr int kClients = 8;
   constexpr int kRequests = 40;
   std::atomic<int> answered{0};
   std::vector<std::thread> clients;
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([this, c, &answered] {
-      const int fd = connect_to_server();
+      auto connection = connect_to_server();
       std::string buffered;
       for (int i = 0; i < kRequests; ++i) {
         const std::string body = std::string(static_cast<std::size_t>(i * 13 + c), 'x');
@@ -173,22 +252,21 @@ TEST_F(ServerTest, ConcurrentClientsOnEveryPathAreAllAnswered) {
             request = "PUT /sink HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) +
                       "\r\n\r\n" + body;
         }
-        send_all(fd, request);
-        const auto [status, answer] = read_response(fd, buffered);
+        connection->send_all(request);
+        const auto [status, answer] = read_response(*connection, buffered);
         if (i % 3 == 2) {
           if (status == 201 && answer == std::to_string(body.size())) ++answered;
         } else if (status == 200) {
           ++answered;
         }
       }
-      ::close(fd);
     });
   }
   for (auto& client : clients) client.join();
   EXPECT_EQ(answered.load(), kClients * kRequests);
 }
 
-TEST_F(ServerTest, AHandlerThatThrowsAnswers500AndTheServerGoesOn) {
+TEST_P(ServerTest, AHandlerThatThrowsAnswers500AndTheServerGoesOn) {
   for (const char* path : {"/throw", "/plan-throws"}) {
     const auto [status, body] = exchange(std::string("GET ") + path + " HTTP/1.1\r\nHost: t\r\n\r\n");
     EXPECT_EQ(status, 500) << path;
@@ -197,7 +275,7 @@ TEST_F(ServerTest, AHandlerThatThrowsAnswers500AndTheServerGoesOn) {
   EXPECT_EQ(exchange("GET /inline HTTP/1.1\r\nHost: t\r\n\r\n").first, 200);
 }
 
-TEST_F(ServerTest, TrailersBeyondTheHeaderLimitGet431) {
+TEST_P(ServerTest, TrailersBeyondTheHeaderLimitGet431) {
   const std::string trailer = "X-T: " + std::string(70000, 'a') + "\r\n";
   const auto [status, body] =
       exchange("PUT /sink HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n" + trailer + "\r\n");
@@ -206,12 +284,54 @@ TEST_F(ServerTest, TrailersBeyondTheHeaderLimitGet431) {
             std::make_pair(201, std::string("3")));
 }
 
-TEST_F(ServerTest, MalformedFramingGets400) {
+TEST_P(ServerTest, MalformedFramingGets400) {
   EXPECT_EQ(exchange("PUT /sink HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n").first,
             400);
   EXPECT_EQ(exchange("PUT /sink HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\nabc").first, 400);
   EXPECT_EQ(exchange("GET /inline HTTP/1.1\r\nHost: a\"b\r\n\r\n").first, 400);
   EXPECT_EQ(exchange("GET /inline HTTP/1.1\r\n\r\n").first, 400);
+}
+
+TEST_P(ServerTest, LargeBodiesGoBothWaysOnOneConnection) {
+  auto connection = connect_to_server();
+  std::string buffered;
+  const std::string upload = pattern(5 * 1024 * 1024 + 3);
+  for (int round = 0; round < 2; ++round) {
+    connection->send_all("PUT /sink HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(upload.size()) +
+                         "\r\n\r\n" + upload);
+    EXPECT_EQ(read_response(*connection, buffered), std::make_pair(201, std::to_string(upload.size())));
+    connection->send_all("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
+    const auto [big_status, big] = read_response(*connection, buffered);
+    EXPECT_EQ(big_status, 200);
+    EXPECT_TRUE(big == pattern(kBigBody)) << "3 MiB body differs, " << big.size() << " bytes";
+    connection->send_all("GET /file HTTP/1.1\r\nHost: t\r\n\r\n");
+    const auto [file_status, file] = read_response(*connection, buffered);
+    EXPECT_EQ(file_status, 200);
+    EXPECT_TRUE(file == pattern(kFileBody)) << "9 MiB file region differs, " << file.size() << " bytes";
+  }
+}
+
+TEST_P(ServerTest, AClientThatStopsMidRequestIsClosedAfterTheReadTimeout) {
+  auto connection = connect_to_server();
+  const auto started = std::chrono::steady_clock::now();
+  connection->send_all("GET /inline HTTP/1.1\r\nHost: t\r\n");  // the blank line never comes
+  char byte;
+  EXPECT_LE(connection->receive(&byte, 1), 0);
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(waited, std::chrono::milliseconds(1500));
+  EXPECT_LT(waited, std::chrono::seconds(8));  // the client's own timeout is 10 s
+  // And the server goes on serving others.
+  EXPECT_EQ(exchange("GET /inline HTTP/1.1\r\nHost: t\r\n\r\n").first, 200);
+}
+
+TEST_P(ServerTest, AClientGoneMidDownloadLeavesTheServerServing) {
+  {
+    auto connection = connect_to_server();
+    connection->send_all("GET /file HTTP/1.1\r\nHost: t\r\n\r\n");
+    char chunk[4096];
+    EXPECT_GT(connection->receive(chunk, sizeof chunk), 0);
+  }  // closed with most of the 9 MiB unread
+  EXPECT_EQ(exchange("GET /inline HTTP/1.1\r\nHost: t\r\n\r\n").first, 200);
 }
 
 }  // namespace
