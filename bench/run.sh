@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # bench/run.sh: Pier's benchmarks (`make bench`). Runs Pier, CNCF distribution (Debian's
 # docker-registry) and nginx one after another on 127.0.0.1, drives them with
-# build/pier-loadgen and wrk, prints one Markdown table and appends it to docs/BENCHMARKS.md.
+# build/pier-loadgen and wrk, prints the Markdown tables and appends them to docs/BENCHMARKS.md.
+# Every workload runs on plain HTTP, again with TLS (one self-signed certificate for all three
+# servers) and again with authentication on (Pier: bearer tokens from its token endpoint;
+# distribution: htpasswd); then the scale workload (7) and the concurrency workload (8).
 #
 # Environment:
-#   BENCH_QUICK=1        smaller sizes and shorter runs (64 MiB blobs, 200 images, 1000 tags/repos, 3 s)
+#   BENCH_QUICK=1        smaller sizes and shorter runs (64 MiB blobs, 200 images, 1000 tags/repos,
+#                        scale to 10,000, 3 s)
 #   BENCH_DIR=DIR        where the temporary working directory goes (default /tmp)
 #   BENCH_MEMORY_DIR=DIR a RAM-backed folder for the pushes that leave the disk out (default /dev/shm)
 #   BENCH_KEEP=1         keep the working directory (data, logs, raw results) afterwards
@@ -22,15 +26,26 @@ NGINX=/usr/sbin/nginx
 QUICK=${BENCH_QUICK:-0}
 [[ $QUICK = 0 ]] && WRITE_DOC=${BENCH_WRITE_DOC:-1} || WRITE_DOC=${BENCH_WRITE_DOC:-0}
 
-for tool in "$PIER" "$LOADGEN" "$REGISTRY" "$NGINX" /usr/bin/wrk /usr/bin/openssl /usr/bin/python3; do
+for tool in "$PIER" "$LOADGEN" "$REGISTRY" "$NGINX" /usr/bin/wrk /usr/bin/openssl /usr/bin/python3 /usr/bin/htpasswd; do
   [[ -x $tool ]] || { echo "bench: missing $tool (run: make bench)" >&2; exit 2; }
 done
 
 MiB=$((1 << 20))
+# Workload 7 grows a store of its own from the first size to the second: Pier and
+# distribution (whose listings walk its storage) to different sizes.
+# The TLS and authenticated runs (VARIANT_*) measure rates for half as long and take the best
+# of fewer pulls than the plain runs, so that the three together take about twice the plain
+# runs' time.
+PUSH_RUNS=2           # large pushes: the best of this many runs
+MEMORY_PUSH_RUNS=3    # large pushes to tmpfs, where a run's speed depends most on the machine's memory
 if [[ $QUICK != 0 ]]; then
   BLOB_SIZE=$((64 * MiB)) IMAGES=200 TAGS=1000 REPOS=1000 RATE_SECONDS=3 LIST_SECONDS=3
+  VARIANT_SECONDS=3 PULL_RUNS=2 VARIANT_PULL_RUNS=2 PUSH_RUNS=1 MEMORY_PUSH_RUNS=2
+  SCALE_PIER=(1000 10000) SCALE_REGISTRY=(1000 2000) CROWD_IMAGES=500
 else
   BLOB_SIZE=$((1024 * MiB)) IMAGES=2000 TAGS=10000 REPOS=10000 RATE_SECONDS=10 LIST_SECONDS=10
+  VARIANT_SECONDS=5 PULL_RUNS=3 VARIANT_PULL_RUNS=2
+  SCALE_PIER=(1000 100000) SCALE_REGISTRY=(1000 10000) CROWD_IMAGES=2000
 fi
 CHUNK=$((64 * MiB))   # PATCH size of the chunked push
 CLIENTS=8             # small pushes and seeding
@@ -38,10 +53,15 @@ CONNECTIONS=64        # request-rate workloads
 PULL_STREAMS=8
 LIST_CONNECTIONS=8
 RESTARTS=3            # start-to-ready is the median of this many restarts
-PUSH_RUNS=2           # large pushes and pulls: the best of this many runs
-MEMORY_PUSH_RUNS=3    # large pushes to tmpfs, where a run's speed depends most on the machine's memory
-PULL_RUNS=3
+SEED_CLIENTS=32       # seeding workload 7: enough clients that the server, not the client, is the limit
+SCALE_PAGE=100        # workload 7's catalog and tag-list pages: ?n=100&last=<the middle entry>
+CROWD_CONNECTIONS=1000  # workload 8: keep-alive connections of the manifest GETs
+CROWD_CLIENTS=100       # workload 8: clients pushing at once
 OCI_MANIFEST=application/vnd.oci.image.manifest.v1+json
+VARIANTS=(plain tls auth)
+
+# Workload 8 holds 1,000 connections open: one file per connection, in each process.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 WORK=$(mktemp -d "${BENCH_DIR:-/tmp}/pier-bench.XXXXXX")
 chmod 755 "$WORK"
@@ -54,6 +74,20 @@ fi
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
 SERVER_PIDS=()
+
+# One self-signed certificate (EC P-256, for IP 127.0.0.1) for Pier, distribution and nginx,
+# and the credentials of the authenticated runs: Pier's bootstrap superuser admin (created on
+# the first start with auth.admin_password, whether authentication is on or not), and
+# distribution's one htpasswd user, bcrypt-hashed by htpasswd -B at its default cost (5).
+TLS_DIR=$WORK/tls
+mkdir -p "$TLS_DIR"
+CERT=$TLS_DIR/cert.pem
+KEY=$TLS_DIR/key.pem
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$KEY" -out "$CERT" -days 7 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+PASSWORD=$(openssl rand -hex 16)
+HTPASSWD=$TLS_DIR/htpasswd
+htpasswd -Bbc "$HTPASSWD" bench "$PASSWORD" 2>/dev/null
 
 cleanup() {
   local status=$? pid
@@ -177,12 +211,21 @@ print(json.dumps(best))' "$field" "$@")
 
 # ---- servers ----
 
+# The configurations of one store, one per variant: plain (HTTP, no authentication), tls
+# (HTTPS, no authentication) and auth (HTTP, authentication on).
 write_configs() {  # dir port
-  local dir=$1 port=$2
+  local dir=$1 port=$2 variant
   mkdir -p "$dir/data"
-  # Both registries run without authentication, as the workloads compare the storage paths.
-  printf 'log:\n  level: warn\n  access_log: false\nauth:\n  enabled: false\n' >"$dir/pier.yaml"
-  cat >"$dir/registry.yml" <<EOF
+  for variant in "${VARIANTS[@]}"; do
+    {
+      printf 'log:\n  level: warn\n  access_log: false\n'
+      # One token lasts the run (the default lifetime is 300 s).
+      printf 'auth:\n  enabled: %s\n  admin_password: "%s"\n  token_ttl: 6h\n' \
+        "$([[ $variant = auth ]] && echo true || echo false)" "$PASSWORD"
+      [[ $variant = tls ]] && printf 'tls:\n  certificate: %s\n  key: %s\n' "$CERT" "$KEY"
+    } >"$dir/pier-$variant.yaml"
+    {
+      cat <<EOF
 version: 0.1
 log:
   level: warn
@@ -199,24 +242,45 @@ storage:
 http:
   addr: 127.0.0.1:$port
 EOF
+      [[ $variant = tls ]] && printf '  tls:\n    certificate: %s\n    key: %s\n' "$CERT" "$KEY"
+      [[ $variant = auth ]] && printf 'auth:\n  htpasswd:\n    realm: pier-bench\n    path: %s\n' "$HTPASSWD"
+    } >"$dir/registry-$variant.yml"
+  done
 }
 
-# Starts pier or distribution on the port and waits until GET /v2/ answers 200; sets SERVER_PID
-# and READY_MS (from just before the exec).
-start_server() {  # kind dir port
-  local kind=$1 dir=$2 port=$3 since out
+variant_url() {  # variant port
+  [[ $1 = tls ]] && echo "https://127.0.0.1:$2" || echo "http://127.0.0.1:$2"
+}
+
+# Sets CLIENT to pier-loadgen's options for a variant: the certificate to trust, or the
+# credentials to answer challenges with.
+client_for() {  # kind variant
+  CLIENT=()
+  case $2 in
+    tls) CLIENT=(--ca "$CERT") ;;
+    auth) CLIENT=(--user "$([[ $1 = pier ]] && echo admin || echo bench)" --password "$PASSWORD") ;;
+  esac
+}
+
+# Starts pier or distribution on the port and waits until GET /v2/ answers 200 (with
+# authentication on: 401, the first answer a client gets); sets SERVER_PID and READY_MS
+# (from just before the exec).
+start_server() {  # kind dir port [variant]
+  local kind=$1 dir=$2 port=$3 variant=${4:-plain} since out
+  local CLIENT
+  client_for "$kind" "$variant"
   since=$EPOCHREALTIME
   if [[ $kind = pier ]]; then
-    "$PIER" serve --listen "127.0.0.1:$port" --data-dir "$dir/data" --config "$dir/pier.yaml" \
-      </dev/null >>"$dir/server.log" 2>&1 &
+    env -u PIER_ADMIN_PASSWORD "$PIER" serve --listen "127.0.0.1:$port" --data-dir "$dir/data" \
+      --config "$dir/pier-$variant.yaml" </dev/null >>"$dir/server.log" 2>&1 &
   else
-    "$REGISTRY" serve "$dir/registry.yml" </dev/null >>"$dir/server.log" 2>&1 &
+    "$REGISTRY" serve "$dir/registry-$variant.yml" </dev/null >>"$dir/server.log" 2>&1 &
   fi
   SERVER_PID=$!
   SERVER_PIDS+=("$SERVER_PID")
-  if ! out=$(bounded 40 "$LOADGEN" wait-ready --url "http://127.0.0.1:$port" --pid "$SERVER_PID" \
-               --since "$since" --timeout 30); then
-    echo "bench: $kind did not start; its log:" >&2
+  if ! out=$(bounded 40 "$LOADGEN" wait-ready --url "$(variant_url "$variant" "$port")" "${CLIENT[@]}" \
+               --pid "$SERVER_PID" --since "$since" --timeout 30); then
+    echo "bench: $kind ($variant) did not start; its log:" >&2
     tail -20 "$dir/server.log" >&2
     return 1
   fi
@@ -230,156 +294,309 @@ stop_server() {
 
 # ---- measurements ----
 
-# wrk run -> {"requests_per_s":..,"p99_ms":..,"errors":..}
+# wrk run -> {"requests_per_s":..,"p50_ms":..,"p99_ms":..,"errors":..}. A response is an error
+# after 30 s, not after wrk's default 2 s: a slow answer (docker-registry's catalog pages, with
+# 64 connections waiting on it) is counted in the latency, not as a failure.
 wrk_rate() {  # url [extra wrk args...]
   local url=$1 out
   shift
-  out=$(bounded $((RATE_SECONDS + 30)) wrk -t2 -c"$CONNECTIONS" -d"${RATE_SECONDS}s" --latency "$@" "$url")
+  local seconds=${PHASE_RATE_SECONDS:-$RATE_SECONDS}
+  out=$(bounded $((seconds + 60)) wrk -t2 -c"$CONNECTIONS" -d"${seconds}s" --timeout 30s --latency "$@" "$url")
   python3 - "$out" <<'EOF'
 import json, re, sys
 text = sys.argv[1]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-m = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
-p99 = float(m.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[m.group(2)] if m else None
+def pct(p):
+    m = re.search(r"^\s+%s%%\s+([\d.]+)(us|ms|s)\s*$" % p, text, re.M)
+    return float(m.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[m.group(2)] if m else None
 errors = 0
 m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
 if m: errors += int(m.group(1))
 m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
 if m: errors += sum(int(x) for x in m.groups())
-print(json.dumps({"requests_per_s": rps, "p99_ms": p99, "errors": errors}))
+print(json.dumps({"requests_per_s": rps, "p50_ms": pct(50), "p99_ms": pct(99), "errors": errors}))
 EOF
 }
 
-run_registry() {  # kind
-  local kind=$1 dir=$WORK/$1 port url pid digest repo tag manifest layer i ms streams
-  port=$(free_port)
-  url=http://127.0.0.1:$port
-  write_configs "$dir" "$port"
+# The Authorization header a registry client ends up sending for GET of a path (wrk cannot
+# answer a challenge itself): a bearer token from Pier's token endpoint, or distribution's Basic.
+authorization_for() {  # url path client-args...
+  local url=$1 path=$2 out
+  shift 2
+  out=$(bounded 60 "$LOADGEN" authorize --url "$url" --path "$path" --header "Accept: $OCI_MANIFEST" "$@") || return 1
+  json "$out" authorization
+}
 
-  log "$kind: starting on $url"
-  start_server "$kind" "$dir" "$port"
+# Workloads 1-6 on one registry in one variant; the store is the same for every variant
+# (started again with another configuration), seeded for workload 5 in the plain run, which
+# runs first. Results are recorded under NAME: pier, pier-tls, pier-auth, distribution, ...
+run_phase() {  # kind variant
+  local kind=$1 variant=$2 dir=$WORK/$1 port name url pid digest repo tag manifest layer i ms streams
+  local CLIENT wrk_auth=() nginx_url=""
+  local PHASE_RATE_SECONDS=$RATE_SECONDS list_seconds=$LIST_SECONDS pull_runs=$PULL_RUNS
+  if [[ $variant != plain ]]; then
+    PHASE_RATE_SECONDS=$VARIANT_SECONDS list_seconds=$VARIANT_SECONDS pull_runs=$VARIANT_PULL_RUNS
+  fi
+  port=${PORTS[$kind]}
+  name=$kind
+  [[ $variant = plain ]] || name=$kind-$variant
+  url=$(variant_url "$variant" "$port")
+  client_for "$kind" "$variant"
+  # nginx, the reference of workloads 1 and 2, serves beside Pier's plain and TLS runs.
+  if [[ $kind = pier && $variant = plain ]]; then
+    nginx_url=$NGINX_URL
+  elif [[ $kind = pier && $variant = tls ]]; then
+    nginx_url=$NGINX_TLS_URL
+  fi
+  local nginx_name=nginx
+  [[ $variant = plain ]] || nginx_name=nginx-$variant
+
+  [[ $variant = plain ]] && write_configs "$dir" "$port"
+  log "$name: starting on $url"
+  start_server "$kind" "$dir" "$port" "$variant"
   pid=$SERVER_PID
-  sleep 1
-  record "$kind.rss_idle_kib" "$(rss_kib "$pid" VmRSS)"
+  if [[ $variant = plain ]]; then
+    sleep 1
+    record "$name.rss_idle_kib" "$(rss_kib "$pid" VmRSS)"
+  fi
 
   # Workload 3: push one large blob, monolithic then chunked.
-  log "$kind: workload 3, push $((BLOB_SIZE / MiB)) MiB monolithic (best of $PUSH_RUNS)"
-  measure_best "$kind.push_monolithic" mb_per_s "$PUSH_RUNS" \
-    bounded 600 "$LOADGEN" push-blob --url "$url" --repo bench/big --size "$BLOB_SIZE" --mode monolithic
-  digest=$(json "$OUT" digest) || { echo "bench: $kind: the large push failed" >&2; return 1; }
-  log "$kind: workload 3, push $((BLOB_SIZE / MiB)) MiB in $((CHUNK / MiB)) MiB PATCHes (best of $PUSH_RUNS)"
-  measure_best "$kind.push_chunked" mb_per_s "$PUSH_RUNS" \
-    bounded 600 "$LOADGEN" push-blob --url "$url" --repo bench/big --size "$BLOB_SIZE" --mode chunked --chunk "$CHUNK"
+  log "$name: workload 3, push $((BLOB_SIZE / MiB)) MiB monolithic (best of $PUSH_RUNS)"
+  measure_best "$name.push_monolithic" mb_per_s "$PUSH_RUNS" \
+    bounded 600 "$LOADGEN" push-blob --url "$url" "${CLIENT[@]}" --repo bench/big --size "$BLOB_SIZE" --mode monolithic
+  digest=$(json "$OUT" digest) || { echo "bench: $name: the large push failed" >&2; return 1; }
+  log "$name: workload 3, push $((BLOB_SIZE / MiB)) MiB in $((CHUNK / MiB)) MiB PATCHes (best of $PUSH_RUNS)"
+  measure_best "$name.push_chunked" mb_per_s "$PUSH_RUNS" \
+    bounded 600 "$LOADGEN" push-blob --url "$url" "${CLIENT[@]}" --repo bench/big --size "$BLOB_SIZE" --mode chunked \
+    --chunk "$CHUNK"
 
   # Workload 2: pull it back, 1 and 8 streams. Pier's pulls alternate with nginx sending the
   # same file, its reference.
-  if [[ $kind = pier ]]; then
+  if [[ -n $nginx_url ]]; then
     ln -sf "$(find "$dir/data" -type f -name "${digest#sha256:}" -size +0 | head -1)" "$NGINX_DIR/html/big.bin"
   fi
   for streams in 1 "$PULL_STREAMS"; do
-    local pull=(bounded 600 "$LOADGEN" pull-blob --url "$url" --path "/v2/bench/big/blobs/$digest"
+    local pull=(bounded 600 "$LOADGEN" pull-blob --url "$url" "${CLIENT[@]}" --path "/v2/bench/big/blobs/$digest"
                 --streams "$streams" --bytes "$BLOB_SIZE")
-    if [[ $kind = pier ]]; then
-      log "$kind: workload 2, pull with $streams stream(s), in turn with nginx (best of $PULL_RUNS)"
-      local nginx_pull=(bounded 600 "$LOADGEN" pull-blob --url "$NGINX_URL" --path /big.bin
+    if [[ -n $nginx_url ]]; then
+      log "$name: workload 2, pull with $streams stream(s), in turn with nginx (best of $pull_runs)"
+      local nginx_pull=(bounded 600 "$LOADGEN" pull-blob --url "$nginx_url" --ca "$CERT" --path /big.bin
                         --streams "$streams" --bytes "$BLOB_SIZE")
-      measure_best_alternating mb_per_s "$PULL_RUNS" "$kind.pull_$streams" pull "nginx.pull_$streams" nginx_pull
+      measure_best_alternating mb_per_s "$pull_runs" "$name.pull_$streams" pull "$nginx_name.pull_$streams" nginx_pull
     else
-      log "$kind: workload 2, pull with $streams stream(s) (best of $PULL_RUNS)"
-      measure_best "$kind.pull_$streams" mb_per_s "$PULL_RUNS" "${pull[@]}"
+      log "$name: workload 2, pull with $streams stream(s) (best of $pull_runs)"
+      measure_best "$name.pull_$streams" mb_per_s "$pull_runs" "${pull[@]}"
     fi
   done
 
   # Workload 4: many small image pushes.
-  log "$kind: workload 4, $IMAGES small image pushes with $CLIENTS clients"
+  log "$name: workload 4, $IMAGES small image pushes with $CLIENTS clients"
   sync
-  measure "$kind.small_pushes" bounded 900 "$LOADGEN" small-pushes --url "$url" --images "$IMAGES" \
+  measure "$name.small_pushes" bounded 900 "$LOADGEN" small-pushes --url "$url" "${CLIENT[@]}" --images "$IMAGES" \
     --clients "$CLIENTS" --repo-prefix bench/small
-  repo=$(json "$OUT" sample.repo) || { echo "bench: $kind: the small pushes failed" >&2; return 1; }
+  repo=$(json "$OUT" sample.repo) || { echo "bench: $name: the small pushes failed" >&2; return 1; }
   tag=$(json "$OUT" sample.tag)
   manifest=$(json "$OUT" sample.manifest)
   layer=$(json "$OUT" sample.layer)
-
-  # Workload 1: request rates on manifests and blobs.
-  log "$kind: workload 1, manifest GET by tag"
-  measure "$kind.manifest_tag" wrk_rate "$url/v2/$repo/manifests/$tag" -H "Accept: $OCI_MANIFEST"
-  log "$kind: workload 1, manifest GET by digest"
-  measure "$kind.manifest_digest" wrk_rate "$url/v2/$repo/manifests/$manifest" -H "Accept: $OCI_MANIFEST"
-  log "$kind: workload 1, blob HEAD"
-  measure "$kind.blob_head" bounded $((RATE_SECONDS + 30)) "$LOADGEN" rate --url "$url" \
-    --path "/v2/$repo/blobs/$layer" --method HEAD --seconds "$RATE_SECONDS" --connections "$CONNECTIONS"
-  if [[ $kind = pier ]]; then
-    log "nginx: 1 KiB static file (the reference of workload 1, measured next to Pier's)"
-    measure nginx.small wrk_rate "$NGINX_URL/1k.bin"
+  if [[ $variant = plain ]]; then
+    SAMPLE_REPO=$repo SAMPLE_TAG=$tag
   fi
 
-  record "$kind.rss_peak_kib" "$(rss_kib "$pid" VmHWM)"
+  # Workload 1: request rates on manifests and blobs.
+  local target
+  for target in "tag:$tag" "digest:$manifest"; do
+    local path=/v2/$repo/manifests/${target#*:}
+    log "$name: workload 1, manifest GET by ${target%%:*}"
+    wrk_auth=()
+    if [[ $variant = auth ]]; then
+      local authorization
+      authorization=$(authorization_for "$url" "$path" "${CLIENT[@]}") || log "$name: no authorization for $path"
+      wrk_auth=(-H "Authorization: ${authorization:-none}")
+    fi
+    measure "$name.manifest_${target%%:*}" wrk_rate "$url$path" -H "Accept: $OCI_MANIFEST" "${wrk_auth[@]}"
+  done
+  log "$name: workload 1, blob HEAD"
+  measure "$name.blob_head" bounded $((PHASE_RATE_SECONDS + 30)) "$LOADGEN" rate --url "$url" "${CLIENT[@]}" \
+    --path "/v2/$repo/blobs/$layer" --method HEAD --seconds "$PHASE_RATE_SECONDS" --connections "$CONNECTIONS"
+  if [[ -n $nginx_url ]]; then
+    log "$nginx_name: 1 KiB static file (the reference of workload 1, measured next to Pier's)"
+    measure "$nginx_name.small" wrk_rate "$nginx_url/1k.bin"
+  fi
 
-  # Workload 5: listings (seeding is preparation, not timed).
-  log "$kind: workload 5, seeding $TAGS tags and $REPOS repositories"
-  measure "$kind.seed_tags" bounded 900 "$LOADGEN" seed-tags --url "$url" --repo bench/tags \
-    --count "$TAGS" --clients "$CLIENTS"
-  measure "$kind.seed_repos" bounded 900 "$LOADGEN" seed-repos --url "$url" --count "$REPOS" \
-    --clients "$CLIENTS" --repo-prefix seed
-  log "$kind: workload 5, tag list"
-  measure "$kind.list_tags" bounded $((LIST_SECONDS + 60)) "$LOADGEN" list --url "$url" \
-    --path '/v2/bench/tags/tags/list?n=1000' --seconds "$LIST_SECONDS" --connections "$LIST_CONNECTIONS"
-  log "$kind: workload 5, catalog"
-  measure "$kind.list_catalog" bounded $((LIST_SECONDS + 60)) "$LOADGEN" list --url "$url" \
-    --path '/v2/_catalog?n=1000' --seconds "$LIST_SECONDS" --connections "$LIST_CONNECTIONS"
+  record "$name.rss_peak_kib" "$(rss_kib "$pid" VmHWM)"
+
+  # Workload 5: listings (seeding is preparation, not timed; done once, in the plain run).
+  if [[ $variant = plain ]]; then
+    log "$name: workload 5, seeding $TAGS tags and $REPOS repositories"
+    measure "$name.seed_tags" bounded 900 "$LOADGEN" seed-tags --url "$url" --repo bench/tags \
+      --count "$TAGS" --clients "$CLIENTS"
+    measure "$name.seed_repos" bounded 900 "$LOADGEN" seed-repos --url "$url" --count "$REPOS" \
+      --clients "$CLIENTS" --repo-prefix seed
+  fi
+  log "$name: workload 5, tag list"
+  measure "$name.list_tags" bounded $((list_seconds + 60)) "$LOADGEN" list --url "$url" "${CLIENT[@]}" \
+    --path '/v2/bench/tags/tags/list?n=1000' --seconds "$list_seconds" --connections "$LIST_CONNECTIONS"
+  log "$name: workload 5, catalog"
+  measure "$name.list_catalog" bounded $((list_seconds + 60)) "$LOADGEN" list --url "$url" "${CLIENT[@]}" \
+    --path '/v2/_catalog?n=1000' --seconds "$list_seconds" --connections "$LIST_CONNECTIONS"
   stop_server "$pid"
 
   # Workload 6: start-to-ready with everything above stored (10,000+ repositories).
-  local times=()
+  measure_restarts "$name" "$kind" "$dir" "$port" "$variant" "$([[ $variant = plain ]] && echo "$name.rss_restart_kib")"
+}
+
+# Restarts a stopped server RESTARTS times; records the median start-to-ready under NAME and
+# (given a key) VmRSS 1 s after the first restart.
+measure_restarts() {  # name kind dir port variant [rss-key]
+  local name=$1 kind=$2 dir=$3 port=$4 variant=$5 rss_key=${6:-} times=() i ms
   for ((i = 0; i < RESTARTS; i++)); do
-    start_server "$kind" "$dir" "$port"
+    start_server "$kind" "$dir" "$port" "$variant"
     times+=("$READY_MS")
-    if ((i == 0)); then
+    if ((i == 0)) && [[ -n $rss_key ]]; then
       sleep 1
-      record "$kind.rss_restart_kib" "$(rss_kib "$SERVER_PID" VmRSS)"
+      record "$rss_key" "$(rss_kib "$SERVER_PID" VmRSS)"
     fi
     stop_server "$SERVER_PID"
   done
   ms=$(printf '%s\n' "${times[@]}" | sort -g | sed -n "$(((RESTARTS + 1) / 2))p")
-  record "$kind.ready_ms" "$ms"
-  record "$kind.ready_all_ms" "$(IFS=,; echo "${times[*]}")"
-  log "$kind: start-to-ready ${times[*]} ms"
+  record "$name.ready_ms" "$ms"
+  record "$name.ready_all_ms" "$(IFS=,; echo "${times[*]}")"
+  log "$name: start-to-ready ${times[*]} ms"
+}
+
+# Workload 8: many clients at once, on the store of the plain run, freshly started so that
+# VmHWM is this workload's peak. Manifest GETs by tag over CROWD_CONNECTIONS keep-alive
+# connections (VmRSS sampled every 0.2 s while they run), then CROWD_CLIENTS clients pushing
+# small images at once.
+run_concurrency() {  # kind
+  local kind=$1 dir=$WORK/$1 port=${PORTS[$1]} url pid out_file rate_pid max_rss=0 rss status=0
+  url=http://127.0.0.1:$port
+  log "$kind: workload 8, starting on $url"
+  start_server "$kind" "$dir" "$port" plain
+  pid=$SERVER_PID
+  sleep 1
+  record "$kind.crowd_rss_idle_kib" "$(rss_kib "$pid" VmRSS)"
+  log "$kind: workload 8, manifest GET by tag over $CROWD_CONNECTIONS connections"
+  out_file=$WORK/crowd-$kind.json
+  bounded $((RATE_SECONDS + 120)) "$LOADGEN" rate --url "$url" --path "/v2/$SAMPLE_REPO/manifests/$SAMPLE_TAG" \
+    --header "Accept: $OCI_MANIFEST" --seconds "$RATE_SECONDS" --connections "$CROWD_CONNECTIONS" >"$out_file" &
+  rate_pid=$!
+  while kill -0 "$rate_pid" 2>/dev/null; do
+    rss=$(rss_kib "$pid" VmRSS)
+    ((${rss:-0} > max_rss)) && max_rss=$rss
+    sleep 0.2
+  done
+  wait "$rate_pid" || status=$?
+  ((status == 0)) || log "$kind.crowd_get: exit status $status (see messages above)"
+  OUT=$(cat "$out_file")
+  [[ $OUT == \{* ]] || OUT='{"failed": true}'
+  record "$kind.crowd_get" "$OUT"
+  record "$kind.crowd_rss_during_kib" "$max_rss"
+  record "$kind.crowd_hwm_get_kib" "$(rss_kib "$pid" VmHWM)"
+  sleep 1
+  record "$kind.crowd_rss_after_get_kib" "$(rss_kib "$pid" VmRSS)"
+  log "$kind: workload 8, $CROWD_IMAGES small image pushes by $CROWD_CLIENTS clients at once"
+  sync
+  measure "$kind.crowd_push" bounded 900 "$LOADGEN" small-pushes --url "$url" --images "$CROWD_IMAGES" \
+    --clients "$CROWD_CLIENTS" --repo-prefix bench/crowd
+  record "$kind.crowd_hwm_kib" "$(rss_kib "$pid" VmHWM)"
+  record "$kind.crowd_rss_after_push_kib" "$(rss_kib "$pid" VmRSS)"
+  stop_server "$pid"
+}
+
+# Workload 7: a store of its own, grown to each size of SIZES in turn (repositories
+# scale/rNNNNNN, one tiny image each with its blobs cross-mounted; tags tag-NNNNNN of
+# scale-tags/many), seeded untimed by SEED_CLIENTS clients; at each size a catalog page and a
+# tag-list page from the middle, manifest GET, small pushes and start-to-ready.
+run_scale() {  # kind sizes...
+  local kind=$1 dir=$WORK/$1-scale port url have=0 size mid name page
+  shift
+  port=$(free_port)
+  url=http://127.0.0.1:$port
+  write_configs "$dir" "$port"
+  start_server "$kind" "$dir" "$port" plain
+  for size in "$@"; do
+    name=$kind.scale_$size
+    log "$kind: workload 7, seeding $((size - have)) more repositories and tags (to $size)"
+    measure "$name.seed_repos" bounded 3600 "$LOADGEN" seed-repos --url "$url" --count $((size - have)) --start "$have" \
+      --clients "$SEED_CLIENTS" --repo-prefix scale
+    measure "$name.seed_tags" bounded 3600 "$LOADGEN" seed-tags --url "$url" --repo scale-tags/many \
+      --count $((size - have)) --start "$have" --clients "$SEED_CLIENTS"
+    have=$size
+    mid=$(printf '%06d' $((size / 2)))
+    local catalog="/v2/_catalog?n=$SCALE_PAGE&last=scale/r$mid"
+    local tags="/v2/scale-tags/many/tags/list?n=$SCALE_PAGE&last=tag-$mid"
+    for page in "catalog:$catalog" "tags:$tags"; do
+      record "$name.${page%%:*}_page" "$(page_summary "$url${page#*:}")"
+      log "$kind: workload 7 at $size, ${page%%:*} page ${page#*:}"
+      measure "$name.${page%%:*}" wrk_rate "$url${page#*:}"
+    done
+    log "$kind: workload 7 at $size, manifest GET"
+    measure "$name.manifest" wrk_rate "$url/v2/scale/r$mid/manifests/latest" -H "Accept: $OCI_MANIFEST"
+    log "$kind: workload 7 at $size, $IMAGES small image pushes"
+    sync
+    measure "$name.small_pushes" bounded 900 "$LOADGEN" small-pushes --url "$url" --images "$IMAGES" \
+      --clients "$CLIENTS" --repo-prefix scale-push
+    stop_server "$SERVER_PID"
+    measure_restarts "$name" "$kind" "$dir" "$port" plain
+    [[ $size = "${*: -1}" ]] || start_server "$kind" "$dir" "$port" plain
+  done
+}
+
+# What one GET of a listing page returns: {"status":..,"entries":..,"bytes":..,"next":..}.
+page_summary() {  # url
+  python3 - "$1" <<'EOF'
+import json, sys, urllib.request
+try:
+    with urllib.request.urlopen(sys.argv[1], timeout=60) as r:
+        body = r.read()
+        d = json.loads(body)
+        entries = d.get("repositories", d.get("tags")) or []
+        print(json.dumps({"status": r.status, "entries": len(entries), "bytes": len(body),
+                          "first": entries[0] if entries else None, "next": "next" in (r.headers.get("Link") or "")}))
+except Exception as e:
+    print(json.dumps({"failed": True, "error": str(e)}))
+EOF
 }
 
 # Workload 3 again with the registry's data on a RAM-backed filesystem: the disk's durable
 # write rate is then out of the way, and what is left is the registry's own path (receive,
 # hash, write), which the one-core SHA-256 reference is about.
-run_push_in_memory() {  # kind
-  local kind=$1
+run_push_in_memory() {  # kind variant
+  local kind=$1 variant=$2 name=$1
+  [[ $variant = plain ]] || name=$kind-$variant
   [[ -n $MEMORY_WORK ]] || return 0
-  log "$kind: workload 3 in memory, push $((BLOB_SIZE / MiB)) MiB monolithic (best of $MEMORY_PUSH_RUNS)"
-  measure_best "$kind.memory_push_monolithic" mb_per_s "$MEMORY_PUSH_RUNS" push_on_empty_store "$kind" monolithic
-  log "$kind: workload 3 in memory, push in $((CHUNK / MiB)) MiB PATCHes (best of $MEMORY_PUSH_RUNS)"
-  measure_best "$kind.memory_push_chunked" mb_per_s "$MEMORY_PUSH_RUNS" push_on_empty_store "$kind" chunked
+  log "$name: workload 3 in memory, push $((BLOB_SIZE / MiB)) MiB monolithic (best of $MEMORY_PUSH_RUNS)"
+  measure_best "$name.memory_push_monolithic" mb_per_s "$MEMORY_PUSH_RUNS" push_on_empty_store "$kind" monolithic "$variant"
+  log "$name: workload 3 in memory, push in $((CHUNK / MiB)) MiB PATCHes (best of $MEMORY_PUSH_RUNS)"
+  measure_best "$name.memory_push_chunked" mb_per_s "$MEMORY_PUSH_RUNS" push_on_empty_store "$kind" chunked "$variant"
 }
 
 # One push to a registry started on an empty store that is removed afterwards. Every run so
 # writes into memory the previous run gave back: a virtual machine's memory that the guest
 # has not touched yet costs two to three times as much to write the first time, and blobs
 # kept from run to run would make each run slower than the one before.
-push_on_empty_store() {  # kind mode
-  local kind=$1 mode=$2 dir=$MEMORY_WORK/$1 port status=0
+push_on_empty_store() {  # kind mode variant
+  local kind=$1 mode=$2 variant=$3 dir=$MEMORY_WORK/$1 port status=0 CLIENT
   port=$(free_port)
   rm -rf "$dir"
   write_configs "$dir" "$port"
-  start_server "$kind" "$dir" "$port" >&2 || return 1
-  bounded 600 "$LOADGEN" push-blob --url "http://127.0.0.1:$port" --repo bench/big --size "$BLOB_SIZE" \
-    --mode "$mode" --chunk "$CHUNK" || status=$?
+  client_for "$kind" "$variant"
+  start_server "$kind" "$dir" "$port" "$variant" >&2 || return 1
+  bounded 600 "$LOADGEN" push-blob --url "$(variant_url "$variant" "$port")" "${CLIENT[@]}" --repo bench/big \
+    --size "$BLOB_SIZE" --mode "$mode" --chunk "$CHUNK" || status=$?
   stop_server "$SERVER_PID"
   rm -rf "$dir"
   return "$status"
 }
 
 # nginx, the reference for workloads 1 and 2, serves a 1 KiB file and (once Pier has stored
-# it) Pier's copy of the large blob, linked as big.bin.
+# it) Pier's copy of the large blob, linked as big.bin; on plain HTTP and on TLS with the
+# same certificate as the registries.
 start_nginx() {
-  local dir=$WORK/nginx port url pid
+  local dir=$WORK/nginx port tls_port url pid
   port=$(free_port)
+  tls_port=$(free_port)
   url=http://127.0.0.1:$port
   mkdir -p "$dir/html" "$dir/tmp" "$dir/logs"
   head -c 1024 /dev/urandom >"$dir/html/1k.bin"
@@ -388,6 +605,7 @@ start_nginx() {
   cat >"$dir/nginx.conf" <<EOF
 $user_line
 worker_processes auto;
+worker_rlimit_nofile 65536;
 pid $dir/nginx.pid;
 error_log $dir/logs/error.log warn;
 events { worker_connections 4096; }
@@ -408,9 +626,15 @@ http {
     listen 127.0.0.1:$port;
     root $dir/html;
   }
+  server {
+    listen 127.0.0.1:$tls_port ssl;
+    ssl_certificate $CERT;
+    ssl_certificate_key $KEY;
+    root $dir/html;
+  }
 }
 EOF
-  log "nginx: starting on $url"
+  log "nginx: starting on $url and https://127.0.0.1:$tls_port"
   "$NGINX" -e "$dir/logs/error.log" -c "$dir/nginx.conf" -p "$dir" -g 'daemon off;' \
     </dev/null >>"$dir/logs/stdout.log" 2>&1 &
   pid=$!
@@ -423,7 +647,7 @@ except Exception: print(0)' "$url/1k.bin") = 200 ]] && break
     kill -0 "$pid" 2>/dev/null || { cat "$dir/logs/error.log" >&2; return 1; }
     sleep 0.05
   done
-  NGINX_DIR=$dir NGINX_URL=$url NGINX_PID=$pid
+  NGINX_DIR=$dir NGINX_URL=$url NGINX_TLS_URL=https://127.0.0.1:$tls_port NGINX_PID=$pid
 }
 
 # ---- run ----
@@ -432,23 +656,41 @@ STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
 T0=$SECONDS
 log "working in $WORK ($([[ $QUICK != 0 ]] && echo quick || echo full) mode)"
 log "reference: openssl speed -evp sha256 -bytes 16384 -seconds 3"
-sha=$(bounded 60 openssl speed -evp sha256 -bytes 16384 -seconds 3 2>/dev/null | tail -1)
-record sha256_bytes_per_s "$(awk '{v=$NF; if (v ~ /k$/) {sub(/k$/, "", v); v *= 1000}; printf "%.0f", v}' <<<"$sha")"
+openssl_speed() {  # algorithm -> bytes/s on one core, 16 KiB blocks
+  bounded 60 openssl speed -evp "$1" -bytes 16384 -seconds 3 2>/dev/null | tail -1 |
+    awk '{v=$NF; if (v ~ /k$/) {sub(/k$/, "", v); v *= 1000}; printf "%.0f", v}'
+}
+record sha256_bytes_per_s "$(openssl_speed sha256)"
+log "reference: openssl speed -evp aes-256-gcm -bytes 16384 -seconds 3 (the TLS runs' cipher)"
+record aes_gcm_bytes_per_s "$(openssl_speed aes-256-gcm)"
 record loadavg "$(cut -d' ' -f1-3 /proc/loadavg)"
+record ulimit_n "$(ulimit -n)"
 log "reference: dd of the large blob's size to $WORK with conv=fsync (the disk, durably)"
 dd_out=$(bounded 300 dd if=/dev/zero of="$WORK/dd.bin" bs=1M count=$((BLOB_SIZE / MiB)) conv=fsync 2>&1 | tail -1)
 rm -f "$WORK/dd.bin"
 record disk_fsync_bytes_per_s "$(awk '{for (i = 1; i < NF; i++) if ($(i + 1) == "s,") s = $i; printf "%.0f", $1 / s}' \
                                   <<<"$dd_out")"
 
+declare -A PORTS=([pier]=$(free_port) [distribution]=$(free_port))
+
 # The in-memory pushes come first: run after the other workloads, which leave gigabytes of
 # freed and cached memory behind, the same binaries took 900-940 MB/s instead of 1,200-1,450.
-run_push_in_memory pier
-run_push_in_memory distribution
+for kind in pier distribution; do
+  run_push_in_memory "$kind" plain
+  run_push_in_memory "$kind" tls
+done
 start_nginx
-run_registry pier
+for variant in "${VARIANTS[@]}"; do
+  run_phase pier "$variant"
+  [[ $variant = plain ]] && run_concurrency pier
+done
 stop_server "$NGINX_PID"
-run_registry distribution
+for variant in "${VARIANTS[@]}"; do
+  run_phase distribution "$variant"
+  [[ $variant = plain ]] && run_concurrency distribution
+done
+run_scale pier "${SCALE_PIER[@]}"
+run_scale distribution "${SCALE_REGISTRY[@]}"
 record elapsed_s "$((SECONDS - T0))"
 
 if [[ -n ${MAKELEVEL:-} ]]; then
@@ -459,146 +701,9 @@ fi
 [[ $QUICK != 0 ]] && COMMAND="BENCH_QUICK=1 $COMMAND"
 
 REPORT=$WORK/report.md
-python3 - "$RESULTS" "$STARTED" "$COMMAND" "$QUICK" "$BLOB_SIZE" "$IMAGES" "$TAGS" "$REPOS" \
-  "$RATE_SECONDS" >"$REPORT" <<'EOF'
-import json, os, platform, sys
-results_path, started, command, quick, blob, images, tags, repos, rate_s = sys.argv[1:]
-blob, images, tags, repos = int(blob), int(images), int(tags), int(repos)
-R = {}
-for line in open(results_path):
-    key, _, value = line.rstrip("\n").partition("\t")
-    try:
-        R[key] = json.loads(value)
-    except json.JSONDecodeError:
-        R[key] = value
-
-def get(key, field=None):
-    v = R.get(key)
-    if v is None: return None
-    if field is None: return float(v) if not isinstance(v, dict) else v
-    return v.get(field)
-
-def fmt(x, unit="", digits=None):
-    if x is None: return "n/a"
-    if digits is None:
-        digits = 0 if abs(x) >= 100 else 1 if abs(x) >= 10 else 2
-    return f"{x:,.{digits}f}{unit}"
-
-rows, checks = [], []
-def row(name, p, r, unit, lower_better=False, ref=""):
-    if p is None or r is None or p == 0 or r == 0:
-        ratio = "n/a"
-    elif lower_better:
-        ratio = f"{r / p:.2f}× (R/P)"
-    else:
-        ratio = f"{p / r:.2f}× (P/R)"
-    rows.append(f"| {name} | {fmt(p, unit)} | {fmt(r, unit)} | {ratio} | {ref} |")
-
-def runs(key):
-    v = R.get(key)
-    return len(v.get("runs", [1])) if isinstance(v, dict) else 1
-
-def pct(a, b): return None if not a or not b else 100.0 * a / b
-
-size = f"{blob // (1 << 20)} MiB" if blob < (1 << 30) else f"{blob // (1 << 30)} GiB"
-nginx_small = get("nginx.small", "requests_per_s")
-sha_mb = get("sha256_bytes_per_s") / 1e6
-disk_mb = get("disk_fsync_bytes_per_s") / 1e6
-
-# 1: request rates
-for key, label in (("manifest_tag", "1 manifest GET by tag"), ("manifest_digest", "1 manifest GET by digest"),
-                   ("blob_head", "1 blob HEAD")):
-    p, r = get(f"pier.{key}", "requests_per_s"), get(f"distribution.{key}", "requests_per_s")
-    ref = f"nginx 1 KiB file: {fmt(nginx_small)} req/s; Pier = {fmt(pct(p, nginx_small), '%')}"
-    row(f"{label} (req/s)", p, r, "", ref=ref)
-    row(f"{label}, p99 latency (ms)", get(f"pier.{key}", "p99_ms"), get(f"distribution.{key}", "p99_ms"),
-        "", lower_better=True)
-    checks.append((f"{label}: ≥ 10× docker-registry", p and r and p >= 10 * r,
-                   f"{p / r:.1f}×" if p and r else "n/a"))
-    checks.append((f"{label}: ≥ 50% of nginx 1 KiB", p and nginx_small and p >= 0.5 * nginx_small,
-                   fmt(pct(p, nginx_small), "%")))
-# 2: pull
-for s in ("1", "8"):
-    p, r, n = (get(f"{k}.pull_{s}", "mb_per_s") for k in ("pier", "distribution", "nginx"))
-    row(f"2 pull {size} blob, {s} stream{'s' if s != '1' else ''} (MB/s, best of {runs(f'pier.pull_{s}')})", p, r, "",
-        ref=f"nginx sendfile: {fmt(n)} MB/s; Pier = {fmt(pct(p, n), '%')}")
-    checks.append((f"pull, {s} stream(s): ≥ 90% of nginx and ahead of docker-registry",
-                   p and n and r and p >= 0.9 * n and p > r, f"{fmt(pct(p, n), '%')} of nginx, {p / r:.2f}× registry"
-                   if p and r and n else "n/a"))
-def push_label(mode):
-    chunk = get("pier.push_chunked", "chunk") or get("pier.memory_push_chunked", "chunk") or 0
-    return "monolithic PUT" if mode == "monolithic" else f"{chunk // (1 << 20)} MiB PATCHes + PUT"
-# 3: push. On disk the durable write rate (dd conv=fsync) bounds both registries; in memory
-# (tmpfs) the registry's own path is measured against one core's SHA-256.
-for mode in ("monolithic", "chunked"):
-    label = push_label(mode)
-    p, r = get(f"pier.push_{mode}", "mb_per_s"), get(f"distribution.push_{mode}", "mb_per_s")
-    row(f"3 push {size} blob, {label}, to disk (MB/s, best of {runs(f'pier.push_{mode}')})", p, r, "",
-        ref=f"disk, dd conv=fsync: {fmt(disk_mb)} MB/s; Pier = {fmt(pct(p, disk_mb), '%')}; "
-            f"SHA-256 on one core: {fmt(sha_mb)} MB/s; Pier = {fmt(pct(p, sha_mb), '%')}")
-    checks.append((f"push {mode} to disk: ≥ 85% of the disk's durable rate (dd conv=fsync) and ahead of docker-registry",
-                   p and r and p >= 0.85 * disk_mb and p > r,
-                   f"{fmt(pct(p, disk_mb), '%')} of dd, {p / r:.2f}× registry" if p and r else "n/a"))
-for mode in ("monolithic", "chunked"):
-    label = push_label(mode)
-    p, r = get(f"pier.memory_push_{mode}", "mb_per_s"), get(f"distribution.memory_push_{mode}", "mb_per_s")
-    if p is None and r is None:
-        continue  # no RAM-backed folder with room on this machine
-    row(f"3 push {size} blob, {label}, to tmpfs (MB/s, best of {runs(f'pier.memory_push_{mode}')})", p, r, "",
-        ref=f"SHA-256 on one core: {fmt(sha_mb)} MB/s; Pier = {fmt(pct(p, sha_mb), '%')}")
-    checks.append((f"push {mode} to tmpfs: ≥ 85% of one core's SHA-256 and ahead of docker-registry",
-                   p and r and p >= 0.85 * sha_mb and p > r,
-                   f"{fmt(pct(p, sha_mb), '%')} of SHA-256, {p / r:.2f}× registry" if p and r else "n/a"))
-# 4: small pushes
-p, r = get("pier.small_pushes", "images_per_s"), get("distribution.small_pushes", "images_per_s")
-pe, re_ = get("pier.small_pushes", "errors"), get("distribution.small_pushes", "errors")
-row(f"4 small image pushes, {images} images, 8 clients (images/s)", p, r, "",
-    ref=f"errors: Pier {pe}, docker-registry {re_}")
-checks.append(("small pushes: ≥ 10× docker-registry, no errors", p and r and p >= 10 * r and pe == 0,
-               f"{p / r:.1f}×, {pe} errors" if p and r else "n/a"))
-# 5: listings
-for key, label, count in (("list_tags", f"tag list, {tags} tags, ?n=1000", tags),
-                          ("list_catalog", f"catalog, {repos}+ repositories, ?n=1000", repos)):
-    p, r = get(f"pier.{key}", "requests_per_s"), get(f"distribution.{key}", "requests_per_s")
-    pp, rp = get(f"pier.{key}", "pages_per_list"), get(f"distribution.{key}", "pages_per_list")
-    row(f"5 {label} (req/s)", p, r, "", ref=f"pages per full listing: Pier {pp}, docker-registry {rp}")
-    row(f"5 {label}, whole listings/s", get(f"pier.{key}", "full_lists_per_s"),
-        get(f"distribution.{key}", "full_lists_per_s"), "")
-    checks.append((f"{label}: ≥ 10× docker-registry (requests/s)", p and r and p >= 10 * r,
-                   f"{p / r:.1f}×" if p and r else "n/a"))
-# 6: memory and start
-mib = lambda k: None if get(k) is None else get(k) / 1024
-row("6 RSS idle after start (MiB)", mib("pier.rss_idle_kib"), mib("distribution.rss_idle_kib"), "",
-    lower_better=True)
-row("6 peak RSS after workloads 1–4, VmHWM (MiB)", mib("pier.rss_peak_kib"), mib("distribution.rss_peak_kib"), "",
-    lower_better=True)
-row("6 RSS idle after restart with the listing data (MiB)", mib("pier.rss_restart_kib"),
-    mib("distribution.rss_restart_kib"), "", lower_better=True)
-pr, rr = get("pier.ready_ms"), get("distribution.ready_ms")
-row(f"6 start-to-ready with {repos}+ repositories (ms, median of 3)", pr, rr, "", lower_better=True,
-    ref=f"all runs: Pier {R.get('pier.ready_all_ms')}, docker-registry {R.get('distribution.ready_all_ms')}")
-checks.append(("peak memory ≤ docker-registry's", mib("pier.rss_peak_kib") <= mib("distribution.rss_peak_kib"),
-               f"{fmt(mib('pier.rss_peak_kib'), ' MiB')} vs {fmt(mib('distribution.rss_peak_kib'), ' MiB')}"))
-checks.append(("ready in < 1 s", pr is not None and pr < 1000, fmt(pr, " ms")))
-
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-print(f"### {started}{' (quick mode)' if quick != '0' else ''}\n")
-print(f"Command: `{command}` — {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, "
-      f"load average at start {R.get('loadavg')}, took {R.get('elapsed_s')} s.\n")
-print("| workload | Pier | docker-registry | ratio | reference |")
-print("|---|---:|---:|---:|---|")
-print("\n".join(rows))
-print("\nRatio: (P/R) is Pier ÷ docker-registry for rates, (R/P) is docker-registry ÷ Pier for latency and "
-      "memory; above 1 means Pier is better either way.\n")
-print("Targets:\n")
-for name, ok, detail in checks:
-    print(f"- {'met' if ok else '**missed**'}: {name} ({detail})")
-problems = [f"{k}: failed" if v.get("failed") else f"{k}: {v['errors']} errors"
-            for k, v in R.items() if isinstance(v, dict) and (v.get("failed") or v.get("errors"))]
-if problems:
-    print("\nProblems (see the run's log for the first failing requests):\n")
-    for p in problems: print(f"- {p}")
-EOF
+python3 "$ROOT/bench/report.py" "$RESULTS" "$STARTED" "$COMMAND" "$QUICK" "$BLOB_SIZE" "$IMAGES" "$TAGS" "$REPOS" \
+  "$RATE_SECONDS" "$(IFS=,; echo "${SCALE_PIER[*]}")" "$(IFS=,; echo "${SCALE_REGISTRY[*]}")" "$CROWD_CONNECTIONS" \
+  "$CROWD_CLIENTS" "$CROWD_IMAGES" "$SCALE_PAGE" "$CONNECTIONS" >"$REPORT"
 
 echo
 cat "$REPORT"

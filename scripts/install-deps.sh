@@ -13,7 +13,7 @@ test_packages=(
   python3 python3-pytest python3-requests openssl
   skopeo podman buildah docker-registry uidmap slapd ldap-utils chromium
 )
-bench_packages=(wrk nginx-light)
+bench_packages=(wrk nginx-light apache2-utils)  # apache2-utils: htpasswd -B for docker-registry's htpasswd file
 # clang-14 with its compiler-rt: libFuzzer and the sanitizer runtimes.
 fuzz_packages=(clang libclang-rt-14-dev)
 

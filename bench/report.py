@@ -1,0 +1,330 @@
+#!/usr/bin/env python3
+"""bench/report.py: the Markdown section bench/run.sh prints, from its results.tsv.
+
+One line per measurement: KEY<TAB>JSON (or a bare number). Keys are NAME.figure, where NAME is
+pier, distribution, nginx for the plain runs and pier-tls, pier-auth, ... for the others.
+"""
+import json
+import os
+import platform
+import sys
+
+(results_path, started, command, quick, blob, images, tags, repos, rate_s, scale_pier, scale_registry,
+ crowd_connections, crowd_clients, crowd_images, scale_page, connections) = sys.argv[1:]
+blob, images, tags, repos = int(blob), int(images), int(tags), int(repos)
+scale_pier = [int(x) for x in scale_pier.split(",")]
+scale_registry = [int(x) for x in scale_registry.split(",")]
+crowd_connections, crowd_clients, crowd_images = int(crowd_connections), int(crowd_clients), int(crowd_images)
+
+R = {}
+for line in open(results_path):
+    key, _, value = line.rstrip("\n").partition("\t")
+    try:
+        R[key] = json.loads(value)
+    except json.JSONDecodeError:
+        R[key] = value
+
+
+def get(key, field=None):
+    v = R.get(key)
+    if v is None:
+        return None
+    if field is None:
+        return float(v) if not isinstance(v, dict) else v
+    return v.get(field) if isinstance(v, dict) else None
+
+
+def fmt(x, unit="", digits=None):
+    if x is None:
+        return "n/a"
+    if digits is None:
+        digits = 0 if abs(x) >= 100 else 1 if abs(x) >= 10 else 2
+    return f"{x:,.{digits}f}{unit}"
+
+
+def pct(a, b):
+    return None if not a or not b else 100.0 * a / b
+
+
+def mib(key):
+    v = get(key)
+    return None if v is None else v / 1024
+
+
+def runs(key):
+    v = R.get(key)
+    return len(v.get("runs", [1])) if isinstance(v, dict) else 1
+
+
+def n(x):
+    return f"{x:,}"
+
+
+checks = []
+
+
+def check(name, ok, detail):
+    checks.append((name, bool(ok), detail))
+
+
+# ---- table 1: Pier against docker-registry, plain HTTP, no authentication ----
+
+rows = []
+
+
+def row(name, client, p, r, lower_better=False, ref=""):
+    if p is None or r is None or p == 0 or r == 0:
+        ratio = "n/a"
+    elif lower_better:
+        ratio = f"{r / p:.2f}× (R/P)"
+    else:
+        ratio = f"{p / r:.2f}× (P/R)"
+    rows.append(f"| {name} | {client} | {fmt(p)} | {fmt(r)} | {ratio} | {ref} |")
+
+
+size = f"{blob // (1 << 20)} MiB" if blob < (1 << 30) else f"{blob // (1 << 30)} GiB"
+nginx_small = get("nginx.small", "requests_per_s")
+sha_mb = (get("sha256_bytes_per_s") or 0) / 1e6
+aes_mb = (get("aes_gcm_bytes_per_s") or 0) / 1e6
+disk_mb = (get("disk_fsync_bytes_per_s") or 0) / 1e6
+WRK = f"wrk, 2 threads, {connections} connections"
+RATE = f"pier-loadgen rate, 2 epoll loops, {connections} connections"
+RATE1 = ("1 manifest GET by tag", "manifest_tag", WRK), ("1 manifest GET by digest", "manifest_digest", WRK), \
+        ("1 blob HEAD", "blob_head", RATE)
+
+for label, key, client in RATE1:
+    p, r = get(f"pier.{key}", "requests_per_s"), get(f"distribution.{key}", "requests_per_s")
+    ref = f"nginx 1 KiB file (wrk): {fmt(nginx_small)} req/s; Pier = {fmt(pct(p, nginx_small), '%')}"
+    row(f"{label} (req/s)", client, p, r, ref=ref)
+    row(f"{label}, p99 latency (ms)", client, get(f"pier.{key}", "p99_ms"), get(f"distribution.{key}", "p99_ms"),
+        lower_better=True)
+    check(f"{label}: ≥ 10× docker-registry", p and r and p >= 10 * r, f"{p / r:.1f}×" if p and r else "n/a")
+    check(f"{label}: ≥ 50% of nginx 1 KiB", p and nginx_small and p >= 0.5 * nginx_small,
+          fmt(pct(p, nginx_small), "%"))
+for s in ("1", "8"):
+    p, r, ng = (get(f"{k}.pull_{s}", "mb_per_s") for k in ("pier", "distribution", "nginx"))
+    row(f"2 pull {size} blob, {s} stream{'s' if s != '1' else ''} (MB/s, best of {runs(f'pier.pull_{s}')})",
+        "pier-loadgen pull-blob", p, r, ref=f"nginx sendfile: {fmt(ng)} MB/s; Pier = {fmt(pct(p, ng), '%')}")
+    check(f"pull, {s} stream(s): ≥ 90% of nginx and ahead of docker-registry",
+          p and ng and r and p >= 0.9 * ng and p > r,
+          f"{fmt(pct(p, ng), '%')} of nginx, {p / r:.2f}× registry" if p and r and ng else "n/a")
+
+
+def push_label(mode):
+    chunk = get("pier.push_chunked", "chunk") or get("pier.memory_push_chunked", "chunk") or 0
+    return "monolithic PUT" if mode == "monolithic" else f"{chunk // (1 << 20)} MiB PATCHes + PUT"
+
+
+PUSH = "pier-loadgen push-blob"
+# 3: push. On disk the durable write rate (dd conv=fsync) bounds both registries; in memory
+# (tmpfs) the registry's own path is measured against one core's SHA-256.
+for mode in ("monolithic", "chunked"):
+    p, r = get(f"pier.push_{mode}", "mb_per_s"), get(f"distribution.push_{mode}", "mb_per_s")
+    row(f"3 push {size} blob, {push_label(mode)}, to disk (MB/s, best of {runs(f'pier.push_{mode}')})", PUSH, p, r,
+        ref=f"disk, dd conv=fsync: {fmt(disk_mb)} MB/s; Pier = {fmt(pct(p, disk_mb), '%')}; "
+            f"SHA-256 on one core: {fmt(sha_mb)} MB/s; Pier = {fmt(pct(p, sha_mb), '%')}")
+    check(f"push {mode} to disk: ≥ 85% of the disk's durable rate (dd conv=fsync) and ahead of docker-registry",
+          p and r and p >= 0.85 * disk_mb and p > r,
+          f"{fmt(pct(p, disk_mb), '%')} of dd, {p / r:.2f}× registry" if p and r else "n/a")
+for mode in ("monolithic", "chunked"):
+    p, r = get(f"pier.memory_push_{mode}", "mb_per_s"), get(f"distribution.memory_push_{mode}", "mb_per_s")
+    if p is None and r is None:
+        continue  # no RAM-backed folder with room on this machine
+    row(f"3 push {size} blob, {push_label(mode)}, to tmpfs (MB/s, best of {runs(f'pier.memory_push_{mode}')})",
+        PUSH, p, r, ref=f"SHA-256 on one core: {fmt(sha_mb)} MB/s; Pier = {fmt(pct(p, sha_mb), '%')}")
+    check(f"push {mode} to tmpfs: ≥ 85% of one core's SHA-256 and ahead of docker-registry",
+          p and r and p >= 0.85 * sha_mb and p > r,
+          f"{fmt(pct(p, sha_mb), '%')} of SHA-256, {p / r:.2f}× registry" if p and r else "n/a")
+SMALL = "pier-loadgen small-pushes, 8 clients"
+p, r = get("pier.small_pushes", "images_per_s"), get("distribution.small_pushes", "images_per_s")
+pe, re_ = get("pier.small_pushes", "errors"), get("distribution.small_pushes", "errors")
+row(f"4 small image pushes, {images} images (images/s)", SMALL, p, r, ref=f"errors: Pier {pe}, docker-registry {re_}")
+check("small pushes: ≥ 10× docker-registry, no errors", p and r and p >= 10 * r and pe == 0,
+      f"{p / r:.1f}×, {pe} errors" if p and r else "n/a")
+LIST = "pier-loadgen list, 8 connections"
+for key, label in (("list_tags", f"tag list, {tags} tags, ?n=1000"),
+                   ("list_catalog", f"catalog, {repos}+ repositories, ?n=1000")):
+    p, r = get(f"pier.{key}", "requests_per_s"), get(f"distribution.{key}", "requests_per_s")
+    pp, rp = get(f"pier.{key}", "pages_per_list"), get(f"distribution.{key}", "pages_per_list")
+    row(f"5 {label} (req/s)", LIST, p, r, ref=f"pages per full listing: Pier {pp}, docker-registry {rp}")
+    row(f"5 {label}, whole listings/s", LIST, get(f"pier.{key}", "full_lists_per_s"),
+        get(f"distribution.{key}", "full_lists_per_s"))
+    check(f"{label}: ≥ 10× docker-registry (requests/s)", p and r and p >= 10 * r, f"{p / r:.1f}×" if p and r else "n/a")
+PROC = "VmRSS/VmHWM of /proc/PID/status"
+row("6 RSS idle after start (MiB)", PROC, mib("pier.rss_idle_kib"), mib("distribution.rss_idle_kib"), lower_better=True)
+row("6 peak RSS after workloads 1–4, VmHWM (MiB)", PROC, mib("pier.rss_peak_kib"), mib("distribution.rss_peak_kib"),
+    lower_better=True)
+row("6 RSS idle after restart with the listing data (MiB)", PROC, mib("pier.rss_restart_kib"),
+    mib("distribution.rss_restart_kib"), lower_better=True)
+pr, rr = get("pier.ready_ms"), get("distribution.ready_ms")
+READY = "pier-loadgen wait-ready, GET /v2/ every 5 ms"
+row(f"6 start-to-ready with {repos}+ repositories (ms, median of 3)", READY, pr, rr, lower_better=True,
+    ref=f"all runs: Pier {R.get('pier.ready_all_ms')}, docker-registry {R.get('distribution.ready_all_ms')}")
+check("peak memory ≤ docker-registry's",
+      mib("pier.rss_peak_kib") and mib("distribution.rss_peak_kib")
+      and mib("pier.rss_peak_kib") <= mib("distribution.rss_peak_kib"),
+      f"{fmt(mib('pier.rss_peak_kib'), ' MiB')} vs {fmt(mib('distribution.rss_peak_kib'), ' MiB')}")
+check("ready in < 1 s", pr is not None and pr < 1000, fmt(pr, " ms"))
+
+# 8: concurrency
+CROWD = f"pier-loadgen rate, 2 epoll loops, {n(crowd_connections)} connections"
+label = f"8 manifest GET by tag, {n(crowd_connections)} keep-alive connections"
+p, r = get("pier.crowd_get", "requests_per_s"), get("distribution.crowd_get", "requests_per_s")
+pe, re_ = get("pier.crowd_get", "errors"), get("distribution.crowd_get", "errors")
+row(f"{label} (req/s)", CROWD, p, r, ref=f"errors: Pier {pe}, docker-registry {re_}")
+for q in ("p50", "p99"):
+    row(f"{label}, {q} latency (ms)", CROWD, get("pier.crowd_get", f"{q}_ms"), get("distribution.crowd_get", f"{q}_ms"),
+        lower_better=True, ref="target: under 50 ms" if q == "p99" else "")
+row(f"{label}: RSS while they run, highest 0.2 s sample (MiB)", PROC, mib("pier.crowd_rss_during_kib"),
+    mib("distribution.crowd_rss_during_kib"), lower_better=True,
+    ref=f"idle before: Pier {fmt(mib('pier.crowd_rss_idle_kib'))}, docker-registry "
+        f"{fmt(mib('distribution.crowd_rss_idle_kib'))} MiB; 1 s after: Pier {fmt(mib('pier.crowd_rss_after_get_kib'))}, "
+        f"docker-registry {fmt(mib('distribution.crowd_rss_after_get_kib'))} MiB")
+row(f"{label}: peak RSS, VmHWM (MiB)", PROC, mib("pier.crowd_hwm_get_kib"), mib("distribution.crowd_hwm_get_kib"),
+    lower_better=True)
+CROWD_PUSH = f"pier-loadgen small-pushes, {crowd_clients} clients"
+plabel = f"8 small image pushes, {n(crowd_images)} images, {crowd_clients} clients at once"
+p2, r2 = get("pier.crowd_push", "images_per_s"), get("distribution.crowd_push", "images_per_s")
+pe2, re2 = get("pier.crowd_push", "errors"), get("distribution.crowd_push", "errors")
+row(f"{plabel} (images/s)", CROWD_PUSH, p2, r2, ref=f"errors: Pier {pe2}, docker-registry {re2}")
+row(f"{plabel}: peak RSS over workload 8, VmHWM (MiB)", PROC, mib("pier.crowd_hwm_kib"),
+    mib("distribution.crowd_hwm_kib"), lower_better=True,
+    ref=f"RSS after: Pier {fmt(mib('pier.crowd_rss_after_push_kib'))}, docker-registry "
+        f"{fmt(mib('distribution.crowd_rss_after_push_kib'))} MiB")
+p99 = get("pier.crowd_get", "p99_ms")
+check(f"{n(crowd_connections)} connections: no errors, p99 < 50 ms",
+      pe == 0 and p99 is not None and p99 < 50 and p, f"{pe} errors, p99 {fmt(p99, ' ms')}")
+check(f"{crowd_clients} clients pushing at once: no errors", pe2 == 0 and p2, f"{pe2} errors")
+check("workload 8: peak memory stated", mib("pier.crowd_hwm_kib") is not None,
+      f"VmHWM {fmt(mib('pier.crowd_hwm_kib'), ' MiB')} (after the GETs: {fmt(mib('pier.crowd_hwm_get_kib'), ' MiB')})")
+
+# ---- table 2: TLS and authentication beside the plain runs ----
+
+VARIANTS = ("", "-tls", "-auth")
+vrows = []
+
+
+def vrow(label, client, key, field, lower_better=False, ref="", variants=VARIANTS, scale=1.0):
+    vals = {}
+    for kind in ("pier", "distribution"):
+        for v in VARIANTS:
+            x = get(f"{kind}{v}.{key}", field) if field else get(f"{kind}{v}.{key}")
+            vals[kind + v] = None if x is None or v not in variants else x * scale
+    base = vals["pier"]
+    share = " / ".join(fmt(pct(vals["pier" + v], base), "%") if v in variants else "–" for v in VARIANTS[1:])
+    cells = " | ".join(fmt(vals[k + v]) if v in variants else "–" for k in ("pier", "distribution") for v in VARIANTS)
+    if not lower_better:
+        ref = f"Pier TLS / auth = {share} of plain" + (f"; {ref}" if ref else "")
+    vrows.append(f"| {label} | {client} | {cells} | {ref} |")
+    return vals
+
+
+nginx_tls_small = get("nginx-tls.small", "requests_per_s")
+for label, key, client in RATE1:
+    vals = vrow(f"{label} (req/s)", client, key, "requests_per_s",
+                ref=f"nginx 1 KiB file (wrk): plain {fmt(nginx_small)}, TLS {fmt(nginx_tls_small)} req/s")
+    vrow(f"{label}, p99 latency (ms)", client, key, "p99_ms", lower_better=True)
+    if key.startswith("manifest"):
+        a, b = vals["pier-auth"], vals["pier"]
+        check(f"{label}: Pier with auth on ≥ 90% of its own auth-off rate", a and b and a >= 0.9 * b,
+              fmt(pct(a, b), "%"))
+for s in ("1", "8"):
+    vrow(f"2 pull {size} blob, {s} stream{'s' if s != '1' else ''} (MB/s, best of {runs(f'pier-tls.pull_{s}')})",
+         "pier-loadgen pull-blob", f"pull_{s}", "mb_per_s",
+         ref=f"nginx: plain {fmt(get(f'nginx.pull_{s}', 'mb_per_s'))} (sendfile), "
+             f"TLS {fmt(get(f'nginx-tls.pull_{s}', 'mb_per_s'))} MB/s; AES-256-GCM on one core: {fmt(aes_mb)} MB/s")
+for mode in ("monolithic", "chunked"):
+    vrow(f"3 push {size} blob, {push_label(mode)}, to disk (MB/s)", PUSH, f"push_{mode}", "mb_per_s",
+         ref=f"dd conv=fsync: {fmt(disk_mb)} MB/s")
+for mode in ("monolithic", "chunked"):
+    vrow(f"3 push {size} blob, {push_label(mode)}, to tmpfs (MB/s)", PUSH, f"memory_push_{mode}", "mb_per_s",
+         variants=("", "-tls"), ref=f"SHA-256: {fmt(sha_mb)} MB/s, AES-256-GCM: {fmt(aes_mb)} MB/s, one core each")
+vrow(f"4 small image pushes, {images} images (images/s)", SMALL, "small_pushes", "images_per_s",
+     ref=f"token requests (sign-ins, one per repository and client): Pier "
+         f"{get('pier-auth.small_pushes', 'token_requests')}; docker-registry sends Basic credentials every request")
+vrow(f"5 tag list, {tags} tags, ?n=1000 (req/s)", LIST, "list_tags", "requests_per_s")
+vrow(f"5 catalog, {repos}+ repositories, ?n=1000 (req/s)", LIST, "list_catalog", "requests_per_s")
+vrow("6 peak RSS after workloads 1–4 of the run, VmHWM (MiB)", PROC, "rss_peak_kib", None, lower_better=True,
+     scale=1 / 1024)
+vrow("6 start-to-ready (ms, median of 3)", READY, "ready_ms", None, lower_better=True)
+
+# ---- table 3: scale ----
+
+srows = []
+p_small, p_large = scale_pier[0], scale_pier[-1]
+r_small, r_large = scale_registry[0], scale_registry[-1]
+
+
+def srow(label, client, key, field, lower_better=False):
+    vals = [get(f"pier.scale_{p_small}.{key}", field), get(f"pier.scale_{p_large}.{key}", field),
+            get(f"distribution.scale_{r_small}.{key}", field), get(f"distribution.scale_{r_large}.{key}", field)]
+    ratio = lambda a, b: fmt(pct(b, a), "%")
+    srows.append(f"| {label} | {client} | {fmt(vals[0])} | {fmt(vals[1])} | {ratio(vals[0], vals[1])} | "
+                 f"{fmt(vals[2])} | {fmt(vals[3])} | {ratio(vals[2], vals[3])} |")
+    a, b = vals[0], vals[1]
+    if lower_better:
+        ok, detail = a and b and b <= 1.2 * a, f"{fmt(b)} against {fmt(a)} ms, {fmt(pct(b, a), '%')}"
+    else:
+        ok, detail = a and b and b >= 0.8 * a, f"{fmt(pct(b, a), '%')} of the rate at {n(p_small)}"
+    check(f"scale, {label}: Pier at {n(p_large)} within 20% of Pier at {n(p_small)}", ok, detail)
+
+
+def entries(kind, size, page):
+    v = R.get(f"{kind}.scale_{size}.{page}_page")
+    return v.get("entries") if isinstance(v, dict) else None
+
+
+srow(f"7 catalog page, ?n={scale_page}&last=<middle repository> (req/s)", WRK, "catalog", "requests_per_s")
+srow(f"7 tag-list page of scale-tags/many, ?n={scale_page}&last=<middle tag> (req/s)", WRK, "tags", "requests_per_s")
+srow("7 manifest GET by tag of the middle repository (req/s)", WRK, "manifest", "requests_per_s")
+srow(f"7 small image pushes, {images} images (images/s)", SMALL, "small_pushes", "images_per_s")
+srow("7 start-to-ready (ms, median of 3)", READY, "ready_ms", None, lower_better=True)
+page_note = (f"Entries per page: catalog Pier {entries('pier', p_small, 'catalog')} / "
+             f"{entries('pier', p_large, 'catalog')}, docker-registry {entries('distribution', r_small, 'catalog')} / "
+             f"{entries('distribution', r_large, 'catalog')}; tag list Pier {entries('pier', p_small, 'tags')} / "
+             f"{entries('pier', p_large, 'tags')}, docker-registry {entries('distribution', r_small, 'tags')} / "
+             f"{entries('distribution', r_large, 'tags')} (docker-registry 2.8 ignores n and last on tag lists "
+             "and answers with every tag).")
+seed_note = []
+for kind, sizes in (("pier", scale_pier), ("distribution", scale_registry)):
+    parts = []
+    for sz in sizes:
+        a, b = get(f"{kind}.scale_{sz}.seed_repos", "per_s"), get(f"{kind}.scale_{sz}.seed_tags", "per_s")
+        parts.append(f"to {n(sz)}: {fmt(a)} repositories/s, {fmt(b)} tags/s")
+    seed_note.append(f"{'Pier' if kind == 'pier' else 'docker-registry'} {'; '.join(parts)}")
+
+# ---- print ----
+
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+print(f"### {started}{' (quick mode)' if quick != '0' else ''}\n")
+print(f"Command: `{command}` — {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, "
+      f"load average at start {R.get('loadavg')}, took {R.get('elapsed_s')} s.\n")
+print("Plain HTTP, authentication off:\n")
+print("| workload | client | Pier | docker-registry | ratio | reference |")
+print("|---|---|---:|---:|---:|---|")
+print("\n".join(rows))
+print("\nRatio: (P/R) is Pier ÷ docker-registry for rates, (R/P) is docker-registry ÷ Pier for latency and "
+      "memory; above 1 means Pier is better either way.\n")
+print("TLS (HTTPS, authentication off) and authentication (plain HTTP; Pier: bearer tokens from its token "
+      "endpoint for the superuser admin; docker-registry: htpasswd, Basic on every request), on the same stores:\n")
+print("| workload | client | Pier | Pier TLS | Pier auth | docker-registry | docker-registry TLS | "
+      "docker-registry auth | reference |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+print("\n".join(vrows))
+print(f"\nScale: stores of their own, grown from {n(p_small)} to {n(p_large)} repositories and tags (Pier) and "
+      f"from {n(r_small)} to {n(r_large)} (docker-registry), seeded untimed by 32 clients:\n")
+print(f"| figure | client | Pier at {n(p_small)} | Pier at {n(p_large)} | Pier {n(p_large)} ÷ {n(p_small)} | "
+      f"docker-registry at {n(r_small)} | docker-registry at {n(r_large)} | "
+      f"docker-registry {n(r_large)} ÷ {n(r_small)} |")
+print("|---|---|---:|---:|---:|---:|---:|---:|")
+print("\n".join(srows))
+print(f"\n{page_note} Seeding (untimed): {'. '.join(seed_note)}.\n")
+print("Targets:\n")
+for name, ok, detail in checks:
+    print(f"- {'met' if ok else '**missed**'}: {name} ({detail})")
+problems = [f"{k}: failed" if v.get("failed") else f"{k}: {v['errors']} errors"
+            for k, v in R.items() if isinstance(v, dict) and (v.get("failed") or v.get("errors"))]
+if problems:
+    print("\nProblems (see the run's log for the first failing requests):\n")
+    for p in problems:
+        print(f"- {p}")
