@@ -1,5 +1,7 @@
 #include "access/repository_policy.h"
 
+#include <algorithm>
+
 namespace pier::access {
 
 std::string_view namespace_of(std::string_view repository) {
@@ -44,22 +46,50 @@ Result<auth::Decision> RepositoryPolicy::decide(const auth::Principal& principal
 
 Result<std::vector<bool>> RepositoryPolicy::allowed_each(const auth::Principal& principal, auth::Action action,
                                                          const std::vector<std::string>& repositories) {
+  std::vector<bool> allowed(repositories.size(), false);
+  if (repositories.empty()) return allowed;
   auto subject = subject_of(principal);
   if (!subject) return subject.error();
+  // Listed repositories exist; which of them are public is read once for the whole list.
+  const auto [lowest, highest] = std::minmax_element(repositories.begin(), repositories.end());
+  auto public_names = accounts_.public_repositories_between(*lowest, *highest);
+  if (!public_names) return public_names.error();
+  const auto is_public = [&](const std::string& repository) {
+    return std::binary_search(public_names->begin(), public_names->end(), repository);
+  };
   // Listings come sorted by name, so one namespace's repositories are neighbours.
-  std::string namespace_name;
-  std::string namespace_kind;
-  std::vector<bool> allowed;
-  for (const auto& repository : repositories) {
-    if (allowed.empty() || namespace_of(repository) != namespace_name) {
-      namespace_name = std::string(namespace_of(repository));
-      auto kind = namespace_kind_of(namespace_name);
-      if (!kind) return kind.error();
-      namespace_kind = std::move(*kind);
+  for (std::size_t first = 0; first < repositories.size();) {
+    const std::string_view namespace_name = namespace_of(repositories[first]);
+    std::size_t end = first + 1;
+    while (end < repositories.size() && namespace_of(repositories[end]) == namespace_name) ++end;
+    auto kind = namespace_kind_of(namespace_name);
+    if (!kind) return kind.error();
+    // What the principal may do anywhere in the namespace, with no grant on one repository:
+    // enough for a superuser, an owner or a namespace-wide role, and then no repository's
+    // grants are read. Grants only ever add to what is allowed.
+    meta::Grants namespace_wide;
+    if (*subject) {
+      auto loaded = accounts_.grants_for((*subject)->kind, (*subject)->id, "", namespace_name);
+      if (!loaded) return loaded.error();
+      namespace_wide = std::move(*loaded);
     }
-    auto decision = decide_as(principal, *subject, action, repository, namespace_kind);
-    if (!decision) return decision.error();
-    allowed.push_back(decision->allowed);
+    const bool everywhere =
+        auth::decide(principal, action, namespace_wide, false, true, *kind, namespace_name).allowed;
+    for (std::size_t i = first; i < end; ++i) {
+      if (everywhere) {
+        allowed[i] = true;
+        continue;
+      }
+      meta::Grants grants;
+      if (*subject) {
+        auto loaded = accounts_.grants_for((*subject)->kind, (*subject)->id, repositories[i], namespace_name);
+        if (!loaded) return loaded.error();
+        grants = std::move(*loaded);
+      }
+      allowed[i] =
+          auth::decide(principal, action, grants, is_public(repositories[i]), true, *kind, namespace_name).allowed;
+    }
+    first = end;
   }
   return allowed;
 }

@@ -31,8 +31,10 @@ class RepositoryPolicy {
   // The store failing is an error (kInternal, kUnavailable), never a silent allow or deny.
   Result<auth::Decision> decide(const auth::Principal& principal, auth::Action action, std::string_view repository);
 
-  // decide() for each repository of a listing, in order; the principal's account and each
-  // namespace's kind are looked up once for all of them. For repositories that exist.
+  // decide() for each repository of a listing, in order; the principal's account, each
+  // namespace's kind and grants and the public repositories are looked up once for all of
+  // them, and a repository's own grants only when the namespace's do not already allow.
+  // For repositories that exist.
   Result<std::vector<bool>> allowed_each(const auth::Principal& principal, auth::Action action,
                                          const std::vector<std::string>& repositories);
 

@@ -3,9 +3,12 @@
 #include <argon2.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <semaphore>
 #include <string>
+#include <thread>
 
 #include "auth/base64url.h"
 
@@ -19,6 +22,23 @@ constexpr std::size_t kSaltBytes = 16;
 constexpr std::size_t kHashBytes = 32;
 // Far longer than any hash this file makes; bounds what argon2 allocates to decode a string.
 constexpr std::size_t kMaxEncodedLength = 512;
+
+// No more hashes at once than there are cores: each holds kMemoryKiB and keeps a core busy,
+// so more at once would only add memory (eight sign-ins at once held 150 MiB) and make each
+// one slower. The others wait their turn.
+class HashingTurn {
+ public:
+  HashingTurn() { slots().acquire(); }
+  ~HashingTurn() { slots().release(); }
+  HashingTurn(const HashingTurn&) = delete;
+  HashingTurn& operator=(const HashingTurn&) = delete;
+
+ private:
+  static std::counting_semaphore<>& slots() {
+    static std::counting_semaphore<> semaphore(std::max<std::ptrdiff_t>(2, std::thread::hardware_concurrency()));
+    return semaphore;
+  }
+};
 }  // namespace
 
 Result<std::string> hash_password(std::string_view password) {
@@ -32,6 +52,7 @@ Result<std::string> hash_password(std::string_view password) {
   // argon2_encodedlen counts the terminating NUL.
   std::string encoded(argon2_encodedlen(kTimeCost, kMemoryKiB, kParallelism, kSaltBytes, kHashBytes, Argon2_id),
                       '\0');
+  HashingTurn turn;
   const int rc = argon2id_hash_encoded(kTimeCost, kMemoryKiB, kParallelism, password.data(), password.size(), salt,
                                        sizeof salt, kHashBytes, encoded.data(), encoded.size());
   if (rc != ARGON2_OK) {
@@ -48,6 +69,7 @@ bool verify_password(std::string_view password, std::string_view encoded) {
   }
   if (password.size() > std::numeric_limits<std::uint32_t>::max()) return false;
   const std::string terminated(encoded);
+  HashingTurn turn;
   // argon2id_verify refuses any string that does not start "$argon2id$" (ARGON2_DECODING_FAIL).
   return argon2id_verify(terminated.c_str(), password.data(), password.size()) == ARGON2_OK;
 }

@@ -1,5 +1,7 @@
 // The pier binary: `pier serve`, `pier migrate`, `pier config check`, and the client
 // commands that manage a running Pier (cli/client_commands.h).
+#include <malloc.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
@@ -29,6 +31,11 @@ std::string keys_help() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Blocks of 4 MiB and more are mapped and unmapped, never kept in malloc's arenas: glibc
+  // otherwise raises its threshold after the first such block is freed, and the 19 MiB of
+  // each Argon2 sign-in then stayed in the arenas of the threads that had them (400 MiB
+  // after a few dozen sign-ins at once).
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
   CLI::App app{"Pier: a container image registry"};
   app.require_subcommand(1);
   pier::cli::ServerFlags flags;

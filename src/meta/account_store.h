@@ -251,6 +251,9 @@ class AccountStore {
   // Repository visibility; a repository never set is private.
   virtual Result<void> set_repository_public(std::string_view repository, bool is_public) = 0;
   virtual Result<bool> is_repository_public(std::string_view repository) = 0;
+  // The public repositories whose names sort between `first` and `last`, both included.
+  virtual Result<std::vector<std::string>> public_repositories_between(std::string_view first,
+                                                                      std::string_view last) = 0;
   // Removes the permissions and visibility of a repository that is deleted; false if it had none.
   virtual Result<bool> forget_repository(std::string_view repository) = 0;
 

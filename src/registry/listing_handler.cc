@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <boost/json.hpp>
 #include <limits>
 
@@ -73,19 +74,22 @@ namespace {
 Result<std::vector<std::string>> visible_repositories(RegistryServices& s, const Visibility& visible,
                                                       std::string_view after, std::size_t limit) {
   if (!visible) return s.manifests.repositories(after, limit);
+  // The first batch is about the page's size: a small page costs a small batch.
   constexpr std::size_t kBatch = 1000;
+  std::size_t batch_size = std::clamp<std::size_t>(limit, 64, kBatch);
   std::vector<std::string> names;
   std::string cursor(after);
   while (names.size() < limit) {
-    auto batch = s.manifests.repositories(cursor, kBatch);
+    auto batch = s.manifests.repositories(cursor, batch_size);
     if (!batch) return batch.error();
     auto admitted = visible(*batch);
     if (!admitted) return admitted.error();
     for (std::size_t i = 0; i < batch->size() && names.size() < limit; ++i) {
       if ((*admitted)[i]) names.push_back((*batch)[i]);
     }
-    if (batch->size() < kBatch) break;
+    if (batch->size() < batch_size) break;
     cursor = batch->back();
+    batch_size = kBatch;
   }
   return names;
 }

@@ -83,5 +83,45 @@ TEST_F(RepositoryPolicyTest, NamesWithoutNamespaceAreForSuperusersOnly) {
   EXPECT_FALSE(allowed(user("alice"), Action::kPush, "library"));
 }
 
+TEST_F(RepositoryPolicyTest, ListingDecisionsAgreeWithOneDecisionPerRepository) {
+  add_user("root", true);
+  add_user("alice");
+  const auto bob = add_user("bob");
+  const auto carol = add_user("carol");
+  add_user("erin");
+  ASSERT_TRUE(accounts_->create_organization("acme", 1));
+  ASSERT_TRUE(accounts_->create_team("acme", "admins", meta::TeamRole::kAdmin));
+  ASSERT_TRUE(accounts_->add_team_member("acme", "admins", "carol"));
+  ASSERT_TRUE(accounts_->create_team("acme", "readers", meta::TeamRole::kMember));
+  ASSERT_TRUE(accounts_->add_team_member("acme", "readers", "erin"));
+  add_robot("acme", "ci");
+  const auto ci = accounts_->find_robot("acme+ci").value();
+  const std::vector<std::string> listed = {"acme/a", "acme/b", "acme/c", "alice/app", "alice/tools", "library"};
+  for (const auto& name : listed) create_repository(name);
+  ASSERT_TRUE(accounts_->grant_permission("acme/b", Subject{SubjectKind::kUser, bob.id}, RepositoryRole::kRead));
+  ASSERT_TRUE(accounts_->grant_permission("acme/a", Subject{SubjectKind::kRobot, ci.id}, RepositoryRole::kWrite));
+  const auto readers = accounts_->get_team("acme", "readers").value();
+  ASSERT_TRUE(accounts_->grant_permission("acme/c", Subject{SubjectKind::kTeam, readers.id}, RepositoryRole::kRead));
+  ASSERT_TRUE(accounts_->set_repository_public("alice/tools", true));
+  (void)carol;
+
+  const std::vector<auth::Principal> callers = {
+      {}, user("root"), user("alice"), user("bob"), user("carol"), user("erin"), robot("acme+ci"),
+      {auth::PrincipalKind::kToken, "alice", {"repo:read"}}, {auth::PrincipalKind::kToken, "root", {"repo:read"}}};
+  for (const auto& caller : callers) {
+    const auto each = policy_.allowed_each(caller, Action::kList, listed).value();
+    ASSERT_EQ(each.size(), listed.size());
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+      EXPECT_EQ(each[i], allowed(caller, Action::kList, listed[i])) << caller.name << " listing " << listed[i];
+    }
+  }
+  // What that means for some of them.
+  EXPECT_EQ(policy_.allowed_each(user("bob"), Action::kList, listed).value(),
+            (std::vector<bool>{false, true, false, false, true, false}));
+  EXPECT_EQ(policy_.allowed_each(user("carol"), Action::kList, listed).value(),
+            (std::vector<bool>{true, true, true, false, true, false}));
+  EXPECT_EQ(policy_.allowed_each(user("root"), Action::kList, listed).value(), std::vector<bool>(6, true));
+}
+
 }  // namespace
 }  // namespace pier::access

@@ -273,6 +273,11 @@ TEST_P(AccountStoreSuite, RepositoryVisibility) {
   EXPECT_TRUE(store_->is_repository_public("acme/app").value());
   ASSERT_TRUE(store_->set_repository_public("acme/app", false));
   EXPECT_FALSE(store_->is_repository_public("acme/app").value());
+  for (const char* name : {"acme/a", "acme/b", "acme/c", "beta/x"}) ASSERT_TRUE(store_->set_repository_public(name, true));
+  ASSERT_TRUE(store_->set_repository_public("acme/b", false));
+  EXPECT_EQ(store_->public_repositories_between("acme/a", "acme/c").value(), (std::vector<std::string>{"acme/a", "acme/c"}));
+  EXPECT_EQ(store_->public_repositories_between("acme/b", "beta/x").value(), (std::vector<std::string>{"acme/c", "beta/x"}));
+  EXPECT_TRUE(store_->public_repositories_between("c", "d").value().empty());
 }
 
 TEST_P(AccountStoreSuite, ForgettingARepositoryRemovesItsPermissionsAndVisibilityOnly) {

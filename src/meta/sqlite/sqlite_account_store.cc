@@ -619,6 +619,19 @@ class SqliteAccountStore final : public AccountStore {
     });
   }
 
+  Result<std::vector<std::string>> public_repositories_between(std::string_view first,
+                                                              std::string_view last) override {
+    return read<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
+      auto stmt = db.prepare(
+          "SELECT repository FROM repository_visibility WHERE public != 0 AND repository >= ? AND repository <= ? "
+          "ORDER BY repository");
+      stmt.bind(1, first).bind(2, last);
+      std::vector<std::string> names;
+      while (stmt.step()) names.push_back(stmt.text(0));
+      return names;
+    });
+  }
+
   Result<bool> forget_repository(std::string_view repository) override {
     return write<bool>([&](Connection& db) -> Result<bool> {
       db.prepare("DELETE FROM repository_permissions WHERE repository = ?").bind(1, repository).run();
