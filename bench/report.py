@@ -229,10 +229,13 @@ for label, key, client in RATE1:
         check(f"{label}: Pier with auth on ≥ 90% of its own auth-off rate", a and b and a >= 0.9 * b,
               fmt(pct(a, b), "%"))
 for s in ("1", "8"):
-    vrow(f"2 pull {size} blob, {s} stream{'s' if s != '1' else ''} (MB/s, best of {runs(f'pier-tls.pull_{s}')})",
-         "pier-loadgen pull-blob", f"pull_{s}", "mb_per_s",
-         ref=f"nginx: plain {fmt(get(f'nginx.pull_{s}', 'mb_per_s'))} (sendfile), "
-             f"TLS {fmt(get(f'nginx-tls.pull_{s}', 'mb_per_s'))} MB/s; AES-256-GCM on one core: {fmt(aes_mb)} MB/s")
+    vals = vrow(f"2 pull {size} blob, {s} stream{'s' if s != '1' else ''} (MB/s, best of {runs(f'pier-tls.pull_{s}')})",
+                "pier-loadgen pull-blob", f"pull_{s}", "mb_per_s",
+                ref=f"nginx: plain {fmt(get(f'nginx.pull_{s}', 'mb_per_s'))} (sendfile), "
+                    f"TLS {fmt(get(f'nginx-tls.pull_{s}', 'mb_per_s'))} MB/s; AES-256-GCM on one core: {fmt(aes_mb)} MB/s")
+    pier_tls, nginx_tls = vals["pier-tls"], get(f"nginx-tls.pull_{s}", "mb_per_s")
+    check(f"pull over TLS, {s} stream(s): ≥ 95% of nginx over TLS", pier_tls and nginx_tls and pier_tls >= 0.95 * nginx_tls,
+          fmt(pct(pier_tls, nginx_tls), "%"))
 for mode in ("monolithic", "chunked"):
     vrow(f"3 push {size} blob, {push_label(mode)}, to disk (MB/s)", PUSH, f"push_{mode}", "mb_per_s",
          ref=f"dd conv=fsync: {fmt(disk_mb)} MB/s")
