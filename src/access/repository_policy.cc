@@ -75,19 +75,23 @@ Result<std::vector<bool>> RepositoryPolicy::allowed_each(const auth::Principal& 
     }
     const bool everywhere =
         auth::decide(principal, action, namespace_wide, false, true, *kind, namespace_name).allowed;
+    if (everywhere) {
+      std::fill(allowed.begin() + first, allowed.begin() + end, true);
+      first = end;
+      continue;
+    }
+    std::vector<meta::Grants> grants(end - first);
+    if (*subject) {
+      auto loaded = accounts_.grants_for_each(
+          (*subject)->kind, (*subject)->id,
+          std::vector<std::string>(repositories.begin() + first, repositories.begin() + end), namespace_name);
+      if (!loaded) return loaded.error();
+      grants = std::move(*loaded);
+    }
     for (std::size_t i = first; i < end; ++i) {
-      if (everywhere) {
-        allowed[i] = true;
-        continue;
-      }
-      meta::Grants grants;
-      if (*subject) {
-        auto loaded = accounts_.grants_for((*subject)->kind, (*subject)->id, repositories[i], namespace_name);
-        if (!loaded) return loaded.error();
-        grants = std::move(*loaded);
-      }
-      allowed[i] =
-          auth::decide(principal, action, grants, is_public(repositories[i]), true, *kind, namespace_name).allowed;
+      allowed[i] = auth::decide(principal, action, grants[i - first], is_public(repositories[i]), true, *kind,
+                                namespace_name)
+                       .allowed;
     }
     first = end;
   }

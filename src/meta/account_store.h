@@ -290,6 +290,10 @@ class AccountStore {
   // principal that does not exist gets Grants{} (exists == false).
   virtual Result<Grants> grants_for(SubjectKind kind, std::int64_t id, std::string_view repository,
                                     std::string_view namespace_name) = 0;
+  // grants_for() for each of several repositories of one namespace, read together.
+  virtual Result<std::vector<Grants>> grants_for_each(SubjectKind kind, std::int64_t id,
+                                                      const std::vector<std::string>& repositories,
+                                                      std::string_view namespace_name) = 0;
   // Everything that could let the principal manage `namespace_name`: the authorizer's read for
   // namespace management. A principal that does not exist gets NamespaceGrants{} (exists ==
   // false); for a namespace that does not exist only exists, disabled and superuser are set.

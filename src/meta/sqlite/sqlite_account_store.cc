@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <map>
 #include <utility>
 
 #include "meta/sqlite/database.h"
@@ -202,6 +203,51 @@ std::optional<RepositoryRole> permission_of(Connection& db, std::string_view rep
   stmt.bind(1, repository).bind(2, to_text(kSubjectKinds, kind)).bind(3, id);
   if (!stmt.step()) return std::nullopt;
   return from_text<RepositoryRole>(kRepositoryRoles, stmt.text(0));
+}
+
+// What a subject holds in a namespace whatever the repository: its account's flags and its
+// role bindings there. False when there is no such subject.
+bool read_namespace_grants(Connection& db, SubjectKind kind, std::int64_t id, std::string_view namespace_name,
+                           Grants& grants) {
+  if (kind == SubjectKind::kUser) {
+    if (!read_user_flags(db, id, namespace_name, grants)) return false;
+  } else if (!subject_exists(db, Subject{kind, id})) {
+    return false;
+  }
+  grants.exists = true;
+  grants.role_bindings = bound_roles(db, namespace_name, kind, id);
+  return true;
+}
+
+// A team's role bindings in the namespace, read once per team for a listing.
+using TeamBindings = std::map<std::int64_t, std::vector<std::string>>;
+
+// Adds what the subject holds on one repository: its own permission and, for a user, its
+// teams (those of the namespace, and any other with a permission on the repository).
+void add_repository_grants(Connection& db, SubjectKind kind, std::int64_t id, std::string_view repository,
+                           std::string_view namespace_name, TeamBindings& team_bindings, Grants& grants) {
+  grants.direct_role = permission_of(db, repository, kind, id);
+  if (kind != SubjectKind::kUser) return;
+  auto teams = db.prepare(
+      "SELECT t.id, n.name, t.name, t.role, p.role FROM team_members m "
+      "JOIN teams t ON t.id = m.team_id JOIN namespaces n ON n.id = t.namespace_id "
+      "LEFT JOIN repository_permissions p ON p.repository = ? AND p.subject_kind = 'team' AND p.subject_id = t.id "
+      "WHERE m.user_id = ? AND (n.name = ? OR p.role IS NOT NULL) ORDER BY t.id");
+  teams.bind(1, repository).bind(2, id).bind(3, namespace_name);
+  while (teams.step()) {
+    TeamGrant team{teams.integer(0), teams.text(1), teams.text(2), from_text<TeamRole>(kTeamRoles, teams.text(3)),
+                   std::nullopt, {}};
+    if (!teams.is_null(4)) team.repository_role = from_text<RepositoryRole>(kRepositoryRoles, teams.text(4));
+    grants.teams.push_back(std::move(team));
+  }
+  for (auto& team : grants.teams) {
+    auto known = team_bindings.find(team.team_id);
+    if (known == team_bindings.end()) {
+      known = team_bindings.emplace(team.team_id, bound_roles(db, namespace_name, SubjectKind::kTeam, team.team_id))
+                  .first;
+    }
+    team.role_bindings = known->second;
+  }
 }
 
 class SqliteAccountStore final : public AccountStore {
@@ -803,32 +849,29 @@ class SqliteAccountStore final : public AccountStore {
                             std::string_view namespace_name) override {
     return read<Grants>([&](Connection& db) -> Result<Grants> {
       Grants grants;
-      if (kind == SubjectKind::kUser) {
-        if (!read_user_flags(db, id, namespace_name, grants)) return grants;
-      } else if (!subject_exists(db, Subject{kind, id})) {
-        return grants;
-      }
-      grants.exists = true;
-      grants.direct_role = permission_of(db, repository, kind, id);
-      grants.role_bindings = bound_roles(db, namespace_name, kind, id);
-      if (kind == SubjectKind::kUser) {
-        auto teams = db.prepare(
-            "SELECT t.id, n.name, t.name, t.role, p.role FROM team_members m "
-            "JOIN teams t ON t.id = m.team_id JOIN namespaces n ON n.id = t.namespace_id "
-            "LEFT JOIN repository_permissions p ON p.repository = ? AND p.subject_kind = 'team' AND p.subject_id = t.id "
-            "WHERE m.user_id = ? AND (n.name = ? OR p.role IS NOT NULL) ORDER BY t.id");
-        teams.bind(1, repository).bind(2, id).bind(3, namespace_name);
-        while (teams.step()) {
-          TeamGrant team{teams.integer(0), teams.text(1), teams.text(2), from_text<TeamRole>(kTeamRoles, teams.text(3)),
-                         std::nullopt, {}};
-          if (!teams.is_null(4)) team.repository_role = from_text<RepositoryRole>(kRepositoryRoles, teams.text(4));
-          grants.teams.push_back(std::move(team));
-        }
-        for (auto& team : grants.teams) {
-          team.role_bindings = bound_roles(db, namespace_name, SubjectKind::kTeam, team.team_id);
-        }
-      }
+      if (!read_namespace_grants(db, kind, id, namespace_name, grants)) return grants;
+      TeamBindings team_bindings;
+      add_repository_grants(db, kind, id, repository, namespace_name, team_bindings, grants);
       return grants;
+    });
+  }
+
+  Result<std::vector<Grants>> grants_for_each(SubjectKind kind, std::int64_t id,
+                                              const std::vector<std::string>& repositories,
+                                              std::string_view namespace_name) override {
+    return read<std::vector<Grants>>([&](Connection& db) -> Result<std::vector<Grants>> {
+      Grants shared;
+      if (!read_namespace_grants(db, kind, id, namespace_name, shared)) {
+        return std::vector<Grants>(repositories.size());
+      }
+      std::vector<Grants> each;
+      each.reserve(repositories.size());
+      TeamBindings team_bindings;
+      for (const auto& repository : repositories) {
+        each.push_back(shared);
+        add_repository_grants(db, kind, id, repository, namespace_name, team_bindings, each.back());
+      }
+      return each;
     });
   }
 
