@@ -206,15 +206,16 @@ Result<Reply> RegistryApp::dispatch(Request& request, const access::Caller& call
 void RegistryApp::audit(const Request& request, const access::Caller& caller, const Response& response) {
   const Route route = route_of(request);
   const Method m = request.method;
+  const std::string_view actor =
+      caller.principal.kind == auth::PrincipalKind::kAnonymous ? std::string_view() : caller.principal.name;
   std::string_view action;
   if (route == Route::kManifest && m == Method::kPut && response.status == 201) {
     action = "push";
   } else if (route == Route::kManifest && m == Method::kGet && response.status == 200) {
     // With authentication off every caller is anonymous: pulls would fill the log with nothing.
     if (!access_.control.enabled()) return;
-    const bool anonymous = caller.principal.kind == auth::PrincipalKind::kAnonymous;
     access::PullSighting pull;
-    pull.actor = anonymous ? std::string_view() : std::string_view(caller.principal.name);
+    pull.actor = actor;
     pull.actor_kind = auth::actor_kind_of(caller.principal.kind);
     pull.client_address = request.remote_address;
     pull.repository = request.repository;
@@ -233,7 +234,7 @@ void RegistryApp::audit(const Request& request, const access::Caller& caller, co
   if (route == Route::kBlob) detail["blob"] = true;
   meta::AuditEvent event;
   event.at = access_.clock.unix_seconds();
-  event.actor = caller.principal.kind == auth::PrincipalKind::kAnonymous ? "" : caller.principal.name;
+  event.actor = std::string(actor);
   event.actor_kind = auth::actor_kind_of(caller.principal.kind);
   event.client_address = request.remote_address;
   event.action = std::string(action);

@@ -73,6 +73,25 @@ TEST_F(TokenIssuerTest, TokensExpireAndAreBoundToTheService) {
   EXPECT_EQ(tokens_.verify(issued.token).error().code, ErrorCode::kUnauthorized);
 }
 
+TEST_F(TokenIssuerTest, RememberedTokensServeOnlyTheirOwnTextAndIssuer) {
+  const auto alice = tokens_.issue(user("alice"), {}, false).value().token;
+  const auto bob = tokens_.issue(user("bob"), {}, false).value().token;
+  for (int round = 0; round < 2; ++round) {  // the second round is answered from memory
+    EXPECT_EQ(tokens_.verify(alice).value()->subject, "alice");
+    EXPECT_EQ(tokens_.verify(alice).value()->subject, "alice");
+    EXPECT_EQ(tokens_.verify(bob).value()->subject, "bob");
+  }
+  // Right after alice's token, one with a changed signature byte is checked, not remembered.
+  ASSERT_TRUE(tokens_.verify(alice));
+  std::string forged = alice;
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(tokens_.verify(forged).error().code, ErrorCode::kUnauthorized);
+  // Another issuer, with its own key, on the same thread: what this one remembers is not its.
+  TokenIssuer other(TokenOptions{}, auth::SigningKey::generate().value(), policy_, *accounts_, clock_);
+  EXPECT_EQ(other.verify(alice).error().code, ErrorCode::kUnauthorized);
+  EXPECT_EQ(tokens_.verify(alice).value()->subject, "alice");
+}
+
 TEST_F(TokenIssuerTest, RefreshTokensNameALiveAccount) {
   const auto issued = tokens_.issue(user("bob"), {}, true).value();
   ASSERT_TRUE(issued.refresh_token);
