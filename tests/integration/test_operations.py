@@ -111,11 +111,15 @@ def connect(reg, rcvbuf: int | None = None, timeout: float = 10) -> socket.socke
 
 def refuses_connections(reg) -> bool:
     """True once the listener is closed. A connect that raced the close may have been queued
-    by the kernel and is then reset rather than refused: both mean no new connection."""
+    by the kernel and is then reset rather than refused: both mean no new connection. A SYN
+    that arrived while the listener was closing may go unanswered; that attempt times out
+    and the next one must be refused."""
     try:
         connect(reg, timeout=1).close()
     except (ConnectionRefusedError, ConnectionResetError):
         return True
+    except TimeoutError:
+        return False
     return False
 
 
