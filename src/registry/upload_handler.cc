@@ -80,7 +80,6 @@ Result<Reply> stream_into(services::UploadService& uploads, const Request& reque
                           std::optional<ByteRange> range, Completion completion, std::optional<Digest> digest) {
   auto writer = uploads.open_writer(request.repository, id, range);
   if (!writer) return writer.error();
-  if (request.content_length) (*writer)->expect(*request.content_length);
   return Reply(std::make_unique<UploadSink>(uploads, request.repository, std::move(id), std::move(*writer),
                                             completion, std::move(digest)));
 }

@@ -1,8 +1,6 @@
 #include "services/upload_service.h"
 
-#include <algorithm>
 #include <condition_variable>
-#include <cstdint>
 
 #include "storage/layout.h"
 
@@ -41,9 +39,6 @@ struct UploadWriter::Session {
 namespace {
 // Below this a chunk is written and hashed faster than a hand-over to another thread.
 constexpr std::size_t kHashAlongsideBytes = 64 * 1024;
-// How far ahead of a large upload's writes storage is set aside: a few chunks, so the
-// writer never catches up, and little enough to give back when the request ends.
-constexpr std::uint64_t kReserveAhead = 16 << 20;
 
 Error unknown_upload() { return make_error(ErrorCode::kBlobUploadUnknown, "blob upload unknown to registry"); }
 Error digest_mismatch(const Digest& expected, const Digest& actual) {
@@ -68,17 +63,11 @@ Result<void> UploadWriter::write(std::string_view bytes) {
   if (!session_->hasher) return make_error(ErrorCode::kInternal, "upload write after a failure");
   Hasher& hasher = *session_->hasher;
   // Hashing is the heaviest part of taking a large upload: it runs on a spare core while
-  // this thread writes the bytes out and receives the next ones. That core also sets
-  // storage aside ahead of the writes, which leaves this one only the copying.
+  // this thread writes the bytes out and receives the next ones.
+  auto hash = [&hasher, bytes] { hasher.update(bytes); };
   if (bytes.size() >= kHashAlongsideBytes) {
-    const std::uint64_t ahead =
-        std::min(session_->size + bytes.size() + kReserveAhead, expected_end_.value_or(UINT64_MAX));
-    hashing_.push([&hasher, bytes, appender = appender_.get(), ahead] {
-      appender->reserve_until(ahead);
-      hasher.update(bytes);
-    });
+    hashing_.push(hash);
   } else {
-    auto hash = [&hasher, bytes] { hasher.update(bytes); };
     hashing_.push_small(hash);
   }
   auto appended = appender_->append(bytes);

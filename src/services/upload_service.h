@@ -41,9 +41,6 @@ class UploadWriter {
   // a BodySink may hold chunks, since the upload handler's sink writes through here.
   static constexpr std::size_t kHashQueueDepth = kBodySinkChunksHeld;
   Result<void> write(std::string_view bytes);
-  // The request brings this many more bytes: storage set aside ahead of the writes stops
-  // there (without it, a window past the last write is set aside and given back).
-  void expect(std::uint64_t bytes) { expected_end_ = size() + bytes; }
   // Size of the upload including what this writer appended.
   std::uint64_t size() const;
 
@@ -55,7 +52,6 @@ class UploadWriter {
   std::shared_ptr<Session> session_;
   std::unique_ptr<storage::UploadAppender> appender_;
   SideQueue hashing_{kHashQueueDepth};
-  std::optional<std::uint64_t> expected_end_;
 };
 
 struct CommittedBlob {

@@ -27,11 +27,6 @@ class UploadAppender {
  public:
   virtual ~UploadAppender() = default;
   virtual Result<void> append(std::string_view bytes) = 0;
-  // A hint that the upload will grow to about `size` bytes: storage may set the room aside
-  // now, on the calling thread, so the appends that fill it cost less. It may run on another
-  // thread while append() runs, never after the appender is destroyed. What is set aside
-  // and not filled is given back when the appender is destroyed.
-  virtual void reserve_until(std::uint64_t /*size*/) {}
 };
 
 class BlobStore {

@@ -5,10 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <sys/stat.h>
-
 #include <csignal>
-#include <thread>
 #include <functional>
 
 #include "storage/fs/fs_blob_store.h"
@@ -97,33 +94,6 @@ TEST_P(BlobStoreSuite, SameContentTwiceIsOneBlob) {
   EXPECT_EQ(store_->stat(first).error().code, ErrorCode::kBlobUnknown);
 }
 
-TEST_P(BlobStoreSuite, RoomSetAsideAheadOfTheWritesIsNotPartOfTheUpload) {
-  const auto id = new_upload_id();
-  ASSERT_TRUE(store_->create_upload(id));
-  const std::string first(1 << 20, 'a');
-  const std::string rest = "and the end";
-  {
-    auto appender = store_->append_upload(id).value();
-    // Set aside from another thread, as the hashing core does, while this one appends.
-    std::thread ahead([&] { appender->reserve_until(8 << 20); });
-    ASSERT_TRUE(appender->append(first));
-    ahead.join();
-    ASSERT_TRUE(appender->append(rest));
-  }
-  EXPECT_EQ(store_->upload_size(id).value(), first.size() + rest.size());
-  {
-    auto appender = store_->append_upload(id).value();
-    appender->reserve_until(4 << 20);
-    ASSERT_TRUE(appender->append("!"));
-  }
-  const std::string whole = first + rest + "!";
-  EXPECT_EQ(store_->upload_size(id).value(), whole.size());
-  const auto digest = digest_of(whole);
-  ASSERT_TRUE(store_->commit_upload(id, digest));
-  EXPECT_EQ(store_->stat(digest).value(), whole.size());
-  EXPECT_EQ(read_region(*store_->open(digest, 0, whole.size()).value()), whole);
-}
-
 INSTANTIATE_TEST_SUITE_P(
     Backends, BlobStoreSuite,
     ::testing::Values(Backend{"filesystem", [](const auto& dir) { return make_filesystem_blob_store(dir); }},
@@ -181,28 +151,6 @@ TEST(Layout, KeysComeOnlyFromValidatedParts) {
   EXPECT_FALSE(is_valid_upload_id("ABCDEF01-0000-4000-8000-000000000000"));
   EXPECT_FALSE(is_valid_upload_id(""));
 }
-
-TEST(FilesystemBlobStore, RoomSetAsideAndNotFilledIsGivenBack) {
-  testing::TempDir dir;
-  auto store = make_filesystem_blob_store(dir.path());
-  const auto id = new_upload_id();
-  ASSERT_TRUE(store->create_upload(id));
-  const auto file = dir.path() / upload_key(id);
-  const auto allocated = [&] {
-    struct stat st {};
-    EXPECT_EQ(::stat(file.c_str(), &st), 0);
-    return static_cast<std::uint64_t>(st.st_blocks) * 512;
-  };
-  {
-    auto appender = store->append_upload(id).value();
-    appender->reserve_until(32 << 20);
-    EXPECT_GE(allocated(), 32u << 20) << "nothing was set aside";
-    ASSERT_TRUE(appender->append(std::string(1 << 20, 'x')));
-  }
-  EXPECT_LT(allocated(), 2u << 20);
-  EXPECT_EQ(store->upload_size(id).value(), 1u << 20);
-}
-
 
 }  // namespace
 }  // namespace pier::storage

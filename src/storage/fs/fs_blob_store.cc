@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -61,32 +60,9 @@ bool fsync_directory(const fs::path& dir) {
   return fd.get() >= 0 && ::fsync(fd.get()) == 0;
 }
 
-// Frees blocks allocated past a file's end: truncating to its own size gives them back
-// (ext4, tmpfs and XFS all do so). Skipped when there are none to spare a journal entry.
-void give_back_room_past_the_end(int fd) {
-  constexpr off_t kSlack = 1 << 20;  // block-map overhead of a large file, never room set aside
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_blocks * 512 > st.st_size + kSlack) (void)::ftruncate(fd, st.st_size);
-}
-
 class FsAppender final : public UploadAppender {
  public:
   explicit FsAppender(int fd) : fd_(fd), opened_at_(static_cast<std::uint64_t>(::lseek(fd, 0, SEEK_END))) {}
-  ~FsAppender() override {
-    if (reserved_.load(std::memory_order_acquire) > opened_at_) give_back_room_past_the_end(fd_.get());
-  }
-
-  // Allocating pages or blocks is a large part of a write's cost (on tmpfs, more than the
-  // copy); done here, on the core that hashes, the receiving core only copies.
-  void reserve_until(std::uint64_t size) override {
-    const std::uint64_t from = reserved_.load(std::memory_order_relaxed);
-    if (size <= from) return;
-    // KEEP_SIZE: the file's size stays the bytes written, which is what a restart reads
-    // back. A failure (a full disk) is left for the write to report.
-    if (::fallocate(fd_.get(), FALLOC_FL_KEEP_SIZE, static_cast<off_t>(from), static_cast<off_t>(size - from)) == 0) {
-      reserved_.store(size, std::memory_order_release);
-    }
-  }
 
   Result<void> append(std::string_view bytes) override {
     if (auto r = write_all(fd_.get(), bytes); !r) {
@@ -114,7 +90,6 @@ class FsAppender final : public UploadAppender {
   const std::uint64_t opened_at_;
   std::uint64_t offset_ = opened_at_;
   std::uint64_t flushed_ = opened_at_;
-  std::atomic<std::uint64_t> reserved_{opened_at_};  // reserve_until's, read by the destructor
 };
 
 class FsBlobStore final : public BlobStore {
@@ -191,9 +166,8 @@ class FsBlobStore final : public BlobStore {
     const fs::path from = path_of(upload_key(id));
     const fs::path to = path_of(blob_key(digest));
     {
-      Fd fd(::open(from.c_str(), O_WRONLY | O_CLOEXEC));
+      Fd fd(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
       if (fd.get() < 0) return posix_error(errno, ErrorCode::kBlobUploadUnknown, "upload");
-      give_back_room_past_the_end(fd.get());
       if (::fsync(fd.get()) != 0) return posix_error(errno, ErrorCode::kBlobUploadUnknown, "upload");
     }
     std::error_code ec;
