@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 #include <thread>
 
+#include "http/body_buffers.h"
 #include "http/error_response.h"
 #include "http/host_header.h"
 #include "http/request_parser.h"
@@ -34,7 +35,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::size_t kBodyChunk = 1024 * 1024;
+constexpr std::size_t kBodyChunk = BodyBuffers::kSize;
 constexpr std::uint64_t kDrainLimit = 1024 * 1024;
 constexpr std::size_t kBodyReadAhead = 64 * 1024 + 4096;
 
@@ -70,25 +71,37 @@ struct BodyProgress {
 // The chunk buffers of one request's body, used in turn. A body sink may still be reading
 // the last few chunks while the next is received (see BodySink), so a body fed to a sink
 // gets one more buffer than the sink may hold, declared before the sink so they outlive it;
-// a body copied or dropped as it arrives needs one.
+// a body copied or dropped as it arrives needs one. Full-size buffers come from, and go
+// back to, the server's BodyBuffers.
 class BodyChunks {
  public:
   enum class Reader { kCopies, kSink };
 
   // A body of known length smaller than a chunk gets buffers of its own size.
-  BodyChunks(const BodyProgress& progress, Reader reader)
-      : size_(progress.left ? static_cast<std::size_t>(std::min<std::uint64_t>(*progress.left, kBodyChunk))
+  BodyChunks(BodyBuffers& pool, const BodyProgress& progress, Reader reader)
+      : pool_(pool),
+        size_(progress.left ? static_cast<std::size_t>(std::min<std::uint64_t>(*progress.left, kBodyChunk))
                             : kBodyChunk),
         count_(reader == Reader::kSink ? chunks_.size() : 1) {}
+  ~BodyChunks() {
+    if (size_ != BodyBuffers::kSize) return;
+    for (auto& chunk : chunks_) {
+      if (chunk) pool_.give_back(std::move(chunk));
+    }
+  }
+  BodyChunks(const BodyChunks&) = delete;
+  BodyChunks& operator=(const BodyChunks&) = delete;
+
   std::size_t size() const { return size_; }
   char* next() {
     auto& chunk = chunks_[turn_];
     turn_ = (turn_ + 1) % count_;
-    if (!chunk) chunk.reset(new char[size_]);
+    if (!chunk) chunk = size_ == BodyBuffers::kSize ? pool_.take() : std::unique_ptr<char[]>(new char[size_]);
     return chunk.get();
   }
 
  private:
+  BodyBuffers& pool_;
   const std::size_t size_;
   std::array<std::unique_ptr<char[]>, kBodySinkChunksHeld + 1> chunks_;
   const std::size_t count_;
@@ -208,8 +221,10 @@ struct Server::Impl {
   std::shared_ptr<spdlog::logger> log;
   std::shared_ptr<spdlog::logger> access;
   const unsigned io_threads;
-  // Declared before the contexts, so that it outlives the connection coroutines they destroy.
+  // Declared before the contexts, so that they outlive the connection coroutines they destroy.
   ConnectionSet connections;
+  // Enough for one large upload per I/O thread to start without new memory.
+  BodyBuffers body_buffers{(kBodySinkChunksHeld + 1) * io_threads};
   // One single-threaded io_context per I/O thread: a connection lives on one of them, so its
   // handlers never need a strand or a lock, and threads do not wake each other per request.
   std::vector<std::unique_ptr<asio::io_context>> contexts;
@@ -392,22 +407,30 @@ struct Server::Impl {
       while (*progress.left > 0) {
         char* chunk = chunks.next();
         const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(*progress.left, chunks.size()));
-        std::size_t n = 0;
-        if (buffer.size() > 0) {
-          // Bytes that arrived with the headers.
-          n = std::min(buffer.size(), want);
-          asio::buffer_copy(asio::buffer(chunk, n), buffer.data());
-          buffer.consume(n);
-        } else {
+        // Bytes that arrived with the headers first.
+        std::size_t n = std::min(buffer.size(), want);
+        asio::buffer_copy(asio::buffer(chunk, n), buffer.data());
+        buffer.consume(n);
+        // A chunk is filled before it is handed on: each hand-over may wake the core that
+        // hashes, which costs more than the reads it saves on a fast connection.
+        boost::system::error_code ec;
+        while (n < want && !ec) {
           beast::get_lowest_layer(stream).expires_after(options.read_timeout);
-          n = co_await stream.async_read_some(asio::buffer(chunk, want), use_awaitable);
+          auto [read_ec, got] =
+              co_await stream.async_read_some(asio::buffer(chunk + n, want - n), asio::as_tuple(use_awaitable));
+          n += got;
+          ec = read_ec;
         }
         *progress.left -= n;
         received += n;
-        if (auto r = consume(std::string_view(chunk, n)); !r) {
-          failure = r.error();
-          co_return;
+        // What arrived before a failed read is kept, as if the read had stopped there.
+        if (n > 0) {
+          if (auto r = consume(std::string_view(chunk, n)); !r) {
+            failure = r.error();
+            co_return;
+          }
         }
+        if (ec) throw boost::system::system_error(ec);
       }
       co_return;
     }
@@ -538,7 +561,7 @@ struct Server::Impl {
                 failure = make_error(plan->too_large, "request body too large");
               } else {
                 co_await continue_if_awaited(stream, awaiting_continue);
-                BodyChunks chunks(progress, BodyChunks::Reader::kCopies);
+                BodyChunks chunks(body_buffers, progress, BodyChunks::Reader::kCopies);
                 co_await read_body(
                     stream, buffer, parser, progress, chunks,
                     [&](std::string_view chunk) -> Result<void> {
@@ -561,7 +584,7 @@ struct Server::Impl {
             } else if (auto* response = std::get_if<Response>(&*reply)) {
               ready = std::move(*response);
             } else {
-              BodyChunks chunks(progress, BodyChunks::Reader::kSink);
+              BodyChunks chunks(body_buffers, progress, BodyChunks::Reader::kSink);
               auto sink = std::move(std::get<std::unique_ptr<BodySink>>(*reply));
               co_await continue_if_awaited(stream, awaiting_continue);
               co_await read_body(
@@ -589,7 +612,7 @@ struct Server::Impl {
         if (!progress.done(parser) && !awaiting_continue && request.content_length &&
             *request.content_length <= kDrainLimit) {
           std::optional<Error> ignored;
-          BodyChunks chunks(progress, BodyChunks::Reader::kCopies);
+          BodyChunks chunks(body_buffers, progress, BodyChunks::Reader::kCopies);
           co_await read_body(
               stream, buffer, parser, progress, chunks, [](std::string_view) -> Result<void> { return {}; }, ignored,
               bytes_in);

@@ -47,7 +47,7 @@ class CountingHandler : public RequestHandler {
     plan.route = "test";
     plan.body_limit = 1024;
     plan.may_block = !request.path.empty() && request.path.front() == "blocking";
-    if (!request.path.empty() && request.path.front() == "sink") plan.body = BodyMode::kStream;
+    if (!request.path.empty() && request.path.front().starts_with("sink")) plan.body = BodyMode::kStream;
     if (!request.path.empty() && request.path.front() == "plan-throws") throw std::runtime_error("plan bug");
     return plan;
   }
@@ -56,6 +56,7 @@ class CountingHandler : public RequestHandler {
     const std::string first = request.path.empty() ? "" : request.path.front();
     if (first == "throw") throw std::logic_error("handler bug");
     if (first == "sink") return Reply(std::make_unique<ByteCounter>());
+    if (first == "sink-chunks") return Reply(std::make_unique<ChunkRecorder>());
     if (first == "blocking") std::this_thread::sleep_for(std::chrono::milliseconds(1));
     Response response;
     if (first == "big") {
@@ -79,6 +80,26 @@ class CountingHandler : public RequestHandler {
   void decorate(const Request&, Response&) const override {}
 
  private:
+  // Answers with the size of each write, then whether the bytes were pattern()'s.
+  class ChunkRecorder : public BodySink {
+   public:
+    Result<void> write(std::string_view chunk) override {
+      sizes_ += std::to_string(chunk.size()) + ",";
+      bytes_.append(chunk);
+      return {};
+    }
+    Result<Response> finish() override {
+      Response response;
+      response.status = 201;
+      response.body = sizes_ + (bytes_ == pattern(bytes_.size()) ? "intact" : "altered");
+      return response;
+    }
+
+   private:
+    std::string sizes_;
+    std::string bytes_;
+  };
+
   class ByteCounter : public BodySink {
    public:
     Result<void> write(std::string_view chunk) override {
@@ -309,6 +330,21 @@ TEST_P(ServerTest, LargeBodiesGoBothWaysOnOneConnection) {
     EXPECT_EQ(file_status, 200);
     EXPECT_TRUE(file == pattern(kFileBody)) << "9 MiB file region differs, " << file.size() << " bytes";
   }
+}
+
+TEST_P(ServerTest, ALargeBodyReachesItsSinkInFullChunks) {
+  // Sent in small pieces with pauses, the body still reaches the sink as whole 4 MiB chunks
+  // and the rest: each write to a sink may wake another core, so fewer is better.
+  auto connection = connect_to_server();
+  const std::string upload = pattern(9 * 1024 * 1024 + 3);
+  connection->send_all("PUT /sink-chunks HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(upload.size()) +
+                       "\r\n\r\n" + upload.substr(0, 1000));
+  for (std::size_t at = 1000; at < upload.size(); at += 1 << 20) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    connection->send_all(std::string_view(upload).substr(at, 1 << 20));
+  }
+  std::string buffered;
+  EXPECT_EQ(read_response(*connection, buffered), std::make_pair(201, std::string("4194304,4194304,1048579,intact")));
 }
 
 TEST_P(ServerTest, AClientThatStopsMidRequestIsClosedAfterTheReadTimeout) {

@@ -391,7 +391,8 @@ def test_idle_upload_sessions_expire(tmp_path):
 def start_slow_patch(reg, data: bytes, sent: int) -> tuple[socket.socket, str]:
     """Opens an upload and starts a PATCH of `data` over a raw socket, sending only the
     first `sent` bytes; returns once Pier has written some of them to the upload file
-    (so the request is certainly in flight)."""
+    (so the request is certainly in flight). Pier hands a body on in 4 MiB chunks, so
+    `sent` must be more than that."""
     location = start_upload(reg, REPO)
     sock = connect(reg)
     sock.sendall(request_head(reg, "PATCH", request_target(location),
@@ -414,10 +415,10 @@ def idle_keepalive_connection(reg) -> socket.socket:
 def test_shutdown_finishes_inflight_upload(tmp_path):
     data_dir = tmp_path / "pier"
     reg = start_pier(data_dir, config="http:\n  shutdown_timeout: 10s\n")
-    data = layer_bytes("slow-patch", 700 * 1024)
+    data = layer_bytes("slow-patch", 5 * MIB)
     try:
         idle = idle_keepalive_connection(reg)
-        slow, location = start_slow_patch(reg, data, 400 * 1024)
+        slow, location = start_slow_patch(reg, data, 4 * MIB + 512 * 1024)
         signalled = time.monotonic()
         reg.process.send_signal(signal.SIGTERM)
 
@@ -425,7 +426,7 @@ def test_shutdown_finishes_inflight_upload(tmp_path):
         assert closed_by_peer(idle, 3) is not None, "idle kept-alive connection not closed"
         assert reg.process.poll() is None, "exited with a request in flight"
 
-        rest = data[400 * 1024:]
+        rest = data[4 * MIB + 512 * 1024:]
         for i in range(0, len(rest), 100 * 1024):
             slow.sendall(rest[i:i + 100 * 1024])
             time.sleep(0.1)
@@ -523,7 +524,7 @@ def test_clients_leaving_during_shutdown_do_not_crash_pier(tmp_path):
 def test_shutdown_timeout_bounds_a_stuck_request(tmp_path):
     reg = start_pier(tmp_path / "pier", config="http:\n  shutdown_timeout: 1s\n")
     try:
-        slow, _ = start_slow_patch(reg, layer_bytes("stuck", 700 * 1024), 400 * 1024)
+        slow, _ = start_slow_patch(reg, layer_bytes("stuck", 5 * MIB), 4 * MIB + 512 * 1024)
         started = time.monotonic()
         reg.process.send_signal(signal.SIGTERM)
         try:
