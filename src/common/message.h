@@ -85,7 +85,7 @@ struct Response {
 // A chunk stays readable until kBodySinkChunksHeld more chunks have been written, or
 // finish() has returned, or the sink is destroyed: a sink may go on working on a few chunks
 // while the next ones arrive.
-inline constexpr std::size_t kBodySinkChunksHeld = 3;
+inline constexpr std::size_t kBodySinkChunksHeld = 2;
 
 class BodySink {
  public:
