@@ -451,6 +451,30 @@ TEST_P(AccountStoreSuite, GrantsForAUserGatherEverySource) {
   EXPECT_EQ(r.direct_role, RepositoryRole::kWrite);
   EXPECT_EQ(r.role_bindings, (std::vector<std::string>{"system:image-builder"}));
   EXPECT_FALSE(store_->grants_for(SubjectKind::kRobot, 9999, "acme/app", "acme").value().exists);
+
+  // Read together for a listing, each repository's grants are the ones read alone.
+  const std::vector<std::string> batch = {"acme/other", "acme/app", "acme/b", "acme/zz"};
+  for (const Subject subject : {of(alice), of(ops), of(devs), of(robot), Subject{SubjectKind::kUser, 9999}}) {
+    const auto each = store_->grants_for_each(subject.kind, subject.id, batch, "acme").value();
+    ASSERT_EQ(each.size(), batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const auto alone = store_->grants_for(subject.kind, subject.id, batch[i], "acme").value();
+      SCOPED_TRACE(batch[i] + " for subject " + std::to_string(subject.id));
+      EXPECT_EQ(each[i].exists, alone.exists);
+      EXPECT_EQ(each[i].disabled, alone.disabled);
+      EXPECT_EQ(each[i].direct_role, alone.direct_role);
+      EXPECT_EQ(each[i].role_bindings, alone.role_bindings);
+      ASSERT_EQ(each[i].teams.size(), alone.teams.size());
+      for (std::size_t t = 0; t < alone.teams.size(); ++t) {
+        EXPECT_EQ(each[i].teams[t].team_id, alone.teams[t].team_id);
+        EXPECT_EQ(each[i].teams[t].organization, alone.teams[t].organization);
+        EXPECT_EQ(each[i].teams[t].name, alone.teams[t].name);
+        EXPECT_EQ(each[i].teams[t].role, alone.teams[t].role);
+        EXPECT_EQ(each[i].teams[t].repository_role, alone.teams[t].repository_role);
+        EXPECT_EQ(each[i].teams[t].role_bindings, alone.teams[t].role_bindings);
+      }
+    }
+  }
 }
 
 TEST_P(AccountStoreSuite, NamespaceGrantsGatherOwnershipAdminTeamsAndBindings) {

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <utility>
@@ -247,6 +248,63 @@ void add_repository_grants(Connection& db, SubjectKind kind, std::int64_t id, st
                   .first;
     }
     team.role_bindings = known->second;
+  }
+}
+
+// add_repository_grants() for every repository of one namespace in a listing's batch: each
+// kind of row is read once for the whole range of names rather than once per repository.
+void add_grants_of_each(Connection& db, SubjectKind kind, std::int64_t id,
+                        const std::vector<std::string>& repositories, std::string_view namespace_name,
+                        std::vector<Grants>& each) {
+  if (repositories.empty()) return;
+  const auto [first, last] = std::minmax_element(repositories.begin(), repositories.end());
+  std::map<std::string, RepositoryRole, std::less<>> own;
+  auto own_rows = db.prepare(
+      "SELECT repository, role FROM repository_permissions "
+      "WHERE subject_kind = ? AND subject_id = ? AND repository BETWEEN ? AND ?");
+  own_rows.bind(1, to_text(kSubjectKinds, kind)).bind(2, id).bind(3, *first).bind(4, *last);
+  while (own_rows.step()) own.emplace(own_rows.text(0), from_text<RepositoryRole>(kRepositoryRoles, own_rows.text(1)));
+  for (std::size_t i = 0; i < repositories.size(); ++i) {
+    if (auto role = own.find(repositories[i]); role != own.end()) each[i].direct_role = role->second;
+  }
+  if (kind != SubjectKind::kUser) return;
+
+  // The user's teams, in id order, and their permissions on the range.
+  std::vector<TeamGrant> teams;
+  auto team_rows = db.prepare(
+      "SELECT t.id, n.name, t.name, t.role FROM team_members m "
+      "JOIN teams t ON t.id = m.team_id JOIN namespaces n ON n.id = t.namespace_id WHERE m.user_id = ? ORDER BY t.id");
+  team_rows.bind(1, id);
+  while (team_rows.step()) {
+    teams.push_back(TeamGrant{team_rows.integer(0), team_rows.text(1), team_rows.text(2),
+                              from_text<TeamRole>(kTeamRoles, team_rows.text(3)), std::nullopt, {}});
+  }
+  if (teams.empty()) return;
+  std::map<std::pair<std::string, std::int64_t>, RepositoryRole, std::less<>> team_roles;
+  auto team_role_rows = db.prepare(
+      "SELECT p.repository, p.subject_id, p.role FROM repository_permissions p "
+      "JOIN team_members m ON m.team_id = p.subject_id AND m.user_id = ? "
+      "WHERE p.subject_kind = 'team' AND p.repository BETWEEN ? AND ?");
+  team_role_rows.bind(1, id).bind(2, *first).bind(3, *last);
+  while (team_role_rows.step()) {
+    team_roles.emplace(std::make_pair(team_role_rows.text(0), team_role_rows.integer(1)),
+                       from_text<RepositoryRole>(kRepositoryRoles, team_role_rows.text(2)));
+  }
+  TeamBindings team_bindings;
+  for (std::size_t i = 0; i < repositories.size(); ++i) {
+    for (const auto& team : teams) {
+      // As add_repository_grants: the namespace's teams, and any other with a permission here.
+      const auto role = team_roles.find(std::make_pair(repositories[i], team.team_id));
+      if (team.organization != namespace_name && role == team_roles.end()) continue;
+      auto& grant = each[i].teams.emplace_back(team);
+      if (role != team_roles.end()) grant.repository_role = role->second;
+      auto known = team_bindings.find(team.team_id);
+      if (known == team_bindings.end()) {
+        known = team_bindings.emplace(team.team_id, bound_roles(db, namespace_name, SubjectKind::kTeam, team.team_id))
+                    .first;
+      }
+      grant.role_bindings = known->second;
+    }
   }
 }
 
@@ -864,13 +922,8 @@ class SqliteAccountStore final : public AccountStore {
       if (!read_namespace_grants(db, kind, id, namespace_name, shared)) {
         return std::vector<Grants>(repositories.size());
       }
-      std::vector<Grants> each;
-      each.reserve(repositories.size());
-      TeamBindings team_bindings;
-      for (const auto& repository : repositories) {
-        each.push_back(shared);
-        add_repository_grants(db, kind, id, repository, namespace_name, team_bindings, each.back());
-      }
+      std::vector<Grants> each(repositories.size(), shared);
+      add_grants_of_each(db, kind, id, repositories, namespace_name, each);
       return each;
     });
   }
