@@ -37,6 +37,9 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kBodyChunk = BodyBuffers::kSize;
 constexpr std::uint64_t kDrainLimit = 1024 * 1024;
+// A file sent over TLS is read and encrypted this much at a time: below malloc's mapping
+// threshold, so the buffer is memory the process has used before.
+constexpr std::size_t kFileReadChunk = 1024 * 1024;
 constexpr std::size_t kBodyReadAhead = 64 * 1024 + 4096;
 
 Method to_method(bhttp::verb verb) {
@@ -359,10 +362,11 @@ struct Server::Impl {
       }
       socket.set_option(tcp::no_delay(true), ignored);
     } else {
-      std::unique_ptr<char[]> buffer(new char[kBodyChunk]);
+      const auto chunk = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, kFileReadChunk));
+      std::unique_ptr<char[]> buffer(new char[chunk]);
       while (remaining > 0) {
         const ssize_t n = ::pread(region.fd(), buffer.get(),
-                                  static_cast<std::size_t>(std::min<std::uint64_t>(remaining, kBodyChunk)), offset);
+                                  static_cast<std::size_t>(std::min<std::uint64_t>(remaining, chunk)), offset);
         if (n <= 0) throw std::runtime_error("blob read failed");
         beast::get_lowest_layer(stream).expires_after(options.read_timeout);
         co_await asio::async_write(stream, asio::buffer(buffer.get(), static_cast<std::size_t>(n)), use_awaitable);
