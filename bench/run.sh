@@ -508,39 +508,66 @@ run_concurrency() {  # kind
 # scale/rNNNNNN, one tiny image each with its blobs cross-mounted; tags tag-NNNNNN of
 # scale-tags/many), seeded untimed by SEED_CLIENTS clients; at each size a catalog page and a
 # tag-list page from the middle, manifest GET, small pushes and start-to-ready.
+# Workload 7's figures for the store behind $url, which holds $size repositories and tags.
+measure_scale_point() {  # kind url size name
+  local kind=$1 url=$2 size=$3 name=$4 mid page
+  mid=$(printf '%06d' $((size / 2)))
+  local catalog="/v2/_catalog?n=$SCALE_PAGE&last=scale/r$mid"
+  local tags="/v2/scale-tags/many/tags/list?n=$SCALE_PAGE&last=tag-$mid"
+  for page in "catalog:$catalog" "tags:$tags"; do
+    record "$name.${page%%:*}_page" "$(page_summary "$url${page#*:}")"
+    log "$kind: workload 7 at $size, ${page%%:*} page ${page#*:}"
+    measure "$name.${page%%:*}" wrk_rate "$url${page#*:}"
+  done
+  log "$kind: workload 7 at $size, manifest GET"
+  measure "$name.manifest" wrk_rate "$url/v2/scale/r$mid/manifests/latest" -H "Accept: $OCI_MANIFEST"
+  log "$kind: workload 7 at $size, $IMAGES small image pushes"
+  sync
+  measure "$name.small_pushes" bounded 900 "$LOADGEN" small-pushes --url "$url" --images "$IMAGES" \
+    --clients "$CLIENTS" --repo-prefix scale-push
+}
+
+seed_scale() {  # kind url name from to
+  local kind=$1 url=$2 name=$3 from=$4 to=$5
+  log "$kind: workload 7, seeding $((to - from)) more repositories and tags (to $to)"
+  measure "$name.seed_repos" bounded 3600 "$LOADGEN" seed-repos --url "$url" --count $((to - from)) --start "$from" \
+    --clients "$SEED_CLIENTS" --repo-prefix scale
+  measure "$name.seed_tags" bounded 3600 "$LOADGEN" seed-tags --url "$url" --repo scale-tags/many \
+    --count $((to - from)) --start "$from" --clients "$SEED_CLIENTS"
+}
+
 run_scale() {  # kind sizes...
-  local kind=$1 dir=$WORK/$1-scale port url have=0 size mid name page
+  local kind=$1 dir=$WORK/$1-scale port url have=0 size name
   shift
+  local sizes=("$@")
   port=$(free_port)
   url=http://127.0.0.1:$port
   write_configs "$dir" "$port"
   start_server "$kind" "$dir" "$port" plain
-  for size in "$@"; do
+  for size in "${sizes[@]}"; do
     name=$kind.scale_$size
-    log "$kind: workload 7, seeding $((size - have)) more repositories and tags (to $size)"
-    measure "$name.seed_repos" bounded 3600 "$LOADGEN" seed-repos --url "$url" --count $((size - have)) --start "$have" \
-      --clients "$SEED_CLIENTS" --repo-prefix scale
-    measure "$name.seed_tags" bounded 3600 "$LOADGEN" seed-tags --url "$url" --repo scale-tags/many \
-      --count $((size - have)) --start "$have" --clients "$SEED_CLIENTS"
+    seed_scale "$kind" "$url" "$name" "$have" "$size"
     have=$size
-    mid=$(printf '%06d' $((size / 2)))
-    local catalog="/v2/_catalog?n=$SCALE_PAGE&last=scale/r$mid"
-    local tags="/v2/scale-tags/many/tags/list?n=$SCALE_PAGE&last=tag-$mid"
-    for page in "catalog:$catalog" "tags:$tags"; do
-      record "$name.${page%%:*}_page" "$(page_summary "$url${page#*:}")"
-      log "$kind: workload 7 at $size, ${page%%:*} page ${page#*:}"
-      measure "$name.${page%%:*}" wrk_rate "$url${page#*:}"
-    done
-    log "$kind: workload 7 at $size, manifest GET"
-    measure "$name.manifest" wrk_rate "$url/v2/scale/r$mid/manifests/latest" -H "Accept: $OCI_MANIFEST"
-    log "$kind: workload 7 at $size, $IMAGES small image pushes"
-    sync
-    measure "$name.small_pushes" bounded 900 "$LOADGEN" small-pushes --url "$url" --images "$IMAGES" \
-      --clients "$CLIENTS" --repo-prefix scale-push
+    measure_scale_point "$kind" "$url" "$size" "$name"
     stop_server "$SERVER_PID"
     measure_restarts "$name" "$kind" "$dir" "$port" plain
-    [[ $size = "${*: -1}" ]] || start_server "$kind" "$dir" "$port" plain
+    [[ $size = "${sizes[-1]}" ]] || start_server "$kind" "$dir" "$port" plain
   done
+  # The smallest store once more, new and measured right after the largest: the machine's
+  # figures drift over the minutes the seeding takes, and this tells that drift from what the
+  # store's size does.
+  ((${#sizes[@]} > 1)) || return 0
+  size=${sizes[0]}
+  name=$kind.scale_${size}_after
+  dir=$WORK/$kind-scale-after
+  port=$(free_port)
+  url=http://127.0.0.1:$port
+  write_configs "$dir" "$port"
+  start_server "$kind" "$dir" "$port" plain
+  seed_scale "$kind" "$url" "$name" 0 "$size"
+  measure_scale_point "$kind" "$url" "$size" "$name"
+  stop_server "$SERVER_PID"
+  measure_restarts "$name" "$kind" "$dir" "$port" plain
 }
 
 # What one GET of a listing page returns: {"status":..,"entries":..,"bytes":..,"next":..}.
