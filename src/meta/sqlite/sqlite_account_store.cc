@@ -220,13 +220,28 @@ bool read_namespace_grants(Connection& db, SubjectKind kind, std::int64_t id, st
   return true;
 }
 
-// A team's role bindings in the namespace, read once per team for a listing.
-using TeamBindings = std::map<std::int64_t, std::vector<std::string>>;
+// Teams' role bindings in one namespace, each read once however many repositories it covers.
+class TeamBindings {
+ public:
+  TeamBindings(Connection& db, std::string_view namespace_name) : db_(db), namespace_name_(namespace_name) {}
+  const std::vector<std::string>& of(std::int64_t team_id) {
+    auto known = read_.find(team_id);
+    if (known == read_.end()) {
+      known = read_.emplace(team_id, bound_roles(db_, namespace_name_, SubjectKind::kTeam, team_id)).first;
+    }
+    return known->second;
+  }
+
+ private:
+  Connection& db_;
+  const std::string_view namespace_name_;
+  std::map<std::int64_t, std::vector<std::string>> read_;
+};
 
 // Adds what the subject holds on one repository: its own permission and, for a user, its
 // teams (those of the namespace, and any other with a permission on the repository).
 void add_repository_grants(Connection& db, SubjectKind kind, std::int64_t id, std::string_view repository,
-                           std::string_view namespace_name, TeamBindings& team_bindings, Grants& grants) {
+                           std::string_view namespace_name, Grants& grants) {
   grants.direct_role = permission_of(db, repository, kind, id);
   if (kind != SubjectKind::kUser) return;
   auto teams = db.prepare(
@@ -241,14 +256,8 @@ void add_repository_grants(Connection& db, SubjectKind kind, std::int64_t id, st
     if (!teams.is_null(4)) team.repository_role = from_text<RepositoryRole>(kRepositoryRoles, teams.text(4));
     grants.teams.push_back(std::move(team));
   }
-  for (auto& team : grants.teams) {
-    auto known = team_bindings.find(team.team_id);
-    if (known == team_bindings.end()) {
-      known = team_bindings.emplace(team.team_id, bound_roles(db, namespace_name, SubjectKind::kTeam, team.team_id))
-                  .first;
-    }
-    team.role_bindings = known->second;
-  }
+  TeamBindings team_bindings(db, namespace_name);
+  for (auto& team : grants.teams) team.role_bindings = team_bindings.of(team.team_id);
 }
 
 // add_repository_grants() for every repository of one namespace in a listing's batch: each
@@ -290,7 +299,7 @@ void add_grants_of_each(Connection& db, SubjectKind kind, std::int64_t id,
     team_roles.emplace(std::make_pair(team_role_rows.text(0), team_role_rows.integer(1)),
                        from_text<RepositoryRole>(kRepositoryRoles, team_role_rows.text(2)));
   }
-  TeamBindings team_bindings;
+  TeamBindings team_bindings(db, namespace_name);
   for (std::size_t i = 0; i < repositories.size(); ++i) {
     for (const auto& team : teams) {
       // As add_repository_grants: the namespace's teams, and any other with a permission here.
@@ -298,12 +307,7 @@ void add_grants_of_each(Connection& db, SubjectKind kind, std::int64_t id,
       if (team.organization != namespace_name && role == team_roles.end()) continue;
       auto& grant = each[i].teams.emplace_back(team);
       if (role != team_roles.end()) grant.repository_role = role->second;
-      auto known = team_bindings.find(team.team_id);
-      if (known == team_bindings.end()) {
-        known = team_bindings.emplace(team.team_id, bound_roles(db, namespace_name, SubjectKind::kTeam, team.team_id))
-                    .first;
-      }
-      grant.role_bindings = known->second;
+      grant.role_bindings = team_bindings.of(team.team_id);
     }
   }
 }
@@ -908,8 +912,7 @@ class SqliteAccountStore final : public AccountStore {
     return read<Grants>([&](Connection& db) -> Result<Grants> {
       Grants grants;
       if (!read_namespace_grants(db, kind, id, namespace_name, grants)) return grants;
-      TeamBindings team_bindings;
-      add_repository_grants(db, kind, id, repository, namespace_name, team_bindings, grants);
+      add_repository_grants(db, kind, id, repository, namespace_name, grants);
       return grants;
     });
   }
