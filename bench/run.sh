@@ -40,11 +40,11 @@ PUSH_RUNS=2           # large pushes: the best of this many runs
 MEMORY_PUSH_RUNS=3    # large pushes to tmpfs, where a run's speed depends most on the machine's memory
 if [[ $QUICK != 0 ]]; then
   BLOB_SIZE=$((64 * MiB)) IMAGES=200 TAGS=1000 REPOS=1000 RATE_SECONDS=3 LIST_SECONDS=3
-  VARIANT_SECONDS=3 PULL_RUNS=2 VARIANT_PULL_RUNS=2 PUSH_RUNS=1 MEMORY_PUSH_RUNS=2
+  VARIANT_SECONDS=3 PULL_RUNS=2 VARIANT_PULL_RUNS=2 PUSH_RUNS=1 MEMORY_PUSH_RUNS=2 AUTH_SHARE_ROUNDS=2
   SCALE_PIER=(1000 10000) SCALE_REGISTRY=(1000 2000) CROWD_IMAGES=500
 else
   BLOB_SIZE=$((1024 * MiB)) IMAGES=2000 TAGS=10000 REPOS=10000 RATE_SECONDS=10 LIST_SECONDS=10
-  VARIANT_SECONDS=5 PULL_RUNS=3 VARIANT_PULL_RUNS=2
+  VARIANT_SECONDS=5 PULL_RUNS=3 VARIANT_PULL_RUNS=3 AUTH_SHARE_ROUNDS=3
   SCALE_PIER=(1000 100000) SCALE_REGISTRY=(1000 10000) CROWD_IMAGES=2000
 fi
 CHUNK=$((64 * MiB))   # PATCH size of the chunked push
@@ -443,6 +443,47 @@ run_phase() {  # kind variant
 
   # Workload 6: start-to-ready with everything above stored (10,000+ repositories).
   measure_restarts "$name" "$kind" "$dir" "$port" "$variant" "$([[ $variant = plain ]] && echo "$name.rss_restart_kib")"
+
+  [[ $kind = pier && $variant = auth ]] && run_auth_share "$repo" "$tag" "$manifest"
+  return 0
+}
+
+# What authentication costs Pier on manifest GETs, as a share of its own rate without it: the
+# same store is served with authentication off and on in turn, AUTH_SHARE_ROUNDS rounds; each
+# round's ratio is recorded and the median is the figure. The plain and authenticated phases
+# run minutes apart, and on a shared 2-core machine the drift over those minutes was as large
+# as the cost being measured (the same binary's ratio read 74% in one run and 114% in another).
+run_auth_share() {  # repo tag manifest
+  local repo=$1 tag=$2 manifest=$3 dir=$WORK/pier port=${PORTS[pier]} i variant target path url
+  local PHASE_RATE_SECONDS=$VARIANT_SECONDS CLIENT wrk_auth authorization
+  local -A rates=()
+  url=$(variant_url plain "$port")
+  log "pier: authentication's share of the manifest GET rate, $AUTH_SHARE_ROUNDS rounds off and on in turn"
+  for ((i = 0; i < AUTH_SHARE_ROUNDS; i++)); do
+    for variant in plain auth; do
+      start_server pier "$dir" "$port" "$variant"
+      client_for pier "$variant"
+      for target in "tag:$tag" "digest:$manifest"; do
+        path=/v2/$repo/manifests/${target#*:}
+        wrk_auth=()
+        if [[ $variant = auth ]]; then
+          authorization=$(authorization_for "$url" "$path" "${CLIENT[@]}") || log "pier: no authorization for $path"
+          wrk_auth=(-H "Authorization: ${authorization:-none}")
+        fi
+        run_once "pier-auth-share" wrk_rate "$url$path" -H "Accept: $OCI_MANIFEST" "${wrk_auth[@]}" || OUT='{}'
+        rates[$variant.${target%%:*}]+="$OUT"$'\n'
+      done
+      stop_server "$SERVER_PID"
+    done
+  done
+  for target in tag digest; do
+    record "pier-auth-share.manifest_$target" "$(python3 -c 'import json,statistics,sys
+parse=lambda text: [json.loads(line).get("requests_per_s") for line in text.splitlines()]
+plain, auth = parse(sys.argv[1]), parse(sys.argv[2])
+ratios = [a / p for p, a in zip(plain, auth) if p and a]
+print(json.dumps({"share": statistics.median(ratios) if ratios else None, "ratios": ratios,
+                  "plain": plain, "auth": auth}))' "${rates[plain.$target]}" "${rates[auth.$target]}")"
+  done
 }
 
 # Restarts a stopped server RESTARTS times; records the median start-to-ready under NAME and

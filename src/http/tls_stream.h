@@ -3,11 +3,12 @@
 //
 // asio::ssl::stream runs OpenSSL over a memory BIO pair of 17 KiB and moves every record
 // through it: each byte sent is copied twice more than nginx copies it, and each 16 KiB
-// record is one socket write with its own timer. Here SSL_read and SSL_write work on the
-// non-blocking socket directly (OpenSSL's socket BIO), and the stream waits on the socket
-// only when OpenSSL says it must. Serving a 1 GiB blob over TLS took 1.04-1.21 s of the
-// server's CPU with asio's stream against nginx's 0.93-0.95 s.
-//
+// record is one socket write with its own timer. Here SSL_read reads the non-blocking socket
+// directly (OpenSSL's socket BIO); SSL_write's records gather in OutgoingRecords and go out
+// up to 256 KiB per system call (http/tls_records_out.h); the stream waits on the socket only
+// when OpenSSL must read or the socket takes no more. Serving a 1 GiB blob over TLS took
+// 1.04-1.21 s of the server's CPU with asio's stream against nginx's 0.93-0.95 s.
+
 // The deadline of the stream's operations is kept by its lowest layer, DeadlineSocket, which
 // offers the expires_after() that beast::tcp_stream offers a plain connection, so the server
 // treats both alike through beast::get_lowest_layer.
@@ -15,6 +16,8 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+
+#include "http/tls_records_out.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/compose.hpp>
@@ -99,10 +102,15 @@ class TlsStream {
   using next_layer_type = DeadlineSocket;
 
   TlsStream(boost::asio::ip::tcp::socket& socket, SSL_CTX* context) : lowest_(socket), ssl_(SSL_new(context)) {
-    if (ssl_ == nullptr || SSL_set_fd(ssl_, socket.native_handle()) != 1) {
+    BIO* incoming = ssl_ == nullptr ? nullptr : BIO_new_socket(socket.native_handle(), BIO_NOCLOSE);
+    if (incoming == nullptr || BIO_up_ref(outgoing_.bio()) != 1) {
+      BIO_free(incoming);
       SSL_free(ssl_);
       throw std::runtime_error("cannot set up a TLS session");
     }
+    // Records are read from the socket as OpenSSL needs them, and written to memory, from
+    // which run() sends them in large writes.
+    SSL_set_bio(ssl_, incoming, outgoing_.bio());
     SSL_set_accept_state(ssl_);
     // The buffer of a write that waited is passed again, perhaps at another address.
     // Buffers are given back while a connection is idle.
@@ -176,37 +184,65 @@ class TlsStream {
   static constexpr int kReadBuffer = 64 * 1024;
 
   // Runs `attempt` (an OpenSSL call returning > 0 on success, setting the bytes moved) until
-  // it succeeds or fails, waiting on the socket whenever OpenSSL wants to read or write it.
+  // it succeeds or fails. The records it makes are sent before the operation completes and
+  // before it waits for the client; it waits on the socket whenever OpenSSL must read or the
+  // records cannot all be sent yet.
   template <class Attempt, class Token>
   auto run(Attempt attempt, Token&& token) {
     return boost::asio::async_compose<Token, void(boost::beast::error_code, std::size_t)>(
-        [this, attempt, waited = false, finishing = false, result = boost::beast::error_code(),
+        [this, attempt, next = Next::kAttempt, waited = false, result = boost::beast::error_code(),
          bytes = std::size_t{0}](auto& self, boost::beast::error_code ec = {}) mutable {
-          if (finishing) return self.complete(result, bytes);
+          if (next == Next::kComplete) return self.complete(result, bytes);
           if (ec) return self.complete(ec, 0);
-          ERR_clear_error();
-          errno = 0;
-          bytes = 0;
-          const int r = attempt(bytes);
-          if (r <= 0) {
-            const int error = SSL_get_error(ssl_, r);
-            if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
-              waited = true;
-              lowest_.async_wait_ready(error == SSL_ERROR_WANT_READ ? boost::asio::ip::tcp::socket::wait_read
-                                                                     : boost::asio::ip::tcp::socket::wait_write,
-                                       std::move(self));
-              return;
+          for (;;) {
+            std::error_code send_error;
+            switch (outgoing_.send_to(lowest_.socket().native_handle(), send_error)) {
+              case OutgoingRecords::Sent::kAll:
+                break;
+              case OutgoingRecords::Sent::kWouldBlock:
+                waited = true;
+                return lowest_.async_wait_ready(boost::asio::ip::tcp::socket::wait_write, std::move(self));
+              case OutgoingRecords::Sent::kFailed:
+                result = send_error;
+                bytes = 0;
+                next = Next::kFinish;
+                break;
             }
-            result = error_of(error);
+            if (next == Next::kWaitRead) {
+              next = Next::kAttempt;
+              waited = true;
+              outgoing_.shrink();
+              return lowest_.async_wait_ready(boost::asio::ip::tcp::socket::wait_read, std::move(self));
+            }
+            if (next == Next::kFinish) break;
+            ERR_clear_error();
+            errno = 0;
             bytes = 0;
+            const int r = attempt(bytes);
+            if (r > 0) {
+              next = Next::kFinish;
+              continue;  // send its records first
+            }
+            const int error = SSL_get_error(ssl_, r);
+            if (error == SSL_ERROR_WANT_READ) {
+              next = Next::kWaitRead;
+            } else if (error == SSL_ERROR_WANT_WRITE && !outgoing_.empty()) {
+              // The records waiting in memory reached their limit: send them and go on.
+            } else {
+              result = error_of(error);
+              bytes = 0;
+              next = Next::kFinish;
+            }
           }
+          next = Next::kComplete;
           if (waited) return self.complete(result, bytes);
           // Never complete inside the call that started the operation.
-          finishing = true;
           boost::asio::post(lowest_.get_executor(), std::move(self));
         },
         token, lowest_.socket());
   }
+
+  enum class Next { kAttempt, kWaitRead, kFinish, kComplete };
 
   static boost::beast::error_code error_of(int ssl_error) {
     namespace error = boost::asio::error;
@@ -224,6 +260,7 @@ class TlsStream {
   }
 
   DeadlineSocket lowest_;
+  OutgoingRecords outgoing_;
   SSL* ssl_;
   char gather_[16 * 1024];
 };
