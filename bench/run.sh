@@ -555,6 +555,8 @@ measure_scale_point() {  # kind url size name
   mid=$(printf '%06d' $((size / 2)))
   local catalog="/v2/_catalog?n=$SCALE_PAGE&last=scale/r$mid"
   local tags="/v2/scale-tags/many/tags/list?n=$SCALE_PAGE&last=tag-$mid"
+  # The seeding's writes reach the disk first, not during the first rate measured.
+  sync
   for page in "catalog:$catalog" "tags:$tags"; do
     record "$name.${page%%:*}_page" "$(page_summary "$url${page#*:}")"
     log "$kind: workload 7 at $size, ${page%%:*} page ${page#*:}"
