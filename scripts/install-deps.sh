@@ -5,13 +5,13 @@ set -euo pipefail
 build_packages=(
   g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libsqlite3-dev libargon2-dev libcurl4-openssl-dev libarchive-dev libldap-dev
+  libssl-dev libsqlite3-dev libpq-dev libargon2-dev libcurl4-openssl-dev libarchive-dev libldap-dev
   libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 test_packages=(
   python3 python3-pytest python3-requests openssl
-  skopeo podman buildah docker-registry uidmap slapd ldap-utils chromium
+  skopeo podman buildah docker-registry uidmap slapd ldap-utils chromium postgresql-15
 )
 bench_packages=(wrk nginx-light apache2-utils)  # apache2-utils: htpasswd -B for docker-registry's htpasswd file
 # clang-14 with its compiler-rt: libFuzzer and the sanitizer runtimes.
@@ -33,8 +33,15 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "installing: ${missing[*]}"
+
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+# The tests start PostgreSQL servers of their own (tests/postgres.sh): the package need not
+# create and start a cluster of its own on port 5432.
+if [[ " ${missing[*]} " == *" postgresql-15 "* ]]; then
+  "${sudo_cmd[@]}" mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" | "${sudo_cmd[@]}" tee /etc/postgresql-common/createcluster.d/pier-tests.conf >/dev/null
+fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -q
 "${sudo_cmd[@]}" apt-get install -y -q "${missing[@]}"

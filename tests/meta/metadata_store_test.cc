@@ -7,7 +7,9 @@
 #include <functional>
 #include <thread>
 
+#include "meta/postgres/pg_store.h"
 #include "meta/sqlite/sqlite_store.h"
+#include "pg_server.h"
 #include "test_dirs.h"
 
 namespace pier::meta {
@@ -17,6 +19,8 @@ struct Backend {
   std::string name;
   std::function<std::unique_ptr<MetadataStore>(const std::filesystem::path&)> make;
 };
+
+void PrintTo(const Backend& backend, std::ostream* out) { *out << backend.name; }
 
 Digest d(std::string_view content) { return digest_of(content); }
 
@@ -200,7 +204,13 @@ TEST_P(MetadataStoreSuite, ConcurrentWritersEachLandOrFailAlone) {
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(store_->list_tags("repo", "", 10000).value().size(), 1u + kThreads * kPerThread);
   // Every move of the contended tag was recorded: one per good put.
-  EXPECT_EQ(store_->tag_history("repo", "shared").value().size(), static_cast<std::size_t>(kThreads * kPerThread));
+  const auto history = store_->tag_history("repo", "shared").value();
+  ASSERT_EQ(history.size(), static_cast<std::size_t>(kThreads * kPerThread));
+  // ... and each move left the digest the one before it set: no two writers read the same "before".
+  EXPECT_EQ(history.front().old_digest, "");
+  for (std::size_t i = 1; i < history.size(); ++i) {
+    EXPECT_EQ(history[i].old_digest, history[i - 1].new_digest) << "move " << i;
+  }
   EXPECT_FALSE(store_->get_manifest("repo", d("bad-t0-0")).value());
 }
 
@@ -319,7 +329,11 @@ TEST_P(MetadataStoreSuite, TagDetailsCarryTheManifestAndFilterAndPage) {
 
 INSTANTIATE_TEST_SUITE_P(
     Backends, MetadataStoreSuite,
-    ::testing::Values(Backend{"sqlite", [](const auto& dir) { return open_sqlite_store(dir / "pier.db"); }}),
+    ::testing::Values(Backend{"sqlite", [](const auto& dir) { return open_sqlite_store(dir / "pier.db"); }},
+                      Backend{"postgres",
+                              [](const auto&) {
+                                return open_postgres_store(testing::PostgresServer::shared().create_database());
+                              }}),
     [](const auto& info) { return info.param.name; });
 
 TEST(SqliteStore, MigratesOnceAndKeepsData) {

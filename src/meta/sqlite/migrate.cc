@@ -3,15 +3,11 @@
 #include <cstdint>
 #include <iterator>
 
+#include "meta/migration.h"
+
 namespace pier::meta::sqlite {
 
 namespace {
-
-struct Migration {
-  int version;
-  const char* name;
-  const char* sql;
-};
 
 constexpr Migration kMigrations[] = {
 #include "sqlite_migrations.inc"

@@ -1,5 +1,6 @@
 #include "meta/sqlite/sqlite_store.h"
 
+#include "meta/manifest_references.h"
 #include "meta/sqlite/database.h"
 #include "meta/sqlite/migrate.h"
 #include "meta/sqlite/sqlite_db.h"
@@ -248,19 +249,7 @@ class SqliteStore final : public MetadataStore {
     return db_.write<void>([&](Connection& db) -> Result<void> {
       const auto repo = ensure_repository_id(db, repository, now);
       for (const auto& ref : manifest.references) {
-        const auto size = reference_size(db, repo, ref);
-        if (!size) {
-          return make_error(ErrorCode::kManifestBlobUnknown,
-                            ref.kind == ReferenceKind::kBlob ? "manifest references an unknown blob"
-                                                             : "manifest references an unknown manifest",
-                            "{\"digest\":\"" + ref.digest + "\"}");
-        }
-        if (ref.size && *ref.size != *size) {
-          return make_error(ErrorCode::kManifestInvalid,
-                            "the descriptor " + ref.described_as + " gives size " + std::to_string(*ref.size) +
-                                " for " + ref.digest + ", which is " + std::to_string(*size) + " bytes",
-                            "{\"digest\":\"" + ref.digest + "\"}");
-        }
+        if (auto refused = reference_error(ref, reference_size(db, repo, ref))) return *refused;
       }
       db.prepare("INSERT OR IGNORE INTO manifests (repository_id, digest, media_type, artifact_type, subject, "
                  "annotations, size, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")

@@ -1,0 +1,474 @@
+#include "meta/postgres/pg_store.h"
+
+#include "meta/manifest_references.h"
+#include "meta/postgres/pg_database.h"
+#include "meta/postgres/pg_migrate.h"
+
+namespace pier::meta {
+namespace {
+
+using postgres::Connection;
+using postgres::Param;
+using postgres::Rows;
+
+std::optional<std::int64_t> find_repository_id(Connection& db, std::string_view repository) {
+  auto rows = db.query("SELECT id FROM repositories WHERE name = $1", {repository});
+  if (rows.empty()) return std::nullopt;
+  return rows.integer(0, 0);
+}
+
+std::int64_t ensure_repository_id(Connection& db, std::string_view repository, std::int64_t now) {
+  // ON CONFLICT waits for a replica creating the same repository, then finds its row.
+  db.query("INSERT INTO repositories (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+           {repository, now});
+  return *find_repository_id(db, repository);
+}
+
+// Held until the transaction ends: one tag's moves happen one at a time across replicas, so
+// each records the digest the tag really left. A row lock cannot serve: a tag being created
+// has no row yet. Two tags sharing a hash only wait for each other.
+void lock_tag(Connection& db, std::int64_t repo, std::string_view tag) {
+  db.query("SELECT pg_advisory_xact_lock(hashtextextended($1::text || ':' || $2::text, 0))", {repo, tag});
+}
+
+std::optional<std::string> tag_target(Connection& db, std::int64_t repo, std::string_view tag) {
+  auto rows = db.query("SELECT manifest_digest FROM tags WHERE repository_id = $1 AND name = $2", {repo, tag});
+  if (rows.empty()) return std::nullopt;
+  return rows.text(0, 0);
+}
+
+void record_tag_move(Connection& db, std::int64_t repo, std::string_view tag, std::string_view old_digest,
+                     std::string_view new_digest, std::int64_t now) {
+  db.query("INSERT INTO tag_history (repository_id, tag, old_digest, new_digest, changed_at) VALUES ($1, $2, $3, $4, $5)",
+           {repo, tag, Param::optional(old_digest), Param::optional(new_digest), now});
+}
+
+// Points `tag` at `digest` (a manifest of `repo`) and records the move; a push and a tag put
+// through the management API both come here, so both leave the same history.
+void move_tag(Connection& db, std::int64_t repo, std::string_view tag, std::string_view digest, std::int64_t now) {
+  lock_tag(db, repo, tag);
+  const auto previous = tag_target(db, repo, tag);
+  if (previous == digest) return;
+  db.query("INSERT INTO tags (repository_id, name, manifest_digest, updated_at) VALUES ($1, $2, $3, $4) "
+           "ON CONFLICT (repository_id, name) DO UPDATE SET manifest_digest = excluded.manifest_digest, "
+           "updated_at = excluded.updated_at",
+           {repo, tag, digest, now});
+  record_tag_move(db, repo, tag, previous.value_or(""), digest, now);
+}
+
+constexpr std::string_view kSummaryColumns =
+    "SELECT r.name, (SELECT COUNT(*) FROM tags t WHERE t.repository_id = r.id), "
+    "(SELECT MAX(h.changed_at) FROM tag_history h WHERE h.repository_id = r.id) FROM repositories r ";
+
+RepositorySummary summary_row(const Rows& rows, int row) {
+  RepositorySummary summary{rows.text(row, 0), static_cast<std::uint64_t>(rows.integer(row, 1)), std::nullopt};
+  if (!rows.is_null(row, 2)) summary.last_modified = rows.integer(row, 2);
+  return summary;
+}
+
+constexpr std::string_view kTagDetailColumns =
+    "SELECT t.name, t.manifest_digest, m.media_type, m.content, t.updated_at FROM tags t "
+    "JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest ";
+
+TagDetail tag_detail_row(const Rows& rows, int row) {
+  return TagDetail{rows.text(row, 0), rows.text(row, 1), rows.text(row, 2), rows.bytes(row, 3), rows.integer(row, 4)};
+}
+
+std::optional<std::uint64_t> reference_size(Connection& db, std::int64_t repo, const ManifestReference& ref) {
+  auto rows = db.query(ref.kind == ReferenceKind::kBlob
+                           ? "SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest "
+                             "WHERE rb.repository_id = $1 AND rb.digest = $2"
+                           : "SELECT size FROM manifests WHERE repository_id = $1 AND digest = $2",
+                       {repo, ref.digest});
+  if (rows.empty()) return std::nullopt;
+  return static_cast<std::uint64_t>(rows.integer(0, 0));
+}
+
+constexpr std::string_view kUploadColumns = "SELECT id, repository, started_at, updated_at FROM uploads ";
+
+std::vector<UploadRecord> upload_rows(const Rows& rows) {
+  std::vector<UploadRecord> uploads;
+  for (int i = 0; i < rows.size(); ++i) {
+    uploads.push_back(UploadRecord{rows.text(i, 0), rows.text(i, 1), rows.integer(i, 2), rows.integer(i, 3)});
+  }
+  return uploads;
+}
+
+std::vector<std::string> first_column(const Rows& rows) {
+  std::vector<std::string> values;
+  values.reserve(static_cast<std::size_t>(rows.size()));
+  for (int i = 0; i < rows.size(); ++i) values.push_back(rows.text(i, 0));
+  return values;
+}
+
+std::optional<std::uint64_t> optional_size(const Rows& rows) {
+  if (rows.empty()) return std::nullopt;
+  return static_cast<std::uint64_t>(rows.integer(0, 0));
+}
+
+void insert_blob_link(Connection& db, std::string_view repository, const Digest& digest, std::uint64_t size,
+                      std::int64_t now) {
+  const auto repo = ensure_repository_id(db, repository, now);
+  db.query("INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+           {digest.str(), size, now});
+  db.query("INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES ($1, $2, $3) "
+           "ON CONFLICT DO NOTHING",
+           {repo, digest.str(), now});
+}
+
+std::optional<StoredManifest> manifest_row(const Rows& rows) {
+  if (rows.empty()) return std::nullopt;
+  return StoredManifest{rows.text(0, 0), rows.text(0, 1), rows.bytes(0, 2)};
+}
+
+Error name_unknown() { return make_error(ErrorCode::kNameUnknown, "repository name not known to registry"); }
+
+class PostgresStore final : public MetadataStore {
+ public:
+  explicit PostgresStore(const std::string& url) : db_(url, {"metadata store", false}) {}
+
+  Result<bool> repository_exists(std::string_view repository) override {
+    return db_.read<bool>([&](Connection& db) -> Result<bool> { return find_repository_id(db, repository).has_value(); });
+  }
+
+  Result<std::vector<std::string>> list_repositories(std::string_view after, std::size_t limit) override {
+    return db_.read<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
+      return first_column(
+          db.query("SELECT name FROM repositories WHERE name > $1 ORDER BY name LIMIT $2", {after, std::uint64_t{limit}}));
+    });
+  }
+
+  Result<std::vector<RepositorySummary>> list_repository_summaries(const RepositoryQuery& query) override {
+    return db_.read<std::vector<RepositorySummary>>([&](Connection& db) -> Result<std::vector<RepositorySummary>> {
+      // A namespace is the range of names from "ns/" up to "ns0" ('0' follows '/'), so the
+      // name index serves both the namespace and the page.
+      auto rows = db.query(std::string(kSummaryColumns) +
+                               "WHERE r.name > $1 AND ($2::text = '' OR (r.name > $2::text || '/' AND r.name < $2::text || '0')) "
+                               "AND ($3::text = '' OR strpos(lower(r.name), lower($3::text)) > 0) ORDER BY r.name LIMIT $4",
+                           {query.after, query.namespace_name, query.substring, std::uint64_t{query.limit}});
+      std::vector<RepositorySummary> summaries;
+      for (int i = 0; i < rows.size(); ++i) summaries.push_back(summary_row(rows, i));
+      return summaries;
+    });
+  }
+
+  Result<std::optional<RepositorySummary>> repository_summary(std::string_view repository) override {
+    using Found = std::optional<RepositorySummary>;
+    return db_.read<Found>([&](Connection& db) -> Result<Found> {
+      auto rows = db.query(std::string(kSummaryColumns) + "WHERE r.name = $1", {repository});
+      if (rows.empty()) return Found();
+      return Found(summary_row(rows, 0));
+    });
+  }
+
+  Result<bool> create_repository(std::string_view repository, std::int64_t now) override {
+    return db_.write<bool>([&](Connection& db) -> Result<bool> {
+      return db.query("INSERT INTO repositories (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                      {repository, now})
+                 .affected() > 0;
+    });
+  }
+
+  Result<bool> delete_repository(std::string_view repository) override {
+    return db_.write<bool>([&](Connection& db) -> Result<bool> {
+      auto rows = db.query("SELECT id FROM repositories WHERE name = $1 FOR UPDATE", {repository});
+      if (rows.empty()) return false;
+      const std::int64_t repo = rows.integer(0, 0);
+      // Tags first: they point at manifests. The rest goes with the repository row.
+      db.query("DELETE FROM tags WHERE repository_id = $1", {repo});
+      db.query("DELETE FROM repositories WHERE id = $1", {repo});
+      return true;
+    });
+  }
+
+  Result<void> link_blob(std::string_view repository, const Digest& digest, std::uint64_t size,
+                         std::int64_t now) override {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
+      insert_blob_link(db, repository, digest, size, now);
+      return {};
+    });
+  }
+
+  Result<void> link_uploaded_blob(std::string_view repository, const Digest& digest, std::uint64_t size,
+                                  std::string_view upload_id, std::int64_t now) override {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
+      insert_blob_link(db, repository, digest, size, now);
+      db.query("DELETE FROM uploads WHERE id = $1", {upload_id});
+      return {};
+    });
+  }
+
+  Result<void> link_inline_blob(std::string_view repository, const Digest& digest, std::string_view bytes,
+                                std::string_view upload_id, std::int64_t now) override {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
+      insert_blob_link(db, repository, digest, bytes.size(), now);
+      db.query("INSERT INTO blob_contents (digest, content) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+               {digest.str(), Param::bytes(bytes)});
+      db.query("DELETE FROM uploads WHERE id = $1", {upload_id});
+      return {};
+    });
+  }
+
+  Result<std::optional<std::string>> inline_blob(const Digest& digest) override {
+    return db_.read<std::optional<std::string>>([&](Connection& db) -> Result<std::optional<std::string>> {
+      auto rows = db.query("SELECT content FROM blob_contents WHERE digest = $1", {digest.str()});
+      if (rows.empty()) return std::optional<std::string>();
+      return std::optional<std::string>(rows.bytes(0, 0));
+    });
+  }
+
+  Result<std::optional<std::uint64_t>> linked_blob_size(std::string_view repository, const Digest& digest) override {
+    return db_.read<std::optional<std::uint64_t>>([&](Connection& db) -> Result<std::optional<std::uint64_t>> {
+      return optional_size(db.query(
+          "SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest "
+          "WHERE rb.repository_id = (SELECT id FROM repositories WHERE name = $1) AND rb.digest = $2",
+          {repository, digest.str()}));
+    });
+  }
+
+  Result<std::optional<std::uint64_t>> blob_size(const Digest& digest) override {
+    return db_.read<std::optional<std::uint64_t>>([&](Connection& db) -> Result<std::optional<std::uint64_t>> {
+      return optional_size(db.query("SELECT size FROM blobs WHERE digest = $1", {digest.str()}));
+    });
+  }
+
+  Result<std::vector<std::string>> repositories_linking(const Digest& digest, std::size_t limit) override {
+    return db_.read<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
+      return first_column(db.query(
+          "SELECT r.name FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id "
+          "WHERE rb.digest = $1 ORDER BY r.name LIMIT $2",
+          {digest.str(), std::uint64_t{limit}}));
+    });
+  }
+
+  Result<bool> unlink_blob(std::string_view repository, const Digest& digest) override {
+    return db_.write<bool>([&](Connection& db) -> Result<bool> {
+      return db.query("DELETE FROM repository_blobs WHERE repository_id = (SELECT id FROM repositories WHERE name = $1) "
+                      "AND digest = $2",
+                      {repository, digest.str()})
+                 .affected() > 0;
+    });
+  }
+
+  Result<void> put_manifest(std::string_view repository, const ManifestRecord& manifest,
+                            const std::vector<std::string>& tags, std::int64_t now) override {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
+      const auto repo = ensure_repository_id(db, repository, now);
+      for (const auto& ref : manifest.references) {
+        if (auto refused = reference_error(ref, reference_size(db, repo, ref))) return *refused;
+      }
+      db.query("INSERT INTO manifests (repository_id, digest, media_type, artifact_type, subject, annotations, size, "
+               "content, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+               {repo, manifest.digest, manifest.media_type, manifest.artifact_type, Param::optional(manifest.subject),
+                Param::optional(manifest.annotations_json), std::uint64_t{manifest.content.size()},
+                Param::bytes(manifest.content), now});
+      for (const auto& ref : manifest.references) {
+        db.query("INSERT INTO manifest_references (repository_id, manifest_digest, child_digest, child_kind) "
+                 "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                 {repo, manifest.digest, ref.digest, static_cast<int>(ref.kind)});
+      }
+      for (const auto& tag : tags) move_tag(db, repo, tag, manifest.digest, now);
+      return {};
+    });
+  }
+
+  Result<std::optional<StoredManifest>> get_manifest(std::string_view repository, const Digest& digest) override {
+    return db_.read<std::optional<StoredManifest>>([&](Connection& db) -> Result<std::optional<StoredManifest>> {
+      return manifest_row(db.query(
+          "SELECT digest, media_type, content FROM manifests "
+          "WHERE repository_id = (SELECT id FROM repositories WHERE name = $1) AND digest = $2",
+          {repository, digest.str()}));
+    });
+  }
+
+  Result<std::optional<StoredManifest>> get_tagged_manifest(std::string_view repository, std::string_view tag) override {
+    return db_.read<std::optional<StoredManifest>>([&](Connection& db) -> Result<std::optional<StoredManifest>> {
+      return manifest_row(db.query(
+          "SELECT m.digest, m.media_type, m.content FROM tags t "
+          "JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest "
+          "WHERE t.repository_id = (SELECT id FROM repositories WHERE name = $1) AND t.name = $2",
+          {repository, tag}));
+    });
+  }
+
+  Result<bool> delete_manifest(std::string_view repository, const Digest& digest, std::int64_t now) override {
+    return db_.write<bool>([&](Connection& db) -> Result<bool> {
+      const auto repo = find_repository_id(db, repository);
+      if (!repo) return false;
+      const auto tags = first_column(db.query(
+          "SELECT name FROM tags WHERE repository_id = $1 AND manifest_digest = $2 ORDER BY name", {*repo, digest.str()}));
+      for (const auto& tag : tags) {
+        lock_tag(db, *repo, tag);
+        // Moved elsewhere by another replica while this one waited: not this manifest's any more.
+        if (tag_target(db, *repo, tag) != digest.str()) continue;
+        record_tag_move(db, *repo, tag, digest.str(), "", now);
+        db.query("DELETE FROM tags WHERE repository_id = $1 AND name = $2", {*repo, tag});
+      }
+      // A tag moved here meanwhile keeps the manifest: the foreign key refuses the delete.
+      return db.query("DELETE FROM manifests WHERE repository_id = $1 AND digest = $2", {*repo, digest.str()})
+                 .affected() > 0;
+    });
+  }
+
+  Result<bool> delete_tag(std::string_view repository, std::string_view tag, std::int64_t now) override {
+    return db_.write<bool>([&](Connection& db) -> Result<bool> {
+      const auto repo = find_repository_id(db, repository);
+      if (!repo) return false;
+      lock_tag(db, *repo, tag);
+      const auto previous = tag_target(db, *repo, tag);
+      if (!previous) return false;
+      db.query("DELETE FROM tags WHERE repository_id = $1 AND name = $2", {*repo, tag});
+      record_tag_move(db, *repo, tag, *previous, "", now);
+      return true;
+    });
+  }
+
+  Result<std::vector<std::string>> list_tags(std::string_view repository, std::string_view after,
+                                             std::size_t limit) override {
+    return db_.read<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
+      const auto repo = find_repository_id(db, repository);
+      if (!repo) return name_unknown();
+      return first_column(db.query("SELECT name FROM tags WHERE repository_id = $1 AND name > $2 ORDER BY name LIMIT $3",
+                                   {*repo, after, std::uint64_t{limit}}));
+    });
+  }
+
+  Result<bool> tag_manifest(std::string_view repository, std::string_view tag, const Digest& digest,
+                            std::int64_t now) override {
+    return db_.write<bool>([&](Connection& db) -> Result<bool> {
+      const auto repo = find_repository_id(db, repository);
+      if (!repo) return false;
+      // FOR SHARE: the manifest cannot be deleted before the tag points at it.
+      if (db.query("SELECT 1 FROM manifests WHERE repository_id = $1 AND digest = $2 FOR SHARE", {*repo, digest.str()})
+              .empty()) {
+        return false;
+      }
+      move_tag(db, *repo, tag, digest.str(), now);
+      return true;
+    });
+  }
+
+  Result<std::vector<TagDetail>> list_tag_details(std::string_view repository, std::string_view substring,
+                                                  std::string_view after, std::size_t limit) override {
+    return db_.read<std::vector<TagDetail>>([&](Connection& db) -> Result<std::vector<TagDetail>> {
+      const auto repo = find_repository_id(db, repository);
+      if (!repo) return name_unknown();
+      auto rows = db.query(std::string(kTagDetailColumns) +
+                               "WHERE t.repository_id = $1 AND t.name > $2 "
+                               "AND ($3::text = '' OR strpos(lower(t.name), lower($3::text)) > 0) ORDER BY t.name LIMIT $4",
+                           {*repo, after, substring, std::uint64_t{limit}});
+      std::vector<TagDetail> tags;
+      for (int i = 0; i < rows.size(); ++i) tags.push_back(tag_detail_row(rows, i));
+      return tags;
+    });
+  }
+
+  Result<std::optional<TagDetail>> tag_detail(std::string_view repository, std::string_view tag) override {
+    using Found = std::optional<TagDetail>;
+    return db_.read<Found>([&](Connection& db) -> Result<Found> {
+      auto rows = db.query(std::string(kTagDetailColumns) +
+                               "WHERE t.repository_id = (SELECT id FROM repositories WHERE name = $1) AND t.name = $2",
+                           {repository, tag});
+      if (rows.empty()) return Found();
+      return Found(tag_detail_row(rows, 0));
+    });
+  }
+
+  Result<std::vector<std::string>> tags_of_manifest(std::string_view repository, const Digest& digest) override {
+    return db_.read<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
+      return first_column(db.query(
+          "SELECT name FROM tags WHERE repository_id = (SELECT id FROM repositories WHERE name = $1) "
+          "AND manifest_digest = $2 ORDER BY name",
+          {repository, digest.str()}));
+    });
+  }
+
+  Result<std::vector<Referrer>> list_referrers(std::string_view repository, const Digest& subject,
+                                               std::optional<std::string_view> artifact_type) override {
+    return db_.read<std::vector<Referrer>>([&](Connection& db) -> Result<std::vector<Referrer>> {
+      auto rows = db.query(
+          "SELECT digest, media_type, size, artifact_type, COALESCE(annotations, '') FROM manifests "
+          "WHERE repository_id = (SELECT id FROM repositories WHERE name = $1) AND subject = $2 "
+          "AND ($3::text IS NULL OR artifact_type = $3) ORDER BY digest",
+          {repository, subject.str(), artifact_type ? Param(*artifact_type) : Param::null()});
+      std::vector<Referrer> referrers;
+      for (int i = 0; i < rows.size(); ++i) {
+        referrers.push_back(Referrer{rows.text(i, 0), rows.text(i, 1), static_cast<std::uint64_t>(rows.integer(i, 2)),
+                                     rows.text(i, 3), rows.text(i, 4)});
+      }
+      return referrers;
+    });
+  }
+
+  Result<std::vector<TagEvent>> tag_history(std::string_view repository, std::string_view tag) override {
+    return db_.read<std::vector<TagEvent>>([&](Connection& db) -> Result<std::vector<TagEvent>> {
+      auto rows = db.query(
+          "SELECT tag, COALESCE(old_digest, ''), COALESCE(new_digest, ''), changed_at FROM tag_history "
+          "WHERE repository_id = (SELECT id FROM repositories WHERE name = $1) AND tag = $2 ORDER BY id",
+          {repository, tag});
+      std::vector<TagEvent> events;
+      for (int i = 0; i < rows.size(); ++i) {
+        events.push_back(TagEvent{rows.text(i, 0), rows.text(i, 1), rows.text(i, 2), rows.integer(i, 3)});
+      }
+      return events;
+    });
+  }
+
+  Result<void> create_upload(const UploadRecord& upload) override {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
+      db.query("INSERT INTO uploads (id, repository, started_at, updated_at) VALUES ($1, $2, $3, $4)",
+               {upload.id, upload.repository, upload.started_at, upload.updated_at});
+      return {};
+    });
+  }
+
+  Result<std::optional<UploadRecord>> get_upload(std::string_view id) override {
+    return db_.read<std::optional<UploadRecord>>([&](Connection& db) -> Result<std::optional<UploadRecord>> {
+      auto uploads = upload_rows(db.query(std::string(kUploadColumns) + "WHERE id = $1", {id}));
+      if (uploads.empty()) return std::optional<UploadRecord>();
+      return std::optional<UploadRecord>(std::move(uploads.front()));
+    });
+  }
+
+  Result<void> touch_upload(std::string_view id, std::int64_t now) override {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
+      db.query("UPDATE uploads SET updated_at = $1 WHERE id = $2", {now, id});
+      return {};
+    });
+  }
+
+  Result<void> delete_upload(std::string_view id) override {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
+      db.query("DELETE FROM uploads WHERE id = $1", {id});
+      return {};
+    });
+  }
+
+  Result<std::vector<UploadRecord>> uploads_idle_since(std::int64_t cutoff) override {
+    return db_.read<std::vector<UploadRecord>>([&](Connection& db) -> Result<std::vector<UploadRecord>> {
+      return upload_rows(db.query(std::string(kUploadColumns) + "WHERE updated_at < $1", {cutoff}));
+    });
+  }
+
+  Result<std::uint64_t> count_uploads() override {
+    return db_.read<std::uint64_t>([&](Connection& db) -> Result<std::uint64_t> {
+      return static_cast<std::uint64_t>(db.query("SELECT COUNT(*) FROM uploads").integer(0, 0));
+    });
+  }
+
+ private:
+  postgres::Database db_;
+};
+
+}  // namespace
+
+std::unique_ptr<MetadataStore> open_postgres_store(const std::string& url) { return std::make_unique<PostgresStore>(url); }
+
+int postgres_schema_version(const std::string& url) {
+  Connection db(url);
+  return postgres::current_version(db);
+}
+
+int postgres_latest_schema_version() { return postgres::latest_version(); }
+
+}  // namespace pier::meta
