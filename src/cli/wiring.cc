@@ -23,6 +23,8 @@
 #include "auth/ldap_directory.h"
 #include "common/clock.h"
 #include "http/server.h"
+#include "meta/postgres/pg_account_store.h"
+#include "meta/postgres/pg_store.h"
 #include "meta/sqlite/sqlite_account_store.h"
 #include "meta/sqlite/sqlite_store.h"
 #include "registry/registry_app.h"
@@ -48,11 +50,19 @@ void create_database_folder(const config::Config& config) {
   if (!config.metadata.path.parent_path().empty()) std::filesystem::create_directories(config.metadata.path.parent_path());
 }
 
+// Where the metadata lives, for messages: never the PostgreSQL URL, which may hold a password.
+std::string metadata_description(const config::Config& config) {
+  if (config.metadata.driver == config::MetadataDriver::kPostgres) return "PostgreSQL";
+  return config.metadata.path.string();
+}
+
 std::unique_ptr<meta::MetadataStore> make_metadata_store(const config::Config& config) {
   switch (config.metadata.driver) {
     case config::MetadataDriver::kSqlite:
       create_database_folder(config);
       return meta::open_sqlite_store(config.metadata.path);
+    case config::MetadataDriver::kPostgres:
+      return meta::open_postgres_store(config.metadata.postgres_url);
   }
   throw std::logic_error("unknown metadata driver");
 }
@@ -146,6 +156,8 @@ std::unique_ptr<meta::AccountStore> open_account_store(const config::Config& con
     case config::MetadataDriver::kSqlite:
       create_database_folder(config);
       return meta::open_sqlite_account_store(config.metadata.path);
+    case config::MetadataDriver::kPostgres:
+      return meta::open_postgres_account_store(config.metadata.postgres_url);
   }
   throw std::logic_error("unknown metadata driver");
 }
@@ -232,7 +244,7 @@ int serve(const config::Config& config) {
   }
   const char* scheme = options.tls ? "https" : "http";
   log->info("pier listening on {}://{}:{} (data in {}; metadata {}, blobs {})", scheme, options.host, server.port(),
-            config.data_dir.string(), config.metadata.path.string(), config.storage.root.string());
+            config.data_dir.string(), metadata_description(config), config.storage.root.string());
   const char* plain = options.tls ? "" : " --tls-verify=false";
   if (config.auth.enabled) {
     log->info("sign in first: skopeo login{} -u admin localhost:{}", plain, server.port());
@@ -247,8 +259,10 @@ int serve(const config::Config& config) {
 
 int migrate(const config::Config& config) {
   make_metadata_store(config);
-  std::printf("metadata schema at version %d (%s)\n", meta::sqlite_schema_version(config.metadata.path),
-              config.metadata.path.c_str());
+  const int version = config.metadata.driver == config::MetadataDriver::kPostgres
+                          ? meta::postgres_schema_version(config.metadata.postgres_url)
+                          : meta::sqlite_schema_version(config.metadata.path);
+  std::printf("metadata schema at version %d (%s)\n", version, metadata_description(config).c_str());
   return 0;
 }
 

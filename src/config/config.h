@@ -18,7 +18,7 @@
 namespace pier::config {
 
 enum class StorageDriver { kFilesystem };
-enum class MetadataDriver { kSqlite };
+enum class MetadataDriver { kSqlite, kPostgres };
 
 struct Config {
   // A directory group mirrored into a team (ldap.team_sync).
@@ -46,6 +46,7 @@ struct Config {
   struct Metadata {
     MetadataDriver driver = MetadataDriver::kSqlite;
     std::filesystem::path path;  // default: <data_dir>/pier.db
+    std::string postgres_url;    // a libpq connection URI, for the postgres driver
   } metadata;
 
   struct Uploads {

@@ -179,12 +179,19 @@ const std::vector<Key>& keys() {
       {"storage.inline_max_bytes",
        "blobs up to this size are kept in the metadata database, stored in the commit that links them; 0: none",
        size_field([](Config& c) -> auto& { return c.storage.inline_max_bytes; }, 0, 1ull << 20)},
-      {"metadata.driver", "metadata database: sqlite",
+      {"metadata.driver", "metadata database: sqlite (embedded) or postgres (shared by replicas)",
        [](Config& c, const std::string& v) -> std::optional<std::string> {
-         if (v != "sqlite") return "must be \"sqlite\", got \"" + v + "\"";
-         c.metadata.driver = MetadataDriver::kSqlite;
+         if (v == "sqlite") {
+           c.metadata.driver = MetadataDriver::kSqlite;
+         } else if (v == "postgres") {
+           c.metadata.driver = MetadataDriver::kPostgres;
+         } else {
+           return "must be \"sqlite\" or \"postgres\", got \"" + v + "\"";
+         }
          return std::nullopt;
        }},
+      {"metadata.postgres.url", "PostgreSQL connection URI (libpq), e.g. postgresql://pier@db.example/pier",
+       string_field([](Config& c) -> auto& { return c.metadata.postgres_url; })},
       {"metadata.sqlite.path", "SQLite database file (default <data_dir>/pier.db)",
        [](Config& c, const std::string& v) -> std::optional<std::string> {
          c.metadata.path = v;
@@ -356,6 +363,9 @@ void validate(Config& config, std::vector<ConfigError>& errors) {
   }
   if (config.storage.root.empty()) config.storage.root = config.data_dir / "blobs";
   if (config.metadata.path.empty()) config.metadata.path = config.data_dir / "pier.db";
+  if (config.metadata.driver == MetadataDriver::kPostgres && config.metadata.postgres_url.empty()) {
+    errors.push_back({"metadata.postgres.url", "must be set when metadata.driver is postgres"});
+  }
   if (!config.ldap.url.empty() && config.ldap.user_base_dn.empty()) {
     errors.push_back({"ldap.user_base_dn", "must be set when ldap.url is"});
   }

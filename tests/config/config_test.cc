@@ -151,5 +151,22 @@ TEST(Config, LdapNeedsABaseAndTeamSyncIsParsed) {
                                                               {"ops", "acme", "admins"}}));
 }
 
+TEST(Config, PostgresMetadataNeedsItsUrlFromAFileOrTheEnvironment) {
+  ConfigSources missing;
+  missing.environment = {{"PIER_METADATA_DRIVER", "postgres"}};
+  EXPECT_EQ(problems(missing), std::vector<std::string>{"metadata.postgres.url"});
+
+  ConfigSources set;
+  set.environment = {{"PIER_METADATA_DRIVER", "postgres"},
+                     {"PIER_METADATA_POSTGRES_URL", "postgresql://pier@db.example/pier"}};
+  const auto c = load_config(set);
+  EXPECT_EQ(c.metadata.driver, MetadataDriver::kPostgres);
+  EXPECT_EQ(c.metadata.postgres_url, "postgresql://pier@db.example/pier");
+
+  ConfigSources other;
+  other.environment = {{"PIER_METADATA_DRIVER", "mysql"}};
+  EXPECT_EQ(problems(other), std::vector<std::string>{"metadata.driver"});
+}
+
 }  // namespace
 }  // namespace pier::config

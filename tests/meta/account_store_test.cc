@@ -3,10 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
+#include <thread>
 
+#include "meta/postgres/pg_account_store.h"
 #include "meta/sqlite/sqlite_account_store.h"
 #include "meta/sqlite/sqlite_store.h"
+#include "pg_server.h"
 #include "test_dirs.h"
 
 namespace pier::meta {
@@ -16,6 +20,8 @@ struct Backend {
   std::string name;
   std::function<std::unique_ptr<AccountStore>(const std::filesystem::path&)> make;
 };
+
+void PrintTo(const Backend& backend, std::ostream* out) { *out << backend.name; }
 
 class AccountStoreSuite : public ::testing::TestWithParam<Backend> {
  protected:
@@ -586,9 +592,118 @@ TEST_P(AccountStoreSuite, DeletingPrincipalsRemovesTheirGrantsAtOnce) {
   EXPECT_TRUE(store_->list_permissions("acme/app").value().empty());
 }
 
+TEST_P(AccountStoreSuite, BrowserSessions) {
+  user("alice");
+  ASSERT_TRUE(store_->create_browser_session("s1", "alice", 10, 100));
+  ASSERT_TRUE(store_->create_browser_session("s2", "alice", 11, 200));
+  ASSERT_TRUE(store_->create_browser_session("s3", "alice", 12, 300));
+  EXPECT_EQ(store_->create_browser_session("s1", "alice", 13, 400).error().message, "already exists");
+  EXPECT_EQ(store_->create_browser_session("s4", "nobody", 13, 400).error().code, ErrorCode::kNameUnknown);
+  const auto found = store_->find_browser_session("s2").value();
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->user, "alice");
+  EXPECT_EQ(found->created_at, 11);
+  EXPECT_EQ(found->expires_at, 200);
+  EXPECT_FALSE(store_->find_browser_session("nope").value());
+
+  EXPECT_EQ(store_->expire_browser_sessions(100).value(), 1u);  // expires_at <= now
+  EXPECT_FALSE(store_->find_browser_session("s1").value());
+  EXPECT_TRUE(store_->delete_browser_session("s2").value());
+  EXPECT_FALSE(store_->delete_browser_session("s2").value());
+
+  // A new password ends every session but the one that set it.
+  ASSERT_TRUE(store_->create_browser_session("s4", "alice", 13, 400));
+  ASSERT_TRUE(store_->set_password_hash("alice", "$argon2id$new", "s4"));
+  EXPECT_FALSE(store_->find_browser_session("s3").value());
+  EXPECT_TRUE(store_->find_browser_session("s4").value());
+  ASSERT_TRUE(store_->set_password_hash("alice", "$argon2id$newer", ""));
+  EXPECT_FALSE(store_->find_browser_session("s4").value());
+
+  ASSERT_TRUE(store_->create_browser_session("s5", "alice", 14, 500));
+  ASSERT_TRUE(store_->delete_user("alice"));
+  EXPECT_FALSE(store_->find_browser_session("s5").value());
+}
+
+TEST_P(AccountStoreSuite, ConcurrentCreatorsOfOneNameHaveOneWinner) {
+  constexpr int kThreads = 8;
+  constexpr int kNames = 10;
+  std::atomic<int> created{0};
+  std::atomic<int> refused{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int n = 0; n < kNames; ++n) {
+        const auto name = "name" + std::to_string(n);
+        // Half the threads want the name for a user, half for an organization.
+        std::optional<Error> error;
+        if (t % 2 == 0) {
+          if (auto u = store_->create_user(NewUser{name, "", "", false, UserSource::kLocal}, 1); !u) error = u.error();
+        } else if (auto org = store_->create_organization(name, 1); !org) {
+          error = org.error();
+        }
+        if (!error) {
+          ++created;
+        } else if (error->code == ErrorCode::kBadRequest && error->message == "already exists") {
+          ++refused;
+        } else {
+          ++failed;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(created, kNames);
+  EXPECT_EQ(refused, (kThreads - 1) * kNames);
+  for (int n = 0; n < kNames; ++n) {
+    const auto name = "name" + std::to_string(n);
+    // Exactly one of the two holds the name, and a user always has its namespace.
+    EXPECT_NE(store_->get_user(name).has_value(), store_->get_organization(name).has_value()) << name;
+    EXPECT_TRUE(store_->namespace_kind(name).value()) << name;
+  }
+}
+
+TEST_P(AccountStoreSuite, GrantsRacingTheDeleteOfTheirSubjectLeaveNothingBehind) {
+  ASSERT_TRUE(store_->create_organization("acme", 1));
+  constexpr int kUsers = 40;
+  std::vector<User> users;
+  for (int i = 0; i < kUsers; ++i) users.push_back(user("u" + std::to_string(i)));
+  std::atomic<int> failed{0};
+  std::thread granter([&] {
+    for (const auto& u : users) {
+      for (const char* repository : {"acme/a", "acme/b", "acme/c"}) {
+        // Lands before the delete (which then drops it) or finds the user gone.
+        auto granted = store_->grant_permission(repository, of(u), RepositoryRole::kRead);
+        auto bound = store_->add_role_binding("acme", "registry-viewer", of(u));
+        for (const auto* result : {&granted, &bound}) {
+          if (!*result && result->error().code != ErrorCode::kNameUnknown) ++failed;
+        }
+      }
+    }
+  });
+  std::thread deleter([&] {
+    for (const auto& u : users) {
+      if (!store_->delete_user(u.name)) ++failed;
+    }
+  });
+  granter.join();
+  deleter.join();
+  EXPECT_EQ(failed, 0);
+  for (const char* repository : {"acme/a", "acme/b", "acme/c"}) {
+    EXPECT_TRUE(store_->list_permissions(repository).value().empty()) << repository;
+  }
+  EXPECT_TRUE(store_->list_role_bindings("acme").value().empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Backends, AccountStoreSuite,
-    ::testing::Values(Backend{"sqlite", [](const auto& dir) { return open_sqlite_account_store(dir / "pier.db"); }}),
+    ::testing::Values(Backend{"sqlite", [](const auto& dir) { return open_sqlite_account_store(dir / "pier.db"); }},
+                      Backend{"postgres",
+                              [](const auto&) {
+                                return open_postgres_account_store(
+                                    testing::PostgresServer::shared().create_database());
+                              }}),
     [](const auto& info) { return info.param.name; });
 
 TEST(SqliteAccountStore, SharesTheDatabaseWithTheMetadataStoreInEitherOrder) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <utility>
 
+#include "meta/account_columns.h"
 #include "meta/sqlite/database.h"
 #include "meta/sqlite/sqlite_db.h"
 
@@ -19,23 +20,9 @@ using sqlite::ConnectionPool;
 using sqlite::SqliteError;
 using sqlite::Statement;
 
-// Enum <-> the text stored in the CHECKed columns, in enum order.
-constexpr std::array<std::string_view, 2> kSources = {"local", "ldap"};
-constexpr std::array<std::string_view, 3> kSubjectKinds = {"user", "team", "robot"};
-constexpr std::array<std::string_view, 3> kRepositoryRoles = {"read", "write", "admin"};
-constexpr std::array<std::string_view, 3> kTeamRoles = {"member", "creator", "admin"};
-constexpr std::array<std::string_view, 4> kActorKinds = {"user", "robot", "token", "anonymous"};
-
-template <class E, std::size_t N>
-std::string_view to_text(const std::array<std::string_view, N>& names, E value) {
-  return names.at(static_cast<std::size_t>(value));
-}
-
 template <class E, std::size_t N>
 E from_text(const std::array<std::string_view, N>& names, std::string_view text) {
-  for (std::size_t i = 0; i < N; ++i) {
-    if (names[i] == text) return static_cast<E>(i);
-  }
+  if (auto value = enum_of<E>(names, text)) return *value;
   throw SqliteError(SQLITE_CORRUPT, "unexpected value in account tables: " + std::string(text));
 }
 
@@ -197,6 +184,12 @@ std::vector<std::string> bound_roles(Connection& db, std::string_view namespace_
   return roles;
 }
 
+TeamBindings team_bindings_in(Connection& db, std::string_view namespace_name) {
+  return TeamBindings([&db, namespace_name](std::int64_t team) {
+    return bound_roles(db, namespace_name, SubjectKind::kTeam, team);
+  });
+}
+
 std::optional<RepositoryRole> permission_of(Connection& db, std::string_view repository, SubjectKind kind,
                                             std::int64_t id) {
   auto stmt = db.prepare(
@@ -220,24 +213,6 @@ bool read_namespace_grants(Connection& db, SubjectKind kind, std::int64_t id, st
   return true;
 }
 
-// Teams' role bindings in one namespace, each read once however many repositories it covers.
-class TeamBindings {
- public:
-  TeamBindings(Connection& db, std::string_view namespace_name) : db_(db), namespace_name_(namespace_name) {}
-  const std::vector<std::string>& of(std::int64_t team_id) {
-    auto known = read_.find(team_id);
-    if (known == read_.end()) {
-      known = read_.emplace(team_id, bound_roles(db_, namespace_name_, SubjectKind::kTeam, team_id)).first;
-    }
-    return known->second;
-  }
-
- private:
-  Connection& db_;
-  const std::string_view namespace_name_;
-  std::map<std::int64_t, std::vector<std::string>> read_;
-};
-
 // Adds what the subject holds on one repository: its own permission and, for a user, its
 // teams (those of the namespace, and any other with a permission on the repository).
 void add_repository_grants(Connection& db, SubjectKind kind, std::int64_t id, std::string_view repository,
@@ -256,7 +231,7 @@ void add_repository_grants(Connection& db, SubjectKind kind, std::int64_t id, st
     if (!teams.is_null(4)) team.repository_role = from_text<RepositoryRole>(kRepositoryRoles, teams.text(4));
     grants.teams.push_back(std::move(team));
   }
-  TeamBindings team_bindings(db, namespace_name);
+  auto team_bindings = team_bindings_in(db, namespace_name);
   for (auto& team : grants.teams) team.role_bindings = team_bindings.of(team.team_id);
 }
 
@@ -299,7 +274,7 @@ void add_grants_of_each(Connection& db, SubjectKind kind, std::int64_t id,
     team_roles.emplace(std::make_pair(team_role_rows.text(0), team_role_rows.integer(1)),
                        from_text<RepositoryRole>(kRepositoryRoles, team_role_rows.text(2)));
   }
-  TeamBindings team_bindings(db, namespace_name);
+  auto team_bindings = team_bindings_in(db, namespace_name);
   for (std::size_t i = 0; i < repositories.size(); ++i) {
     for (const auto& team : teams) {
       // As add_repository_grants: the namespace's teams, and any other with a permission here.

@@ -135,7 +135,7 @@ CREATE TABLE robots (
 
 CREATE TABLE repository_permissions (
   repository TEXT COLLATE "C" NOT NULL,
-  subject_kind TEXT NOT NULL CHECK (subject_kind IN ('user', 'team', 'robot')),
+  subject_kind TEXT COLLATE "C" NOT NULL CHECK (subject_kind IN ('user', 'team', 'robot')),
   subject_id BIGINT NOT NULL,
   role TEXT NOT NULL CHECK (role IN ('read', 'write', 'admin')),
   PRIMARY KEY (repository, subject_kind, subject_id)
@@ -144,7 +144,7 @@ CREATE INDEX repository_permissions_by_subject ON repository_permissions(subject
 
 CREATE TABLE default_permissions (
   namespace_id BIGINT NOT NULL REFERENCES namespaces(id) ON DELETE CASCADE,
-  subject_kind TEXT NOT NULL CHECK (subject_kind IN ('user', 'team', 'robot')),
+  subject_kind TEXT COLLATE "C" NOT NULL CHECK (subject_kind IN ('user', 'team', 'robot')),
   subject_id BIGINT NOT NULL,
   role TEXT NOT NULL CHECK (role IN ('read', 'write', 'admin')),
   PRIMARY KEY (namespace_id, subject_kind, subject_id)
@@ -153,8 +153,8 @@ CREATE INDEX default_permissions_by_subject ON default_permissions(subject_kind,
 
 CREATE TABLE role_bindings (
   namespace_id BIGINT NOT NULL REFERENCES namespaces(id) ON DELETE CASCADE,
-  role TEXT NOT NULL,
-  subject_kind TEXT NOT NULL CHECK (subject_kind IN ('user', 'team', 'robot')),
+  role TEXT COLLATE "C" NOT NULL,
+  subject_kind TEXT COLLATE "C" NOT NULL CHECK (subject_kind IN ('user', 'team', 'robot')),
   subject_id BIGINT NOT NULL,
   PRIMARY KEY (namespace_id, role, subject_kind, subject_id)
 );

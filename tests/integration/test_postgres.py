@@ -1,0 +1,113 @@
+"""Pier with its metadata on PostgreSQL (metadata.driver: postgres): a PostgreSQL 15 server of
+the tests' own (tests/postgres.sh, a Unix socket in a folder under /tmp), real clients, and
+several Pier processes sharing one database."""
+import shutil
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from api_client import Api, new_user
+from client_tools import Clients, build_single_arch_layout, docker_ref, sha256_digest
+from registry_auth import Bearer, fetch_token
+from servers import ADMIN_PASSWORD, start_pier
+
+SCRIPT = Path(__file__).resolve().parents[1] / "postgres.sh"
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """The server's socket folder. /tmp, not pytest's folder: the postgres account must reach it."""
+    folder = Path(tempfile.mkdtemp(prefix="pier-pg-it-"))
+    folder.rmdir()  # the script creates it, owned by the account that runs the server
+    subprocess.run([str(SCRIPT), "start", str(folder)], check=True)
+    yield folder
+    subprocess.run([str(SCRIPT), "stop", str(folder)], check=False)
+
+
+@pytest.fixture
+def database(postgres):
+    """A new empty database; its libpq URI."""
+    name = "pier_" + uuid.uuid4().hex[:12]
+    subprocess.run(["psql", "-q", "-h", str(postgres), "-U", "pier", "-d", "postgres", "-c", f"CREATE DATABASE {name}"],
+                   check=True)
+    return f"postgresql://pier@/{name}?host={postgres}"
+
+
+def start_on_postgres(data_dir: Path, url: str, blobs: Path, token_key: Path):
+    """Pier with authentication on, its metadata in `url` and its blobs in `blobs`."""
+    return start_pier(data_dir, auth=True, env={
+        "PIER_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "PIER_METADATA_DRIVER": "postgres",
+        "PIER_METADATA_POSTGRES_URL": url,
+        "PIER_STORAGE_FILESYSTEM_ROOT": str(blobs),
+        "PIER_AUTH_TOKEN_KEY": str(token_key),
+    })
+
+
+@pytest.fixture
+def clients(tmp_path):
+    c = Clients(tmp_path / "clients")
+    yield c
+    c.close()
+
+
+def login(clients, reg, user="admin", password=ADMIN_PASSWORD):
+    clients.skopeo("login", "--tls-verify=false", "-u", user, "-p", password, reg.host)
+
+
+def test_an_image_pushed_is_kept_in_postgres_across_restarts(tmp_path, database, clients):
+    layout, image = build_single_arch_layout(tmp_path / "layout", tag="v1", salt=str(tmp_path))
+    blobs, key = tmp_path / "blobs", tmp_path / "token-key.pem"
+    reg = start_on_postgres(tmp_path / "one", database, blobs, key)
+    try:
+        login(clients, reg)
+        ref = docker_ref(reg, "admin/app", "v1")
+        clients.skopeo_copy(f"oci:{layout.path}:v1", ref, dest_registry=reg)
+        assert sha256_digest(clients.raw_manifest(ref, reg)) == image.manifest_digest
+    finally:
+        reg.stop()
+    # Nothing of the metadata was written beside the blobs.
+    assert not list((tmp_path / "one").glob("*.db*"))
+
+    # A new process with a new data folder finds the account, the repository and the tag.
+    again = start_on_postgres(tmp_path / "two", database, blobs, key)
+    try:
+        login(clients, again)
+        ref = docker_ref(again, "admin/app", "v1")
+        assert sha256_digest(clients.raw_manifest(ref, again)) == image.manifest_digest
+        assert clients.list_tags(f"docker://{again.host}/admin/app", again) == ["v1"]
+        admin = Api(again, "admin", ADMIN_PASSWORD)
+        names = [r["name"] for r in admin.ok("GET", "/repositories")["repositories"]]
+        assert "admin/app" in names
+    finally:
+        again.stop()
+
+
+def test_replicas_share_accounts_tokens_and_images(tmp_path, database, clients):
+    layout, image = build_single_arch_layout(tmp_path / "layout", tag="v1", salt=str(tmp_path))
+    blobs, key = tmp_path / "blobs", tmp_path / "token-key.pem"
+    first = start_on_postgres(tmp_path / "r1", database, blobs, key)
+    second = start_on_postgres(tmp_path / "r2", database, blobs, key)
+    try:
+        # An account made on one replica signs in on the other.
+        bob = new_user(Api(first, "admin", ADMIN_PASSWORD), name="bob")
+        login(clients, second, "bob", "bob-password")
+        ref = docker_ref(second, "bob/tool", "1.0")
+        clients.skopeo_copy(f"oci:{layout.path}:v1", ref, dest_registry=second)
+
+        # Pushed through the second, served by the first, byte for byte.
+        token = fetch_token(first, "repository:bob/tool:pull", user="bob", password="bob-password")
+        manifest = requests.get(f"{first.url}/v2/bob/tool/manifests/1.0", auth=Bearer(token), timeout=10,
+                                headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
+        assert manifest.status_code == 200 and manifest.content == image.manifest
+        # A token from one replica is accepted by the other (they share the signing key).
+        on_second = requests.get(f"{second.url}/v2/bob/tool/tags/list", auth=Bearer(token), timeout=10)
+        assert on_second.status_code == 200 and on_second.json()["tags"] == ["1.0"]
+        assert bob.ok("GET", "/repositories/bob/tool")["name"] == "bob/tool"
+    finally:
+        first.stop()
+        second.stop()
