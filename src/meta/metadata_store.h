@@ -93,6 +93,10 @@ class MetadataStore {
  public:
   virtual ~MetadataStore() = default;
 
+  // True when other processes may write the same database (replicas on PostgreSQL): what
+  // this process read may then be changed by a write it never sees, so it must not be kept.
+  virtual bool shared_with_other_processes() const { return false; }
+
   // Repositories exist from their first blob link or manifest.
   virtual Result<bool> repository_exists(std::string_view repository) = 0;
   // Names after `after` in byte order, at most `limit`.

@@ -9,7 +9,7 @@ Error unknown_blob() { return make_error(ErrorCode::kBlobUnknown, "blob unknown 
 }  // namespace
 
 BlobService::BlobService(storage::BlobStore& blobs, meta::MetadataStore& metadata)
-    : blobs_(blobs), metadata_(metadata) {}
+    : blobs_(blobs), metadata_(metadata), linked_sizes_(lookup_cache_entries(metadata)) {}
 
 Result<std::uint64_t> BlobService::stat(std::string_view repository, const Digest& digest) {
   if (auto cached = linked_sizes_.get(repository, digest.str())) return *cached;

@@ -46,7 +46,7 @@ class BlobService {
 
   storage::BlobStore& blobs_;
   meta::MetadataStore& metadata_;
-  LookupCache<std::uint64_t> linked_sizes_{100000};
+  LookupCache<std::uint64_t> linked_sizes_;
 };
 
 }  // namespace pier::services

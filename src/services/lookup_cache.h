@@ -5,8 +5,8 @@
 // put_if_current(): the result is kept only if no write to any repository was recorded in
 // between. A writer calls invalidate(repository) after its transaction commits, which bumps
 // the generation and drops that repository's entries. So an entry is never older than the
-// last write this process made. (Writes by other Pier processes on a shared database are
-// not seen: the cache is for the embedded, single-process deployment.)
+// last write this process made. Writes by other Pier processes on a shared database are not
+// seen, so the services give such a store a cache of no entries, which keeps nothing.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +20,15 @@
 #include <unordered_map>
 
 namespace pier::services {
+
+// Entries a service keeps for a store no other process writes.
+inline constexpr std::size_t kLookupCacheEntries = 100000;
+
+// How many entries to keep for lookups in `metadata`: none when other processes write it too.
+template <class Store>
+std::size_t lookup_cache_entries(const Store& metadata) {
+  return metadata.shared_with_other_processes() ? 0 : kLookupCacheEntries;
+}
 
 template <class Value>
 class LookupCache {
@@ -41,6 +50,7 @@ class LookupCache {
   }
 
   void put_if_current(std::string_view repository, std::string_view key, Value value, std::uint64_t seen) {
+    if (max_entries_ == 0) return;
     std::unique_lock lock(mutex_);
     if (seen != generation_) return;
     // A bound, not an eviction policy: lookups are cheap to refill from the database.

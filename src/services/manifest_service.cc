@@ -10,7 +10,10 @@ Error unknown_manifest() { return make_error(ErrorCode::kManifestUnknown, "manif
 }  // namespace
 
 ManifestService::ManifestService(meta::MetadataStore& metadata, Clock& clock, std::size_t max_manifest_bytes)
-    : metadata_(metadata), clock_(clock), max_manifest_bytes_(max_manifest_bytes) {}
+    : metadata_(metadata),
+      clock_(clock),
+      max_manifest_bytes_(max_manifest_bytes),
+      cache_(lookup_cache_entries(metadata)) {}
 
 Result<PushedManifest> ManifestService::put(std::string_view repository, std::string_view reference,
                                             std::string_view content, std::string_view content_type,

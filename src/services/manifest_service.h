@@ -56,7 +56,7 @@ class ManifestService {
   meta::MetadataStore& metadata_;
   Clock& clock_;
   const std::size_t max_manifest_bytes_;
-  LookupCache<std::shared_ptr<const meta::StoredManifest>> cache_{100000};
+  LookupCache<std::shared_ptr<const meta::StoredManifest>> cache_;
 };
 
 }  // namespace pier::services

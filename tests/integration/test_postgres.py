@@ -111,3 +111,42 @@ def test_replicas_share_accounts_tokens_and_images(tmp_path, database, clients):
     finally:
         first.stop()
         second.stop()
+
+
+def test_a_tag_moved_on_one_replica_is_served_by_the_other_at_once(tmp_path, database, clients):
+    blobs, key = tmp_path / "blobs", tmp_path / "token-key.pem"
+    first = start_on_postgres(tmp_path / "r1", database, blobs, key)
+    second = start_on_postgres(tmp_path / "r2", database, blobs, key)
+    try:
+        login(clients, first)
+        images = []
+        for version in ("1", "2"):
+            layout, image = build_single_arch_layout(tmp_path / f"layout-{version}", tag="v1",
+                                                     salt=f"{tmp_path}-{version}")
+            clients.skopeo_copy(f"oci:{layout.path}:v1", docker_ref(first, "admin/moving", version),
+                                dest_registry=first)
+            images.append(image)
+        token = fetch_token(second, "repository:admin/moving:pull,push", user="admin", password=ADMIN_PASSWORD)
+        accept = {"Accept": "application/vnd.oci.image.manifest.v1+json"}
+
+        def latest_on(reg):
+            r = requests.get(f"{reg.url}/v2/admin/moving/manifests/latest", auth=Bearer(token), headers=accept,
+                             timeout=10)
+            return r.status_code, r.content
+
+        # "latest" set on the first replica; the second has read it (and would have kept it).
+        first_token = fetch_token(first, "repository:admin/moving:pull,push,delete", user="admin", password=ADMIN_PASSWORD)
+        for image in images:
+            put = requests.put(f"{first.url}/v2/admin/moving/manifests/latest", data=image.manifest, timeout=10,
+                               auth=Bearer(first_token),
+                               headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+            assert put.status_code == 201, put.text
+            assert latest_on(second) == (200, image.manifest)
+            assert latest_on(first) == (200, image.manifest)
+        # A tag deleted on one is gone on the other.
+        gone = requests.delete(f"{first.url}/v2/admin/moving/manifests/latest", auth=Bearer(first_token), timeout=10)
+        assert gone.status_code == 202, gone.text
+        assert latest_on(second)[0] == 404
+    finally:
+        first.stop()
+        second.stop()

@@ -39,5 +39,16 @@ TEST(LookupCache, StaysWithinItsBound) {
   EXPECT_EQ(cache.get("r", "4"), 4);
 }
 
+TEST(LookupCache, ForAStoreOtherProcessesWriteItKeepsNothing) {
+  struct Store {
+    bool shared = false;
+    bool shared_with_other_processes() const { return shared; }
+  };
+  EXPECT_EQ(lookup_cache_entries(Store{false}), kLookupCacheEntries);
+  LookupCache<int> cache(lookup_cache_entries(Store{true}));
+  cache.put_if_current("repo", "latest", 1, cache.generation());
+  EXPECT_FALSE(cache.get("repo", "latest"));
+}
+
 }  // namespace
 }  // namespace pier::services

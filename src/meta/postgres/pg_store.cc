@@ -127,6 +127,8 @@ class PostgresStore final : public MetadataStore {
  public:
   explicit PostgresStore(const std::string& url) : db_(url, {"metadata store", false}) {}
 
+  bool shared_with_other_processes() const override { return true; }
+
   Result<bool> repository_exists(std::string_view repository) override {
     return db_.read<bool>([&](Connection& db) -> Result<bool> { return find_repository_id(db, repository).has_value(); });
   }
