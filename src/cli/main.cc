@@ -45,6 +45,9 @@ int main(int argc, char** argv) {
   serve->footer(keys_help());
   auto* migrate = app.add_subcommand("migrate", "create or upgrade the metadata database, then exit");
   add_common_flags(*migrate, flags);
+  std::string migrate_to;
+  migrate->add_option("--to", migrate_to,
+                      "copy the embedded (SQLite) metadata into this empty PostgreSQL database (a libpq URI)");
   auto* config = app.add_subcommand("config", "configuration tools");
   config->require_subcommand(1);
   auto* check = config->add_subcommand("check", "validate the configuration and exit (2 if invalid)");
@@ -62,7 +65,7 @@ int main(int argc, char** argv) {
   try {
     const auto loaded = pier::cli::load_server_config(flags);
     if (*serve) return pier::cli::serve(loaded);
-    if (*migrate) return pier::cli::migrate(loaded);
+    if (*migrate) return pier::cli::migrate(loaded, migrate_to);
     if (*check) {
       std::printf("configuration is valid\n");
       return 0;

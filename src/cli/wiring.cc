@@ -23,6 +23,7 @@
 #include "auth/ldap_directory.h"
 #include "common/clock.h"
 #include "http/server.h"
+#include "meta/copy_to_postgres.h"
 #include "meta/postgres/pg_account_store.h"
 #include "meta/postgres/pg_store.h"
 #include "meta/sqlite/sqlite_account_store.h"
@@ -257,7 +258,23 @@ int serve(const config::Config& config) {
   return 0;
 }
 
-int migrate(const config::Config& config) {
+int migrate(const config::Config& config, const std::string& to) {
+  if (!to.empty()) {
+    if (config.metadata.driver != config::MetadataDriver::kSqlite) {
+      std::fprintf(stderr, "pier: migrate --to copies the embedded SQLite metadata; metadata.driver is not sqlite\n");
+      return 2;
+    }
+    auto copied = meta::copy_to_postgres(config.metadata.path, to);
+    if (!copied) {
+      std::fprintf(stderr, "pier: %s%s%s\n", copied.error().message.c_str(), copied.error().detail.empty() ? "" : ": ",
+                   copied.error().detail.c_str());
+      return 1;
+    }
+    for (const auto& [table, rows] : *copied) std::printf("%-24s %llu rows\n", table.c_str(), static_cast<unsigned long long>(rows));
+    std::printf("copied %s into PostgreSQL; serve from it with metadata.driver: postgres and metadata.postgres.url\n",
+                config.metadata.path.c_str());
+    return 0;
+  }
   make_metadata_store(config);
   const int version = config.metadata.driver == config::MetadataDriver::kPostgres
                           ? meta::postgres_schema_version(config.metadata.postgres_url)

@@ -27,7 +27,8 @@ std::unique_ptr<meta::AccountStore> open_account_store(const config::Config& con
 // Serves until SIGTERM/SIGINT. Returns the process exit code.
 int serve(const config::Config& config);
 
-// Opens the metadata store (applying migrations) and reports the schema version.
-int migrate(const config::Config& config);
+// Opens the metadata store (applying migrations) and reports the schema version; with `to` (a
+// PostgreSQL URI), copies the embedded SQLite metadata there instead.
+int migrate(const config::Config& config, const std::string& to);
 
 }  // namespace pier::cli

@@ -11,9 +11,9 @@ import pytest
 import requests
 
 from api_client import Api, new_user
-from client_tools import Clients, build_single_arch_layout, docker_ref, sha256_digest
+from client_tools import Clients, OciLayout, build_single_arch_layout, docker_ref, sha256_digest
 from registry_auth import Bearer, fetch_token
-from servers import ADMIN_PASSWORD, start_pier
+from servers import ADMIN_PASSWORD, PIER_BINARY, start_pier
 
 SCRIPT = Path(__file__).resolve().parents[1] / "postgres.sh"
 
@@ -150,3 +150,36 @@ def test_a_tag_moved_on_one_replica_is_served_by_the_other_at_once(tmp_path, dat
     finally:
         first.stop()
         second.stop()
+
+
+def test_an_embedded_installation_moves_to_postgres_with_pier_migrate(tmp_path, database, clients):
+    layout, image = build_single_arch_layout(tmp_path / "layout", tag="v1", salt=str(tmp_path))
+    embedded = tmp_path / "embedded"
+    reg = start_pier(embedded, auth=True, env={"PIER_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    try:
+        login(clients, reg)
+        clients.skopeo_copy(f"oci:{layout.path}:v1", docker_ref(reg, "admin/kept", "v1"), dest_registry=reg)
+        new_user(Api(reg, "admin", ADMIN_PASSWORD), name="carol")
+    finally:
+        reg.stop()
+
+    moved = subprocess.run([str(PIER_BINARY), "migrate", "--data-dir", str(embedded), "--to", database],
+                           capture_output=True, text=True, timeout=60)
+    assert moved.returncode == 0, moved.stderr
+    assert "users" in moved.stdout and "copied" in moved.stdout
+    # Into a database that now holds data, a second copy is refused.
+    again = subprocess.run([str(PIER_BINARY), "migrate", "--data-dir", str(embedded), "--to", database],
+                           capture_output=True, text=True, timeout=60)
+    assert again.returncode == 1 and "already holds data" in again.stderr
+
+    replica = start_on_postgres(tmp_path / "replica", database, embedded / "blobs", embedded / "token-signing-key.pem")
+    try:
+        login(clients, replica, "carol", "carol-password")
+        ref = docker_ref(replica, "admin/kept", "v1")
+        login(clients, replica)
+        assert sha256_digest(clients.raw_manifest(ref, replica)) == image.manifest_digest
+        back = OciLayout(tmp_path / "back")
+        clients.skopeo_copy(ref, f"oci:{back.path}:back", src_registry=replica)
+        assert back.ref_digest("back") == image.manifest_digest
+    finally:
+        replica.stop()
