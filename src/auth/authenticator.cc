@@ -47,7 +47,10 @@ meta::ActorKind actor_kind_of(PrincipalKind kind) {
 
 Authenticator::Authenticator(meta::AccountStore& accounts, Clock& clock, LoginThrottleOptions throttle,
                              LdapAccounts* directory)
-    : accounts_(accounts), clock_(clock), throttle_(clock, throttle), directory_(directory) {
+    : accounts_(accounts),
+      clock_(clock),
+      throttle_(clock, throttle, accounts.shared_with_other_processes() ? &accounts : nullptr),
+      directory_(directory) {
 }
 
 Result<Principal> Authenticator::authenticate_basic(std::string_view username, std::string_view secret,

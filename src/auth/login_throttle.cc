@@ -1,5 +1,7 @@
 #include "auth/login_throttle.h"
 
+#include "auth/secrets.h"
+
 namespace pier::auth {
 
 namespace {
@@ -18,8 +20,11 @@ std::string account_at_address_key(std::string_view account, std::string_view ad
 }
 }  // namespace
 
-LoginThrottle::LoginThrottle(Clock& clock, LoginThrottleOptions options)
-    : clock_(clock), options_(options), max_address_failures_(options.max_failures * kAddressFailuresPerAccountFailure) {}
+LoginThrottle::LoginThrottle(Clock& clock, LoginThrottleOptions options, meta::AccountStore* shared)
+    : clock_(clock),
+      options_(options),
+      shared_(shared),
+      max_address_failures_(options.max_failures * kAddressFailuresPerAccountFailure) {}
 
 std::size_t LoginThrottle::recent(Failures& failures, const std::string& key, TimePoint now) {
   if (key.empty()) return 0;
@@ -49,10 +54,41 @@ void LoginThrottle::sweep(TimePoint now) {
   }
 }
 
+bool LoginThrottle::shared_blocked(const std::string& pair, const std::string& address) {
+  const std::int64_t since = clock_.unix_seconds() - options_.window.count();
+  const auto reached = [&](const std::string& key, std::size_t limit) {
+    if (key.empty()) return false;
+    // A store that cannot answer blocks nobody here: the sign-in's own reads fail on it too.
+    auto count = shared_->count_login_failures(sha256_hex(key), since);
+    return count && *count >= limit;
+  };
+  return reached(pair, options_.max_failures) || reached(address, max_address_failures_);
+}
+
+void LoginThrottle::shared_record(const std::string& pair, const std::string& address) {
+  const std::int64_t now = clock_.unix_seconds();
+  std::vector<std::string> keys;
+  for (const auto* key : {&pair, &address}) {
+    if (!key->empty()) keys.push_back(sha256_hex(*key));
+  }
+  if (keys.empty()) return;
+  (void)shared_->record_login_failure(keys, now);
+  bool sweep_now = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (++since_sweep_ >= kSweepEvery) {
+      since_sweep_ = 0;
+      sweep_now = true;
+    }
+  }
+  if (sweep_now) (void)shared_->expire_login_failures(now - options_.window.count());
+}
+
 bool LoginThrottle::blocked(std::string_view account, std::string_view client_address) {
   const auto now = clock_.now();
   const auto pair = account_at_address_key(account, client_address);
   const auto address = address_key(client_address);
+  if (shared_) return shared_blocked(pair, address);
   std::lock_guard lock(mutex_);
   return recent(by_account_at_address_, pair, now) >= options_.max_failures ||
          recent(by_address_, address, now) >= max_address_failures_;
@@ -62,6 +98,7 @@ void LoginThrottle::record_failure(std::string_view account, std::string_view cl
   const auto now = clock_.now();
   const auto pair = account_at_address_key(account, client_address);
   const auto address = address_key(client_address);
+  if (shared_) return shared_record(pair, address);
   std::lock_guard lock(mutex_);
   recent(by_account_at_address_, pair, now);
   recent(by_address_, address, now);

@@ -8,8 +8,11 @@
 // account out for everybody else. Once a limit is reached, further attempts under that key are
 // refused without checking the secret until enough old failures leave the window. Successes
 // are not counted and do not reset anything (a valid account cannot be used to wipe an
-// address's record). In memory and per process; thread-safe. Time comes from the Clock, so
-// tests can move it.
+// address's record). In this process's memory, or, given an account store that other
+// processes write too (replicas on PostgreSQL), in that store, so that attempts spread over
+// the replicas are counted together (keyed there by a hash: neither the account names clients
+// send nor their addresses are written). Thread-safe. Time comes from the Clock, so tests can
+// move it.
 #pragma once
 
 #include <chrono>
@@ -21,6 +24,7 @@
 #include <unordered_map>
 
 #include "common/clock.h"
+#include "meta/account_store.h"
 
 namespace pier::auth {
 
@@ -34,7 +38,8 @@ inline constexpr std::size_t kAddressFailuresPerAccountFailure = 10;
 
 class LoginThrottle {
  public:
-  explicit LoginThrottle(Clock& clock, LoginThrottleOptions options = {});
+  // With `shared`, failures are counted in that store instead of in memory.
+  explicit LoginThrottle(Clock& clock, LoginThrottleOptions options = {}, meta::AccountStore* shared = nullptr);
 
   // Whether an attempt for `account` from `client_address` must be refused now. An empty
   // address is not tracked; an empty account (a bare API token) counts only for its address.
@@ -50,9 +55,12 @@ class LoginThrottle {
   std::size_t recent(Failures& failures, const std::string& key, TimePoint now);
   void add(Failures& failures, const std::string& key, std::size_t keep, TimePoint now);
   void sweep(TimePoint now);  // forgets keys with no recent failures, so memory stays bounded
+  bool shared_blocked(const std::string& pair, const std::string& address);
+  void shared_record(const std::string& pair, const std::string& address);
 
   Clock& clock_;
   const LoginThrottleOptions options_;
+  meta::AccountStore* const shared_;
   const std::size_t max_address_failures_;
   std::mutex mutex_;
   Failures by_account_at_address_;  // guarded by mutex_

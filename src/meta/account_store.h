@@ -275,6 +275,18 @@ class AccountStore {
   // Deletes sessions with expires_at <= now; returns how many.
   virtual Result<std::uint64_t> expire_browser_sessions(std::int64_t now) = 0;
 
+  // Failed sign-ins, for a sign-in throttle that replicas share: one failure at `at`, counted
+  // under each of `keys` (opaque to the store).
+  virtual Result<void> record_login_failure(const std::vector<std::string>& keys, std::int64_t at) = 0;
+  // How many failures under `key` happened at or after `since`.
+  virtual Result<std::uint64_t> count_login_failures(std::string_view key, std::int64_t since) = 0;
+  // Forgets failures before `cutoff`; returns how many.
+  virtual Result<std::uint64_t> expire_login_failures(std::int64_t cutoff) = 0;
+
+  // True when other processes may write the same database (replicas on PostgreSQL): state
+  // kept in one process's memory (the sign-in throttle's) must then live in the store.
+  virtual bool shared_with_other_processes() const { return false; }
+
   // The kind of a namespace, "user" or "org"; nullopt if no user or organization has the name.
   virtual Result<std::optional<std::string>> namespace_kind(std::string_view name) = 0;
 

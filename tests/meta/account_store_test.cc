@@ -592,6 +592,20 @@ TEST_P(AccountStoreSuite, DeletingPrincipalsRemovesTheirGrantsAtOnce) {
   EXPECT_TRUE(store_->list_permissions("acme/app").value().empty());
 }
 
+TEST_P(AccountStoreSuite, LoginFailuresAreCountedPerKeySinceATimeAndExpire) {
+  ASSERT_TRUE(store_->record_login_failure({"pair", "address"}, 100));
+  ASSERT_TRUE(store_->record_login_failure({"address"}, 150));
+  ASSERT_TRUE(store_->record_login_failure({}, 160));  // nothing to count under
+  EXPECT_EQ(store_->count_login_failures("address", 0).value(), 2u);
+  EXPECT_EQ(store_->count_login_failures("address", 150).value(), 1u);
+  EXPECT_EQ(store_->count_login_failures("pair", 100).value(), 1u);
+  EXPECT_EQ(store_->count_login_failures("pair", 101).value(), 0u);
+  EXPECT_EQ(store_->count_login_failures("other", 0).value(), 0u);
+  EXPECT_EQ(store_->expire_login_failures(150).value(), 2u);
+  EXPECT_EQ(store_->count_login_failures("address", 0).value(), 1u);
+  EXPECT_EQ(store_->shared_with_other_processes(), GetParam().name == "postgres");
+}
+
 TEST_P(AccountStoreSuite, BrowserSessions) {
   user("alice");
   ASSERT_TRUE(store_->create_browser_session("s1", "alice", 10, 100));

@@ -800,6 +800,30 @@ class PostgresAccountStore final : public AccountStore {
     });
   }
 
+  // ---- sign-in failures
+
+  Result<void> record_login_failure(const std::vector<std::string>& keys, std::int64_t at) override {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
+      for (const auto& key : keys) db.query("INSERT INTO login_failures (key, at) VALUES ($1, $2)", {key, at});
+      return {};
+    });
+  }
+
+  Result<std::uint64_t> count_login_failures(std::string_view key, std::int64_t since) override {
+    return db_.read<std::uint64_t>([&](Connection& db) -> Result<std::uint64_t> {
+      return static_cast<std::uint64_t>(
+          db.query("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2", {key, since}).integer(0, 0));
+    });
+  }
+
+  Result<std::uint64_t> expire_login_failures(std::int64_t cutoff) override {
+    return db_.write<std::uint64_t>([&](Connection& db) -> Result<std::uint64_t> {
+      return static_cast<std::uint64_t>(db.query("DELETE FROM login_failures WHERE at < $1", {cutoff}).affected());
+    });
+  }
+
+  bool shared_with_other_processes() const override { return true; }
+
   // ---- audit
 
   Result<std::optional<std::string>> namespace_kind(std::string_view name) override {

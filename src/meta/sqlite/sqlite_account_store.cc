@@ -818,6 +818,33 @@ class SqliteAccountStore final : public AccountStore {
     });
   }
 
+  // ---- sign-in failures
+
+  Result<void> record_login_failure(const std::vector<std::string>& keys, std::int64_t at) override {
+    return write<void>([&](Connection& db) -> Result<void> {
+      for (const auto& key : keys) {
+        db.prepare("INSERT INTO login_failures (key, at) VALUES (?, ?)").bind(1, key).bind(2, at).run();
+      }
+      return {};
+    });
+  }
+
+  Result<std::uint64_t> count_login_failures(std::string_view key, std::int64_t since) override {
+    return read<std::uint64_t>([&](Connection& db) -> Result<std::uint64_t> {
+      auto stmt = db.prepare("SELECT COUNT(*) FROM login_failures WHERE key = ? AND at >= ?");
+      stmt.bind(1, key).bind(2, since);
+      stmt.step();
+      return static_cast<std::uint64_t>(stmt.integer(0));
+    });
+  }
+
+  Result<std::uint64_t> expire_login_failures(std::int64_t cutoff) override {
+    return write<std::uint64_t>([&](Connection& db) -> Result<std::uint64_t> {
+      db.prepare("DELETE FROM login_failures WHERE at < ?").bind(1, cutoff).run();
+      return static_cast<std::uint64_t>(db.changes());
+    });
+  }
+
   // ---- audit
 
   Result<std::optional<std::string>> namespace_kind(std::string_view name) override {
