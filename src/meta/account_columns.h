@@ -1,6 +1,6 @@
 // meta/account_columns.h: what every AccountStore implementation shares about its tables:
-// the text its CHECKed columns hold for each enum value, and the memo of teams' role bindings
-// that grants_for and grants_for_each read through.
+// the text its CHECKed columns hold for each enum value, the errors account_store.h names,
+// and the memo of teams' role bindings that grants_for and grants_for_each read through.
 #pragma once
 
 #include <array>
@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/error.h"
 #include "meta/account_store.h"
 
 namespace pier::meta {
@@ -37,6 +38,12 @@ std::optional<E> enum_of(const std::array<std::string_view, N>& names, std::stri
   }
   return std::nullopt;
 }
+
+// The errors of account_store.h: an unknown user, organization, team, ... and a taken name.
+inline Error unknown(std::string_view what) {
+  return make_error(ErrorCode::kNameUnknown, std::string(what) + " not known");
+}
+inline Error already_exists() { return make_error(ErrorCode::kBadRequest, "already exists"); }
 
 // Teams' role bindings in one namespace, each read once however many repositories it covers.
 class TeamBindings {

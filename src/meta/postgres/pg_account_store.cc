@@ -22,8 +22,6 @@ E from_text(const std::array<std::string_view, N>& names, std::string_view text)
   throw PgError("XX001", "unexpected value in account tables: " + std::string(text));
 }
 
-Error unknown(std::string_view what) { return make_error(ErrorCode::kNameUnknown, std::string(what) + " not known"); }
-Error already_exists() { return make_error(ErrorCode::kBadRequest, "already exists"); }
 
 // For an UPDATE or DELETE that names its row: nothing changed means nothing had that name.
 Result<void> changed_or_unknown(const Rows& changed, std::string_view what) {

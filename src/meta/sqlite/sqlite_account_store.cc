@@ -26,8 +26,6 @@ E from_text(const std::array<std::string_view, N>& names, std::string_view text)
   throw SqliteError(SQLITE_CORRUPT, "unexpected value in account tables: " + std::string(text));
 }
 
-Error unknown(std::string_view what) { return make_error(ErrorCode::kNameUnknown, std::string(what) + " not known"); }
-Error already_exists() { return make_error(ErrorCode::kBadRequest, "already exists"); }
 
 std::optional<std::int64_t> first_integer(Statement& stmt) {
   if (!stmt.step()) return std::nullopt;
