@@ -15,8 +15,12 @@ all: build
 deps:
 	@scripts/install-deps.sh build
 
-test-deps:
+test-deps: tests/s3/node_modules/.package-lock.json
 	@scripts/install-deps.sh test
+
+# The S3 server the tests start (npm's s3rver).
+tests/s3/node_modules/.package-lock.json: tests/s3/package-lock.json
+	cd tests/s3 && npm ci --no-audit --no-fund
 
 $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
@@ -51,7 +55,7 @@ browser-test: build test-deps
 
 test: build test-deps unit-test integration-test browser-test
 
-bench: build
+bench: build tests/s3/node_modules/.package-lock.json
 	@scripts/install-deps.sh bench
 	bench/run.sh
 

@@ -314,6 +314,40 @@ for kind, sizes in (("pier", scale_pier), ("distribution", scale_registry)):
         parts.append(f"to {n(sz)}: {fmt(a)} repositories/s, {fmt(b)} tags/s")
     seed_note.append(f"{'Pier' if kind == 'pier' else 'docker-registry'} {'; '.join(parts)}")
 
+# ---- table 4: scale-out on PostgreSQL and S3 ----
+
+orows = []
+
+
+def orow(label, client, key, field, lower_better=False, scale=1.0):
+    embedded, shared = get(f"pier.{key}", field), get(f"scaleout.{key}", field)
+    embedded = None if embedded is None else embedded * scale
+    shared = None if shared is None else shared * scale
+    ratio = pct(embedded, shared) if lower_better else pct(shared, embedded)
+    orows.append(f"| {label} | {client} | {fmt(embedded)} | {fmt(shared)} | {fmt(ratio, '%')} |")
+
+
+for label, key, client in RATE1:
+    orow(f"{label} (req/s)", client, key, "requests_per_s")
+for s_ in ("1", "8"):
+    orow(f"2 pull {size} blob, {s_} stream{'s' if s_ != '1' else ''} (MB/s)", "pier-loadgen pull-blob", f"pull_{s_}",
+         "mb_per_s")
+for mode in ("monolithic", "chunked"):
+    orow(f"3 push {size} blob, {push_label(mode)} (MB/s)", PUSH, f"push_{mode}", "mb_per_s")
+orow(f"4 small image pushes, {images} images (images/s)", SMALL, "small_pushes", "images_per_s")
+orow(f"5 tag list, {tags} tags, ?n=1000 (req/s)", LIST, "list_tags", "requests_per_s")
+orow(f"5 catalog, {repos}+ repositories, ?n=1000 (req/s)", LIST, "list_catalog", "requests_per_s")
+orow("6 peak RSS after workloads 1–4, VmHWM (MiB)", PROC, "rss_peak_kib", None, lower_better=True, scale=1 / 1024)
+orow("6 start-to-ready (ms, median of 3)", READY, "ready_ms", None, lower_better=True)
+replica_rows = []
+for label, key, field, client in (("manifest GET by tag (req/s)", "manifest_tag", "requests_per_s", "wrk, one per replica"),
+                                  (f"small image pushes, {images} images (images/s)", "small_pushes", "images_per_s",
+                                   "pier-loadgen small-pushes, one per replica")):
+    vals = [get(f"replicas_{k}.{key}", field) for k in (1, 2, 3)]
+    errs = [get(f"replicas_{k}.{key}", "errors") for k in (1, 2, 3)]
+    replica_rows.append(f"| {label} | {client} | " + " | ".join(fmt(v) for v in vals) +
+                        f" | {fmt(pct(vals[2], vals[0]), '%')} | {', '.join(str(e) for e in errs)} |")
+
 # ---- print ----
 
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
@@ -343,6 +377,18 @@ print(f"| figure | client | Pier at {n(p_small)} | Pier at {n(p_large)} | Pier a
 print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
 print("\n".join(srows))
 print(f"\n{page_note} Seeding (untimed): {'. '.join(seed_note)}.\n")
+if any(get(f"scaleout.{k}") is not None for k in ("small_pushes", "ready_ms")):
+    print("Scale-out: Pier on PostgreSQL 15 (fsync on) and s3rver (npm's S3 server, Node.js) instead of SQLite and "
+          "the filesystem, one replica, the same workloads and clients as the plain runs:\n")
+    print("| workload | client | Pier embedded | Pier on PostgreSQL + S3 | share of embedded |")
+    print("|---|---|---:|---:|---:|")
+    print("\n".join(orows))
+    print(f"\nThe same store served by 1, 2 and 3 replicas at once; {connections} connections and {8} clients split "
+          "between them, rates summed (every replica, PostgreSQL, s3rver and the clients share this machine's cores):\n")
+    print("| figure | client | 1 replica | 2 replicas | 3 replicas | 3 ÷ 1 | errors (1 / 2 / 3) |")
+    print("|---|---|---:|---:|---:|---:|---|")
+    print("\n".join(replica_rows))
+    print()
 print("Targets:\n")
 for name, ok, detail in checks:
     print(f"- {'met' if ok else '**missed**'}: {name} ({detail})")

@@ -4,7 +4,9 @@
 # build/pier-loadgen and wrk, prints the Markdown tables and appends them to docs/BENCHMARKS.md.
 # Every workload runs on plain HTTP, again with TLS (one self-signed certificate for all three
 # servers) and again with authentication on (Pier: bearer tokens from its token endpoint;
-# distribution: htpasswd); then the scale workload (7) and the concurrency workload (8).
+# distribution: htpasswd); then the scale workload (7) and the concurrency workload (8); then
+# Pier scaled out, on PostgreSQL and an S3 server (npm's s3rver) that the run starts: workloads
+# 1-6 with one replica, and manifest GETs and small pushes with 1, 2 and 3 replicas.
 #
 # Environment:
 #   BENCH_QUICK=1        smaller sizes and shorter runs (64 MiB blobs, 200 images, 1000 tags/repos,
@@ -14,6 +16,7 @@
 #   BENCH_KEEP=1         keep the working directory (data, logs, raw results) afterwards
 #   BENCH_WRITE_DOC=0|1  append the results to docs/BENCHMARKS.md (default: 1, or 0 with BENCH_QUICK)
 #   BUILD_DIR=DIR        where pier and pier-loadgen are (default build)
+#   BENCH_ONLY=scaleout  run the scale-out section alone (its table compares with nothing else)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -224,6 +227,7 @@ write_configs() {  # dir port
       printf 'auth:\n  enabled: %s\n  admin_password: "%s"\n  token_ttl: 6h\n' \
         "$([[ $variant = auth ]] && echo true || echo false)" "$PASSWORD"
       [[ $variant = tls ]] && printf 'tls:\n  certificate: %s\n  key: %s\n' "$CERT" "$KEY"
+      printf '%s' "${SHARED_BACKENDS:-}"
     } >"$dir/pier-$variant.yaml"
     {
       cat <<EOF
@@ -271,7 +275,7 @@ start_server() {  # kind dir port [variant]
   local CLIENT
   client_for "$kind" "$variant"
   since=$EPOCHREALTIME
-  if [[ $kind = pier ]]; then
+  if [[ $kind != distribution ]]; then
     env -u PIER_ADMIN_PASSWORD "$PIER" serve --listen "127.0.0.1:$port" --data-dir "$dir/data" \
       --config "$dir/pier-$variant.yaml" </dev/null >>"$dir/server.log" 2>&1 &
   else
@@ -746,6 +750,58 @@ sha256_reference() { printf '{"mb_per_s": %.1f}\n' "$(($(openssl_speed sha256 1)
 # A command run after the disk has written back what the previous one left.
 synced() { sync; "$@"; }
 
+# ---- scale-out ----
+
+# Pier on PostgreSQL (tests/postgres.sh, durable: fsync on, as SQLite syncs) and s3rver (tests/s3.sh) instead of
+# SQLite and the filesystem. Workloads 1-6 with one replica (results under "scaleout."), then
+# manifest GETs by tag and small pushes spread over 1, 2 and 3 replicas of the same store
+# (under "replicas_<n>."): the connections and clients are split between the replicas, each
+# driven by a client of its own, and the rates summed.
+run_scaleout() {
+  local pg=$WORK/postgres s3=$WORK/s3 bucket=bench endpoint n i ports=() pids=() clients=() total
+  log "scale-out: starting PostgreSQL and s3rver"
+  "$ROOT/tests/postgres.sh" start "$pg" durable
+  "$ROOT/tests/s3.sh" start "$s3"
+  endpoint=$(cat "$s3/endpoint")
+  curl -fsS -X PUT "$endpoint/$bucket" >/dev/null
+  SHARED_BACKENDS=$(printf 'metadata:\n  driver: postgres\n  postgres:\n    url: "postgresql://pier@/postgres?host=%s"\nstorage:\n  driver: s3\n  s3:\n    endpoint: %s\n    bucket: %s\n    access_key: S3RVER\n    secret_key: S3RVER\n' "$pg" "$endpoint" "$bucket")
+  PORTS[scaleout]=$(free_port)
+  run_phase scaleout plain
+  local dir=$WORK/scaleout manifest_path=/v2/$SAMPLE_REPO/manifests/$SAMPLE_TAG
+  for n in 1 2 3; do
+    ports=() pids=()
+    for ((i = 0; i < n; i++)); do
+      ports+=("$(free_port)")
+      start_server scaleout "$dir" "${ports[i]}" plain
+      pids+=("$SERVER_PID")
+    done
+    log "scale-out: manifest GET by tag over $n replica(s), $CONNECTIONS connections split between them"
+    clients=()
+    for ((i = 0; i < n; i++)); do
+      bounded $((RATE_SECONDS + 60)) wrk -t1 -c$((CONNECTIONS / n)) -d"${RATE_SECONDS}s" --timeout 30s \
+        -H "Accept: $OCI_MANIFEST" "http://127.0.0.1:${ports[i]}$manifest_path" >"$WORK/wrk-$n-$i.txt" &
+      clients+=($!)
+    done
+    wait "${clients[@]}"
+    total=$(cat "$WORK"/wrk-"$n"-*.txt | awk '/Requests\/sec:/ {sum += $2} /Non-2xx/ {bad += $NF}
+      /Socket errors/ {bad += 1} END {printf "%.1f %d", sum, bad}')
+    record "replicas_$n.manifest_tag" "{\"requests_per_s\": ${total% *}, \"errors\": ${total#* }}"
+    log "scale-out: $IMAGES small image pushes over $n replica(s), $CLIENTS clients split between them"
+    clients=()
+    for ((i = 0; i < n; i++)); do
+      bounded 900 "$LOADGEN" small-pushes --url "http://127.0.0.1:${ports[i]}" --images $((IMAGES / n)) \
+        --clients $(((CLIENTS + n - 1) / n)) --repo-prefix "bench/replicas$n-$i" >"$WORK/push-$n-$i.json" &
+      clients+=($!)
+    done
+    wait "${clients[@]}"
+    record "replicas_$n.small_pushes" "$(python3 "$ROOT/bench/sum_pushes.py" "$WORK"/push-"$n"-*.json)"
+    for i in "${pids[@]}"; do stop_server "$i"; done
+  done
+  SHARED_BACKENDS=""
+  "$ROOT/tests/s3.sh" stop "$s3"
+  "$ROOT/tests/postgres.sh" stop "$pg"
+}
+
 # ---- run ----
 
 STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -764,22 +820,25 @@ declare -A PORTS=([pier]=$(free_port) [distribution]=$(free_port))
 
 # The in-memory pushes come first: run after the other workloads, which leave gigabytes of
 # freed and cached memory behind, the same binaries took 900-940 MB/s instead of 1,200-1,450.
-for kind in pier distribution; do
-  run_push_in_memory "$kind" plain
-  run_push_in_memory "$kind" tls
-done
-start_nginx
-for variant in "${VARIANTS[@]}"; do
-  run_phase pier "$variant"
-  [[ $variant = plain ]] && run_concurrency pier
-done
-stop_server "$NGINX_PID"
-for variant in "${VARIANTS[@]}"; do
-  run_phase distribution "$variant"
-  [[ $variant = plain ]] && run_concurrency distribution
-done
-run_scale pier "${SCALE_PIER[@]}"
-run_scale distribution "${SCALE_REGISTRY[@]}"
+if [[ ${BENCH_ONLY:-} != scaleout ]]; then
+  for kind in pier distribution; do
+    run_push_in_memory "$kind" plain
+    run_push_in_memory "$kind" tls
+  done
+  start_nginx
+  for variant in "${VARIANTS[@]}"; do
+    run_phase pier "$variant"
+    [[ $variant = plain ]] && run_concurrency pier
+  done
+  stop_server "$NGINX_PID"
+  for variant in "${VARIANTS[@]}"; do
+    run_phase distribution "$variant"
+    [[ $variant = plain ]] && run_concurrency distribution
+  done
+  run_scale pier "${SCALE_PIER[@]}"
+  run_scale distribution "${SCALE_REGISTRY[@]}"
+fi
+run_scaleout
 record elapsed_s "$((SECONDS - T0))"
 
 if [[ -n ${MAKELEVEL:-} ]]; then

@@ -2,8 +2,9 @@
 // Unix socket in a temporary folder; each test takes a new empty database on it.
 #pragma once
 
-#include <filesystem>
 #include <string>
+
+#include "script_server.h"
 
 namespace pier::testing {
 
@@ -17,7 +18,6 @@ class PostgresServer {
   // A new empty database, as a libpq connection string.
   std::string create_database();
 
-  ~PostgresServer();
   PostgresServer(const PostgresServer&) = delete;
   PostgresServer& operator=(const PostgresServer&) = delete;
 
@@ -25,8 +25,7 @@ class PostgresServer {
   PostgresServer();
   std::string url_for(const std::string& database) const;
 
-  std::filesystem::path dir_;
-  bool owned_ = false;
+  ScriptServer server_;
   int databases_ = 0;
 };
 

@@ -23,6 +23,8 @@ inline constexpr std::string_view kAccountChange = "account_change";
 inline constexpr std::string_view kRepositoryChange = "repository_change";
 // Repository permissions and visibility, default permissions, role bindings, team roles.
 inline constexpr std::string_view kPermissionChange = "permission_change";
+// Jobs enqueued by an operator.
+inline constexpr std::string_view kJobChange = "job_change";
 
 Result<void> record_change(const Call& call, std::string_view action, std::string_view namespace_name,
                            std::optional<std::string_view> repository, boost::json::object detail);

@@ -23,6 +23,7 @@
 #include "common/message.h"
 #include "common/names.h"
 #include "meta/account_store.h"
+#include "meta/job_store.h"
 #include "services/repository_content.h"
 
 namespace pier::api {
@@ -35,6 +36,7 @@ struct ManagementServices {
   auth::BrowserSessions& sessions;
   Clock& clock;
   services::RepositoryContent& content;
+  meta::JobStore& jobs;
 };
 
 // One request to a handler.
@@ -125,6 +127,10 @@ Result<Response> delete_token(Call& call);
 
 // audit.cc: GET /api/v1/audit
 Result<Response> query_audit(Call& call);
+
+// jobs.cc: the jobs of the metadata database (superusers only), /api/v1/jobs
+Result<Response> list_jobs(Call& call);    // GET
+Result<Response> enqueue_job(Call& call);  // POST
 
 // session.cc: the web UI's sign-in, /api/v1/session
 Result<Response> start_session(Call& call);  // POST

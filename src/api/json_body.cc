@@ -77,6 +77,13 @@ Result<std::vector<std::string>> JsonBody::strings(std::string_view field) const
   return out;
 }
 
+Result<std::optional<std::string>> JsonBody::optional_object(std::string_view field) const {
+  const auto* value = find(field);
+  if (value == nullptr) return std::optional<std::string>();
+  if (!value->is_object()) return bad_field(field, "must be an object");
+  return std::optional<std::string>(json::serialize(*value));
+}
+
 Response json_response(unsigned status, const json::value& body) {
   Response response;
   response.status = status;

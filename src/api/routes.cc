@@ -76,6 +76,9 @@ constexpr std::array kRoutes = {
 
   Route{kGet,    "/api/v1/audit",                                      "api_audit",        query_audit},
 
+  Route{kGet,    "/api/v1/jobs",                                       "api_jobs",         list_jobs},
+  Route{kPost,   "/api/v1/jobs",                                       "api_jobs",         enqueue_job},
+
   Route{kGet,    "/api/v1/openapi.json",                               "api_openapi",      get_openapi_document,
          Access::kAnyone},
 };

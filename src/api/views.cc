@@ -10,6 +10,9 @@ namespace json = boost::json;
 namespace {
 
 json::value optional_time(const std::optional<std::int64_t>& at) { return at ? json::value(*at) : json::value(nullptr); }
+json::value optional_text(const std::string& text) {
+  return text.empty() ? json::value(nullptr) : json::value(text);
+}
 
 }  // namespace
 
@@ -65,6 +68,23 @@ json::object audit_event_view(const meta::AuditEvent& event) {
           {"namespace", event.namespace_name},
           {"repository", event.repository ? json::value(*event.repository) : json::value(nullptr)},
           {"detail", std::move(detail)}};
+}
+
+json::object job_view(const meta::Job& job) {
+  boost::system::error_code ec;
+  json::value args = json::parse(job.args, ec);
+  if (ec) args = json::value(job.args);  // written as JSON by whoever enqueued it; kept as text if not
+  return {{"id", job.id},
+          {"kind", job.kind},
+          {"args", std::move(args)},
+          {"state", meta::to_text(job.state)},
+          {"attempt", job.attempt},
+          {"max_attempts", job.max_attempts},
+          {"attempted_by", optional_text(job.attempted_by)},
+          {"scheduled_at", job.scheduled_at},
+          {"attempted_at", optional_time(job.attempted_at)},
+          {"finished_at", optional_time(job.finished_at)},
+          {"last_error", optional_text(job.last_error)}};
 }
 
 }  // namespace pier::api

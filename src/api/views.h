@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include "meta/account_store.h"
+#include "meta/job_store.h"
 
 namespace pier::api {
 
@@ -28,6 +29,9 @@ boost::json::object robot_view(const meta::Robot& robot);
 boost::json::object token_view(const meta::ApiToken& token);
 // {id, at, actor, actor_kind, client_address, action, namespace, repository, detail}
 boost::json::object audit_event_view(const meta::AuditEvent& event);
+// {id, kind, args, state, attempt, max_attempts, attempted_by, scheduled_at, attempted_at,
+// finished_at, last_error}; attempted_by and last_error are null until there is one.
+boost::json::object job_view(const meta::Job& job);
 
 // Space-separated scopes as stored, as a JSON array.
 boost::json::array scopes_view(std::string_view scopes);

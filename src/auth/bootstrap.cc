@@ -24,7 +24,14 @@ Result<std::optional<std::string>> ensure_admin(meta::AccountStore& accounts,
   if (!hash) return hash.error();
   auto created = accounts.create_user(
       meta::NewUser{std::string(kBootstrapAdmin), "", std::move(*hash), true, meta::UserSource::kLocal}, now);
-  if (!created) return created.error();
+  if (!created) {
+    // Replicas starting together on a new database race to create it: one wins, and the
+    // others find the account made, which is all they wanted.
+    const bool made_by_another = created.error().code == ErrorCode::kBadRequest &&
+                                 created.error().message == "already exists";
+    if (made_by_another) return std::optional<std::string>();
+    return created.error();
+  }
   if (!generated) return std::optional<std::string>();
   return std::optional<std::string>(std::move(password));
 }

@@ -14,5 +14,6 @@ void add_robot_commands(CLI::App& app, CommandContext& context);       // robot
 void add_permission_commands(CLI::App& app, CommandContext& context);  // perm, default-perm, role-binding
 void add_content_commands(CLI::App& app, CommandContext& context);     // repo, tag, manifest
 void add_audit_command(CLI::App& app, CommandContext& context);        // audit
+void add_job_commands(CLI::App& app, CommandContext& context);         // jobs
 
 }  // namespace pier::cli

@@ -48,6 +48,11 @@ int main(int argc, char** argv) {
   std::string migrate_to;
   migrate->add_option("--to", migrate_to,
                       "copy the embedded (SQLite) metadata into this empty PostgreSQL database (a libpq URI)");
+  std::string blobs_from;
+  migrate->add_option("--blobs-from", blobs_from,
+                      "copy the blobs of this filesystem store (e.g. ./var/blobs) into the S3 bucket configured "
+                      "(storage.driver: s3)")
+      ->check(CLI::ExistingDirectory);
   auto* config = app.add_subcommand("config", "configuration tools");
   config->require_subcommand(1);
   auto* check = config->add_subcommand("check", "validate the configuration and exit (2 if invalid)");
@@ -65,6 +70,7 @@ int main(int argc, char** argv) {
   try {
     const auto loaded = pier::cli::load_server_config(flags);
     if (*serve) return pier::cli::serve(loaded);
+    if (*migrate && !blobs_from.empty()) return pier::cli::copy_blobs_to_bucket(loaded, blobs_from);
     if (*migrate) return pier::cli::migrate(loaded, migrate_to);
     if (*check) {
       std::printf("configuration is valid\n");

@@ -21,30 +21,61 @@
 #include "auth/jwt.h"
 #include "auth/ldap_accounts.h"
 #include "auth/ldap_directory.h"
+#include "cli/maintenance_jobs.h"
 #include "common/clock.h"
 #include "http/server.h"
+#include "jobs/job_runner.h"
+#include "jobs/replica_id.h"
 #include "meta/copy_to_postgres.h"
 #include "meta/postgres/pg_account_store.h"
+#include "meta/postgres/pg_job_store.h"
 #include "meta/postgres/pg_store.h"
 #include "meta/sqlite/sqlite_account_store.h"
+#include "meta/sqlite/sqlite_job_store.h"
 #include "meta/sqlite/sqlite_store.h"
 #include "registry/registry_app.h"
 #include "services/blob_service.h"
 #include "services/manifest_service.h"
 #include "services/repository_content.h"
 #include "services/upload_service.h"
+#include "services/metadata_upload_journal.h"
 #include "storage/fs/fs_blob_store.h"
+#include "storage/s3/copy_to_bucket.h"
+#include "storage/s3/s3_blob_store.h"
 #include "ui/ui_app.h"
 
 namespace pier::cli {
 
 namespace {
 
-std::unique_ptr<storage::BlobStore> make_blob_store(const config::Config& config) {
+storage::s3::S3Options bucket_options(const config::Config& config) {
+  const auto& s3 = config.storage.s3;
+  return {s3.endpoint, s3.bucket, s3.region, {s3.access_key, s3.secret_key}, s3.path_style, s3.ca_file};
+}
+
+// `journal` keeps what an S3 upload needs between requests; it outlives the store.
+std::unique_ptr<storage::BlobStore> make_blob_store(const config::Config& config, storage::UploadJournal& journal,
+                                                    Clock& clock) {
   switch (config.storage.driver) {
     case config::StorageDriver::kFilesystem: return storage::make_filesystem_blob_store(config.storage.root);
+    case config::StorageDriver::kS3: {
+      const auto& s3 = config.storage.s3;
+      storage::S3StoreOptions options;
+      options.bucket = bucket_options(config);
+      options.part_size = s3.part_size;
+      options.redirect_seconds = s3.redirect ? s3.redirect_expiry.count() : 0;
+      return storage::make_s3_blob_store(std::move(options), journal, clock);
+    }
   }
   throw std::logic_error("unknown storage driver");
+}
+
+// Where the blobs live, for messages: never a key.
+std::string storage_description(const config::Config& config) {
+  if (config.storage.driver == config::StorageDriver::kS3) {
+    return "S3 bucket " + config.storage.s3.bucket + " at " + config.storage.s3.endpoint;
+  }
+  return config.storage.root.string();
 }
 
 void create_database_folder(const config::Config& config) {
@@ -66,6 +97,23 @@ std::unique_ptr<meta::MetadataStore> make_metadata_store(const config::Config& c
       return meta::open_postgres_store(config.metadata.postgres_url);
   }
   throw std::logic_error("unknown metadata driver");
+}
+
+std::unique_ptr<meta::JobStore> make_job_store(const config::Config& config) {
+  switch (config.metadata.driver) {
+    case config::MetadataDriver::kSqlite: return meta::open_sqlite_job_store(config.metadata.path);
+    case config::MetadataDriver::kPostgres: return meta::open_postgres_job_store(config.metadata.postgres_url);
+  }
+  throw std::logic_error("unknown metadata driver");
+}
+
+jobs::JobRunnerOptions job_runner_options(const config::Config& config) {
+  jobs::JobRunnerOptions options;
+  options.replica_id = jobs::make_replica_id();
+  options.poll_interval = config.jobs.poll_interval;
+  options.heartbeat_timeout = config.jobs.heartbeat_timeout;
+  options.workers = config.jobs.workers;
+  return options;
 }
 
 
@@ -146,6 +194,7 @@ config::Config load_server_config(const ServerFlags& flags) {
   config::ConfigSources sources;
   if (!flags.config_file.empty()) sources.file = flags.config_file;
   sources.environment = config::pier_environment();
+  sources.aws_environment = config::aws_environment();
   if (!flags.listen.empty()) sources.flags["listen"] = flags.listen;
   if (!flags.data_dir.empty()) sources.flags["data_dir"] = flags.data_dir;
   if (!flags.log_level.empty()) sources.flags["log.level"] = flags.log_level;
@@ -169,10 +218,11 @@ int serve(const config::Config& config) {
   access->set_pattern("%v");
 
   std::filesystem::create_directories(config.data_dir);
-  auto blob_store = make_blob_store(config);
-  auto metadata = make_metadata_store(config);
-  auto accounts = open_account_store(config);
   Clock& clock = Clock::system();
+  auto metadata = make_metadata_store(config);
+  services::MetadataUploadJournal upload_journal(*metadata);
+  auto blob_store = make_blob_store(config, upload_journal, clock);
+  auto accounts = open_account_store(config);
   bootstrap_admin(config, *accounts, clock);
 
   services::BlobService blobs(*blob_store, *metadata);
@@ -192,7 +242,9 @@ int serve(const config::Config& config) {
   registry::RegistryApp registry_app({blobs, uploads, manifests}, {access_control, tokens, audit, clock});
   services::RepositoryContent content(*metadata, manifests, blobs, clock);
   auth::BrowserSessions sessions(*accounts, clock, config.auth.session_ttl);
-  api::ManagementApp management({*accounts, policy, authenticator, access_control, sessions, clock, content});
+  auto job_store = make_job_store(config);
+  api::ManagementApp management(
+      {*accounts, policy, authenticator, access_control, sessions, clock, content, *job_store});
   // /api/... is the management API, /v2/... the registry, and every other path the web UI.
   ui::UiApp ui_app(config.ui.dir.empty() ? ui::embedded_assets() : ui::folder_assets(config.ui.dir));
   api::PathSplit registry_or_ui("v2", registry_app, ui_app);
@@ -222,39 +274,54 @@ int serve(const config::Config& config) {
 
   http::Server server(options, app, metrics, probes, log, access);
   server.bind();
-  server.every(config.uploads.purge_interval, [&uploads, &log] {
-    if (const auto removed = uploads.expire_idle()) log->info("removed {} expired upload sessions", removed);
-  });
+  // Upkeep runs once per period across the replicas sharing the metadata database; the audit
+  // queue is this process's own, so it is flushed here.
+  jobs::JobRunner job_runner(*job_store, clock, make_logger("jobs", config.log.level), job_runner_options(config));
+  add_maintenance_jobs(job_runner, {uploads, *accounts, sessions, *job_store, clock, log}, config);
   const auto flush_audit = [&audit, &log] {
     if (auto flushed = audit.flush(); !flushed) log->error("cannot write audit events: {}", flushed.error().message);
     if (const auto dropped = audit.take_dropped()) log->error("audit queue full: {} events dropped", dropped);
   };
   server.every(std::chrono::seconds(1), flush_audit);
-  server.every(std::chrono::hours(1), [&accounts, &clock, &log, retention = config.audit.retention] {
-    auto removed = accounts->expire_audit_events(clock.unix_seconds() - retention.count());
-    if (!removed) log->error("cannot expire audit events: {}", removed.error().message);
-    else if (*removed) log->info("removed {} audit events older than the retention", *removed);
-  });
-  server.every(std::chrono::hours(1), [&sessions, &log] {
-    if (auto removed = sessions.expire(); !removed) log->error("cannot expire sign-in sessions: {}", removed.error().message);
-  });
   if (!config.auth.enabled) {
     for (int i = 0; i < 3; ++i) {
       log->warn("AUTHENTICATION IS OFF (auth.enabled=false): anyone who can reach this port may pull, push and delete");
     }
   }
   const char* scheme = options.tls ? "https" : "http";
-  log->info("pier listening on {}://{}:{} (data in {}; metadata {}, blobs {})", scheme, options.host, server.port(),
-            config.data_dir.string(), metadata_description(config), config.storage.root.string());
+  log->info("pier listening on {}://{}:{} (replica {}; data in {}; metadata {}, blobs {})", scheme, options.host,
+            server.port(), job_runner.replica_id(), config.data_dir.string(), metadata_description(config),
+            storage_description(config));
   const char* plain = options.tls ? "" : " --tls-verify=false";
   if (config.auth.enabled) {
     log->info("sign in first: skopeo login{} -u admin localhost:{}", plain, server.port());
   }
   log->info("push a first image: skopeo copy{} oci:./my-image:latest docker://localhost:{}/admin/app:1.0",
             options.tls ? "" : " --dest-tls-verify=false", server.port());
+  job_runner.start();
   server.run();
+  job_runner.stop();
   flush_audit();
   log->info("pier stopped");
+  return 0;
+}
+
+int copy_blobs_to_bucket(const config::Config& config, const std::string& from) {
+  if (config.storage.driver != config::StorageDriver::kS3) {
+    std::fprintf(stderr, "pier: migrate --blobs-from copies into the S3 bucket configured; storage.driver is not s3\n");
+    return 2;
+  }
+  const auto& s3 = config.storage.s3;
+  auto copied = storage::copy_blobs_to_bucket(from, bucket_options(config), s3.part_size, [](const std::string& digest) {
+    std::printf("copied %s\n", digest.c_str());
+  });
+  if (!copied) {
+    std::fprintf(stderr, "pier: %s\n", copied.error().message.c_str());
+    return 1;
+  }
+  std::printf("%llu blobs copied (%llu bytes), %llu already in bucket %s\n",
+              static_cast<unsigned long long>(copied->copied), static_cast<unsigned long long>(copied->bytes),
+              static_cast<unsigned long long>(copied->already_there), s3.bucket.c_str());
   return 0;
 }
 

@@ -30,5 +30,7 @@ int serve(const config::Config& config);
 // Opens the metadata store (applying migrations) and reports the schema version; with `to` (a
 // PostgreSQL URI), copies the embedded SQLite metadata there instead.
 int migrate(const config::Config& config, const std::string& to);
+// Copies the blobs of a filesystem store at `from` into the configured S3 bucket.
+int copy_blobs_to_bucket(const config::Config& config, const std::string& from);
 
 }  // namespace pier::cli

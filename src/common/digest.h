@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -48,6 +49,11 @@ class Hasher {
   Digest finish();
   DigestAlgorithm algorithm() const { return algorithm_; }
   std::uint64_t bytes_hashed() const { return bytes_; }
+
+  // The state so far as text, to be continued by another process (SHA-256 only; nullopt
+  // for SHA-512). restore_state() rebuilds the hasher; nullopt if the text is not a state.
+  std::optional<std::string> save_state() const;
+  static std::optional<Hasher> restore_state(std::string_view state);
 
  private:
   struct Context;

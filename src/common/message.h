@@ -51,17 +51,25 @@ struct Request {
 class FileRegion {
  public:
   FileRegion(int fd, std::uint64_t offset, std::uint64_t length);
+  // A region read from `fd` front to back (a pipe another thread fills), `length` bytes.
+  struct Sequential {};
+  FileRegion(int fd, std::uint64_t length, Sequential);
   ~FileRegion();
   FileRegion(const FileRegion&) = delete;
   FileRegion& operator=(const FileRegion&) = delete;
   int fd() const { return fd_; }
   std::uint64_t offset() const { return offset_; }
   std::uint64_t length() const { return length_; }
+  bool sequential() const { return sequential_; }
+  // Reads the whole region into `out` (length() bytes); false if the file ends early or fails.
+  // Blocks: for callers off the I/O threads.
+  bool read_into(char* out) const;
 
  private:
   int fd_;
   std::uint64_t offset_;
   std::uint64_t length_;
+  bool sequential_ = false;
 };
 
 struct Response {

@@ -1,6 +1,8 @@
 // common/text.h: small text helpers shared by the parsers of headers and settings.
 #pragma once
 
+#include <cstddef>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,6 +27,18 @@ inline std::vector<std::string_view> split_list(std::string_view text, char sepa
     text.remove_prefix(at + 1);
   }
   return items;
+}
+
+// `size` bytes as lowercase hex, two characters each.
+inline std::string lower_hex(const unsigned char* bytes, std::size_t size) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text;
+  text.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    text.push_back(kHex[bytes[i] >> 4]);
+    text.push_back(kHex[bytes[i] & 0xf]);
+  }
+  return text;
 }
 
 }  // namespace pier

@@ -17,7 +17,7 @@
 
 namespace pier::config {
 
-enum class StorageDriver { kFilesystem };
+enum class StorageDriver { kFilesystem, kS3 };
 enum class MetadataDriver { kSqlite, kPostgres };
 
 struct Config {
@@ -41,6 +41,18 @@ struct Config {
     StorageDriver driver = StorageDriver::kFilesystem;
     std::filesystem::path root;  // default: <data_dir>/blobs
     std::uint64_t inline_max_bytes = 16 * 1024;  // smaller blobs live in the metadata database
+    struct S3 {
+      std::string endpoint;  // scheme://host[:port]
+      std::string bucket;
+      std::string region;      // default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1
+      std::string access_key;  // default: AWS_ACCESS_KEY_ID
+      std::string secret_key;  // default: AWS_SECRET_ACCESS_KEY
+      bool path_style = true;
+      std::string ca_file;
+      std::uint64_t part_size = 10ull << 20;
+      bool redirect = false;  // blob GETs answered with a presigned URL
+      std::chrono::seconds redirect_expiry{std::chrono::minutes(20)};
+    } s3;
   } storage;
 
   struct Metadata {
@@ -106,6 +118,14 @@ struct Config {
     std::chrono::seconds retention{std::chrono::hours(24 * 90)};
   } audit;
 
+  // Jobs that run once across the replicas sharing the metadata database (jobs/job_runner.h).
+  struct Jobs {
+    std::chrono::seconds poll_interval{1};
+    std::chrono::seconds heartbeat_timeout{60};  // a job's replica silent this long: run it elsewhere
+    std::chrono::seconds retention{std::chrono::hours(24 * 7)};  // finished jobs kept this long
+    unsigned workers = 4;
+  } jobs;
+
   struct Log {
     std::string level = "info";
     bool access_log = true;
@@ -132,6 +152,8 @@ struct ConfigSources {
   std::optional<std::filesystem::path> file;
   std::map<std::string, std::string> environment;  // PIER_* variables
   std::map<std::string, std::string> flags;        // dotted key -> value
+  // AWS_* variables: what the storage.s3 keys left unset default to, as in every S3 client.
+  std::map<std::string, std::string> aws_environment;
 };
 
 // Applies the sources in order over the defaults, validates, and fills derived defaults.
@@ -139,6 +161,8 @@ Config load_config(const ConfigSources& sources);
 
 // PIER_* variables of this process.
 std::map<std::string, std::string> pier_environment();
+// AWS_* variables of this process.
+std::map<std::string, std::string> aws_environment();
 
 // Every key with its environment variable and description, for --help and the docs.
 struct KeyInfo {

@@ -165,12 +165,37 @@ const std::vector<Key>& keys() {
       {"tls.certificate", "PEM certificate chain; TLS is on when set with tls.key",
        string_field([](Config& c) -> auto& { return c.tls.certificate; })},
       {"tls.key", "PEM private key", string_field([](Config& c) -> auto& { return c.tls.key; })},
-      {"storage.driver", "blob storage: filesystem",
+      {"storage.driver", "blob storage: filesystem, or s3 (an S3-compatible bucket shared by replicas)",
        [](Config& c, const std::string& v) -> std::optional<std::string> {
-         if (v != "filesystem") return "must be \"filesystem\", got \"" + v + "\"";
-         c.storage.driver = StorageDriver::kFilesystem;
+         if (v == "filesystem") {
+           c.storage.driver = StorageDriver::kFilesystem;
+         } else if (v == "s3") {
+           c.storage.driver = StorageDriver::kS3;
+         } else {
+           return "must be \"filesystem\" or \"s3\", got \"" + v + "\"";
+         }
          return std::nullopt;
        }},
+      {"storage.s3.endpoint", "S3 endpoint URL with its scheme, e.g. https://s3.eu-west-1.amazonaws.com",
+       string_field([](Config& c) -> auto& { return c.storage.s3.endpoint; })},
+      {"storage.s3.bucket", "bucket for blobs (it must exist)",
+       string_field([](Config& c) -> auto& { return c.storage.s3.bucket; })},
+      {"storage.s3.region", "signing region (default AWS_REGION, AWS_DEFAULT_REGION or us-east-1)",
+       string_field([](Config& c) -> auto& { return c.storage.s3.region; })},
+      {"storage.s3.access_key", "access key id (default AWS_ACCESS_KEY_ID)",
+       string_field([](Config& c) -> auto& { return c.storage.s3.access_key; })},
+      {"storage.s3.secret_key", "secret access key (default AWS_SECRET_ACCESS_KEY)",
+       string_field([](Config& c) -> auto& { return c.storage.s3.secret_key; })},
+      {"storage.s3.path_style", "address the bucket as endpoint/bucket (true) or bucket.endpoint-host (false)",
+       bool_field([](Config& c) -> auto& { return c.storage.s3.path_style; })},
+      {"storage.s3.ca_file", "PEM CA bundle to verify the endpoint with (default the system's)",
+       string_field([](Config& c) -> auto& { return c.storage.s3.ca_file; })},
+      {"storage.s3.part_size", "size of each multipart-upload part an upload is sent in",
+       size_field([](Config& c) -> auto& { return c.storage.s3.part_size; }, 5ull << 20, 5ull << 30)},
+      {"storage.s3.redirect", "answer blob GETs with a redirect to a presigned bucket URL",
+       bool_field([](Config& c) -> auto& { return c.storage.s3.redirect; })},
+      {"storage.s3.redirect_expiry", "how long a presigned blob URL stays valid",
+       duration_field([](Config& c) -> auto& { return c.storage.s3.redirect_expiry; }, seconds(60))},
       {"storage.filesystem.root", "folder for blobs (default <data_dir>/blobs)",
        [](Config& c, const std::string& v) -> std::optional<std::string> {
          c.storage.root = v;
@@ -288,6 +313,15 @@ const std::vector<Key>& keys() {
        }},
       {"audit.retention", "audit events older than this are deleted",
        duration_field([](Config& c) -> auto& { return c.audit.retention; }, seconds(3600))},
+      {"jobs.poll_interval", "how often each replica looks for jobs to run",
+       duration_field([](Config& c) -> auto& { return c.jobs.poll_interval; }, seconds(1))},
+      {"jobs.heartbeat_timeout", "a running job whose replica has not heartbeated for this long is run again "
+       "elsewhere; the job leader's term too",
+       duration_field([](Config& c) -> auto& { return c.jobs.heartbeat_timeout; }, seconds(2))},
+      {"jobs.retention", "finished jobs are kept this long, and at least twice the longest period of a periodic job",
+       duration_field([](Config& c) -> auto& { return c.jobs.retention; }, seconds(3600))},
+      {"jobs.workers", "jobs each replica runs at once",
+       count_field([](Config& c) -> auto& { return c.jobs.workers; }, 256)},
       {"log.level", "trace, debug, info, warn, error",
        [](Config& c, const std::string& v) -> std::optional<std::string> {
          static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error"};
@@ -350,7 +384,36 @@ void apply(Config& config, const std::string& key, const std::string& value, con
   if (auto problem = k->set(config, value)) errors.push_back({key, *problem + " (" + origin + ")"});
 }
 
-void validate(Config& config, std::vector<ConfigError>& errors) {
+// The AWS_* variables fill what the configuration leaves out, as every S3 client does.
+void validate_s3(Config::Storage::S3& s3, const std::map<std::string, std::string>& aws,
+                 std::vector<ConfigError>& errors) {
+  const auto from_environment = [&aws](std::string& field, std::initializer_list<const char*> names) {
+    for (const char* name : names) {
+      if (!field.empty()) return;
+      if (auto it = aws.find(name); it != aws.end()) field = it->second;
+    }
+  };
+  from_environment(s3.region, {"AWS_REGION", "AWS_DEFAULT_REGION"});
+  if (s3.region.empty()) s3.region = "us-east-1";
+  from_environment(s3.access_key, {"AWS_ACCESS_KEY_ID"});
+  from_environment(s3.secret_key, {"AWS_SECRET_ACCESS_KEY"});
+  if (!s3.endpoint.starts_with("http://") && !s3.endpoint.starts_with("https://")) {
+    errors.push_back({"storage.s3.endpoint", "must be a URL starting with http:// or https://, got \"" + s3.endpoint + "\""});
+  } else if (s3.endpoint.find('/', s3.endpoint.find("://") + 3) != std::string::npos &&
+             !s3.endpoint.ends_with("/")) {
+    errors.push_back({"storage.s3.endpoint", "takes no path, got \"" + s3.endpoint + "\""});
+  }
+  if (s3.bucket.empty()) errors.push_back({"storage.s3.bucket", "must be set when storage.driver is s3"});
+  if (s3.access_key.empty() || s3.secret_key.empty()) {
+    errors.push_back({s3.access_key.empty() ? "storage.s3.access_key" : "storage.s3.secret_key",
+                      "must be set (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) when storage.driver is s3"});
+  }
+  if (!s3.ca_file.empty() && !std::ifstream(s3.ca_file).good()) {
+    errors.push_back({"storage.s3.ca_file", "cannot read \"" + s3.ca_file + "\""});
+  }
+}
+
+void validate(Config& config, const ConfigSources& sources, std::vector<ConfigError>& errors) {
   const auto colon = config.listen.rfind(':');
   const auto port = colon == std::string::npos ? std::nullopt : to_uint(config.listen.substr(colon + 1));
   if (!port || *port > 65535) errors.push_back({"listen", "must be [host]:port, got \"" + config.listen + "\""});
@@ -363,6 +426,7 @@ void validate(Config& config, std::vector<ConfigError>& errors) {
   }
   if (config.storage.root.empty()) config.storage.root = config.data_dir / "blobs";
   if (config.metadata.path.empty()) config.metadata.path = config.data_dir / "pier.db";
+  if (config.storage.driver == StorageDriver::kS3) validate_s3(config.storage.s3, sources.aws_environment, errors);
   if (config.metadata.driver == MetadataDriver::kPostgres && config.metadata.postgres_url.empty()) {
     errors.push_back({"metadata.postgres.url", "must be set when metadata.driver is postgres"});
   }
@@ -373,6 +437,7 @@ void validate(Config& config, std::vector<ConfigError>& errors) {
     errors.push_back({"ldap.start_tls", "is for ldap:// URLs; ldaps:// is TLS already"});
   }
   if (config.auth.login_max_failures == 0) errors.push_back({"auth.login_max_failures", "must be at least 1"});
+  if (config.jobs.workers == 0) errors.push_back({"jobs.workers", "must be at least 1"});
   if (config.auth.token_key.empty()) config.auth.token_key = config.data_dir / "token-signing-key.pem";
   if (!config.ui.dir.empty() && !std::ifstream(config.ui.dir / "index.html").good()) {
     errors.push_back({"ui.dir", "has no index.html: \"" + config.ui.dir.string() + "\""});
@@ -433,22 +498,27 @@ Config load_config(const ConfigSources& sources) {
     }
   }
   for (const auto& [key, value] : sources.flags) apply(config, key, value, "flag", errors);
-  validate(config, errors);
+  validate(config, sources, errors);
   if (!errors.empty()) throw InvalidConfig(std::move(errors));
   return config;
 }
 
-std::map<std::string, std::string> pier_environment() {
+namespace {
+std::map<std::string, std::string> environment_with_prefix(std::string_view prefix) {
   std::map<std::string, std::string> env;
   for (char** e = environ; e && *e; ++e) {
     const std::string_view entry(*e);
-    if (!entry.starts_with("PIER_")) continue;
+    if (!entry.starts_with(prefix)) continue;
     const auto eq = entry.find('=');
     if (eq == std::string_view::npos) continue;
     env.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
   }
   return env;
 }
+}  // namespace
+
+std::map<std::string, std::string> pier_environment() { return environment_with_prefix("PIER_"); }
+std::map<std::string, std::string> aws_environment() { return environment_with_prefix("AWS_"); }
 
 std::vector<KeyInfo> config_keys() {
   std::vector<KeyInfo> info;

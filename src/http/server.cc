@@ -327,8 +327,31 @@ struct Server::Impl {
     return response;
   }
 
+  // A region that another thread fills as it fetches it (a blob streamed from object
+  // storage): read as it arrives and sent on. The filling side gives up on a stalled source,
+  // which ends the pipe, so the read needs no timer of its own.
+  template <class Stream>
+  awaitable<void> write_sequential_region(Stream& stream, const FileRegion& region) {
+    const int fd = ::dup(region.fd());
+    if (fd < 0) throw std::runtime_error("cannot read a streamed blob");
+    asio::posix::stream_descriptor source(beast::get_lowest_layer(stream).socket().get_executor(), fd);
+    std::unique_ptr<char[]> buffer(new char[kFileReadChunk]);
+    std::uint64_t remaining = region.length();
+    while (remaining > 0) {
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, kFileReadChunk));
+      const std::size_t n = co_await source.async_read_some(asio::buffer(buffer.get(), want), use_awaitable);
+      beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+      co_await asio::async_write(stream, asio::buffer(buffer.get(), n), use_awaitable);
+      remaining -= n;
+    }
+  }
+
   template <class Stream>
   awaitable<void> write_file_region(Stream& stream, const FileRegion& region) {
+    if (region.sequential()) {
+      co_await write_sequential_region(stream, region);
+      co_return;
+    }
     auto& socket = beast::get_lowest_layer(stream).socket();
     std::uint64_t remaining = region.length();
     off_t offset = static_cast<off_t>(region.offset());

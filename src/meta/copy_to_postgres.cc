@@ -16,7 +16,7 @@ constexpr std::string_view kTables[] = {
     "manifest_references", "tags",        "tag_history",            "uploads",             "users",
     "namespaces",       "teams",          "team_members",           "robots",              "repository_permissions",
     "default_permissions", "role_bindings", "repository_visibility", "api_tokens",         "browser_sessions",
-    "audit_events"};
+    "audit_events",     "blob_store_uploads"};
 
 struct Column {
   std::string name;

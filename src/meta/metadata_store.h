@@ -87,6 +87,9 @@ struct UploadRecord {
   std::string repository;
   std::int64_t started_at = 0;
   std::int64_t updated_at = 0;
+  // Hasher::save_state() of the bytes received so far, when the replicas share uploads;
+  // empty if none was saved.
+  std::string hash_state = {};
 };
 
 class MetadataStore {
@@ -182,6 +185,14 @@ class MetadataStore {
   // Uploads last written before `cutoff`, for expiry.
   virtual Result<std::vector<UploadRecord>> uploads_idle_since(std::int64_t cutoff) = 0;
   virtual Result<std::uint64_t> count_uploads() = 0;
+  // Records the hash of the bytes received so far (and that the upload was written now).
+  virtual Result<void> save_upload_hash(std::string_view id, std::string_view hash_state, std::int64_t now) = 0;
+
+  // What a blob store keeps between the requests of one upload (storage::UploadJournal).
+  virtual Result<void> save_store_upload(std::string_view id, std::string_view state, std::int64_t now) = 0;
+  virtual Result<std::optional<std::string>> store_upload(std::string_view id) = 0;
+  virtual Result<void> delete_store_upload(std::string_view id) = 0;
+  virtual Result<std::vector<std::string>> store_uploads_idle_since(std::int64_t cutoff) = 0;
 };
 
 }  // namespace pier::meta

@@ -40,6 +40,14 @@ Result<Reply> get_blob(RegistryServices& s, Request& request) {
     response.content_length = length;
     return Reply(std::move(response));
   }
+  // Small blobs may be kept in the metadata store, which no URL reaches.
+  if (*size > s.uploads.inline_max_bytes()) {
+    if (auto location = s.blobs.redirect_url(*digest)) {
+      Response redirect = empty_response(307);
+      redirect.header("Location", *location).header("Docker-Content-Digest", digest->str());
+      return Reply(std::move(redirect));
+    }
+  }
   auto bytes = s.blobs.open(*digest, offset, length);
   if (!bytes) return bytes.error();
   response.file = std::move(bytes->file);

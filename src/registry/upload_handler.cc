@@ -58,6 +58,7 @@ class UploadSink final : public BodySink {
 
   Result<Response> finish() override {
     finished_ = true;
+    if (auto r = writer_->finish(); !r) return r.error();
     const std::uint64_t size = writer_->size();
     writer_.reset();  // releases the session before it is completed
     if (completion_ == Completion::kProgress) return upload_progress(202, repository_, id_, size);

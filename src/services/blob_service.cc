@@ -1,7 +1,5 @@
 #include "services/blob_service.h"
 
-#include <unistd.h>
-
 namespace pier::services {
 
 namespace {
@@ -53,13 +51,7 @@ Result<std::string> BlobService::read_whole(const Digest& digest, std::uint64_t 
   auto region = blobs_.open(digest, 0, *size);
   if (!region) return region.error();
   std::string bytes((*region)->length(), '\0');
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const auto n = ::pread((*region)->fd(), bytes.data() + done, bytes.size() - done,
-                           static_cast<off_t>((*region)->offset() + done));
-    if (n <= 0) return make_error(ErrorCode::kInternal, "cannot read a stored blob");
-    done += static_cast<std::size_t>(n);
-  }
+  if (!(*region)->read_into(bytes.data())) return make_error(ErrorCode::kInternal, "cannot read a stored blob");
   return bytes;
 }
 

@@ -31,6 +31,8 @@ class BlobService {
   Result<std::uint64_t> stat(std::string_view repository, const Digest& digest);
   // Bytes [offset, offset + length) of a blob; the caller has checked the link with stat().
   Result<BlobBytes> open(const Digest& digest, std::uint64_t offset, std::uint64_t length);
+  // Where the client may fetch a blob in the blob store itself, when the store hands reads off.
+  std::optional<std::string> redirect_url(const Digest& digest) { return blobs_.redirect_url(digest); }
   // The whole of a blob no larger than `max_bytes`, wherever it is kept; kBlobUnknown if it
   // is absent, kPayloadTooLarge if it is larger.
   Result<std::string> read_whole(const Digest& digest, std::uint64_t max_bytes);

@@ -50,13 +50,31 @@ Error busy_upload() {
 }
 }  // namespace
 
-UploadWriter::UploadWriter(std::shared_ptr<Session> session, std::unique_ptr<storage::UploadAppender> appender)
-    : session_(std::move(session)), appender_(std::move(appender)) {}
+UploadWriter::UploadWriter(UploadService& service, std::string id, std::shared_ptr<Session> session,
+                           std::unique_ptr<storage::UploadAppender> appender)
+    : service_(service), id_(std::move(id)), session_(std::move(session)), appender_(std::move(appender)) {}
 
 UploadWriter::~UploadWriter() {
   hashing_.drain();
+  if (!finished_ && appender_ && !appender_->close()) session_->hasher.reset();
   appender_.reset();
   session_->release();
+}
+
+Result<void> UploadWriter::finish() {
+  finished_ = true;
+  hashing_.drain();
+  if (auto r = appender_->close(); !r) {
+    session_->hasher.reset();
+    return r.error();
+  }
+  if (session_->transient || !session_->hasher || !service_.metadata_.shared_with_other_processes()) return {};
+  const auto state = session_->hasher->save_state();
+  if (!state) return {};
+  const auto now = service_.clock_.unix_seconds();
+  if (auto r = service_.metadata_.save_upload_hash(id_, *state, now); !r) return r.error();
+  session_->touched_at = now;
+  return {};
 }
 
 Result<void> UploadWriter::write(std::string_view bytes) {
@@ -91,7 +109,7 @@ Result<std::string> UploadService::start(std::string_view repository) {
   const auto now = clock_.unix_seconds();
   // The row first: a crash between the two leaves a row that expiry removes, never an
   // unaccounted file.
-  if (auto r = metadata_.create_upload({id, std::string(repository), now, now}); !r) return r.error();
+  if (auto r = metadata_.create_upload({id, std::string(repository), now, now, {}}); !r) return r.error();
   if (auto r = blobs_.create_upload(id); !r) {
     (void)metadata_.delete_upload(id);
     return r.error();
@@ -154,6 +172,7 @@ Result<void> UploadService::ensure_hash_current(std::string_view id, Session& se
       session.hasher->bytes_hashed() == *stored) {
     return {};
   }
+  if (algorithm == DigestAlgorithm::kSha256 && restore_saved_hash(id, session, *stored)) return {};
   // Rebuilt from the stored bytes: after a restart, a failed write, or for sha512.
   Hasher hasher(algorithm);
   if (auto r = blobs_.read_upload(id, [&](std::string_view bytes) { hasher.update(bytes); }); !r) {
@@ -162,6 +181,18 @@ Result<void> UploadService::ensure_hash_current(std::string_view id, Session& se
   session.hasher.emplace(std::move(hasher));
   session.size = session.hasher->bytes_hashed();
   return {};
+}
+
+// The hash another replica saved, if it covers exactly the bytes stored.
+bool UploadService::restore_saved_hash(std::string_view id, Session& session, std::uint64_t stored) {
+  if (session.transient || !metadata_.shared_with_other_processes()) return false;
+  auto record = metadata_.get_upload(id);
+  if (!record || !*record || (*record)->hash_state.empty()) return false;
+  auto hasher = Hasher::restore_state((*record)->hash_state);
+  if (!hasher || hasher->bytes_hashed() != stored) return false;
+  session.hasher.emplace(std::move(*hasher));
+  session.size = stored;
+  return true;
 }
 
 Result<std::unique_ptr<UploadWriter>> UploadService::open_writer(std::string_view repository,
@@ -194,7 +225,7 @@ Result<std::unique_ptr<UploadWriter>> UploadService::open_writer(std::string_vie
   if (!appender) return appender.error();
   release.s = nullptr;
   return std::unique_ptr<UploadWriter>(
-      new UploadWriter(std::move(*session), std::move(*appender)));
+      new UploadWriter(*this, std::string(id), std::move(*session), std::move(*appender)));
 }
 
 Result<CommittedBlob> UploadService::complete(std::string_view repository, std::string_view id,

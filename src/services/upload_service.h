@@ -2,7 +2,9 @@
 //
 // Bytes are hashed as they stream in (one pass) and appended to the store's upload; the
 // session row lives in the metadata store, so a session survives a restart: its hash is
-// then rebuilt from the bytes already stored. A completed upload is committed under the
+// then rebuilt from the bytes already stored. When replicas share the metadata, the hash
+// state is saved with the row after every request, so any replica continues the upload
+// without reading the bytes back (an S3 multipart upload cannot be read back). A completed upload is committed under the
 // digest the client named only if the bytes hash to it; otherwise nothing is left behind.
 #pragma once
 
@@ -41,17 +43,24 @@ class UploadWriter {
   // a BodySink may hold chunks, since the upload handler's sink writes through here.
   static constexpr std::size_t kHashQueueDepth = kBodySinkChunksHeld;
   Result<void> write(std::string_view bytes);
+  // Ends the request's writes: the bytes are kept where every replica finds them, and so is
+  // the hash of them when replicas share uploads. Before the client is told the new size.
+  Result<void> finish();
   // Size of the upload including what this writer appended.
   std::uint64_t size() const;
 
  private:
   friend class UploadService;
   struct Session;
-  UploadWriter(std::shared_ptr<Session> session, std::unique_ptr<storage::UploadAppender> appender);
+  UploadWriter(UploadService& service, std::string id, std::shared_ptr<Session> session,
+               std::unique_ptr<storage::UploadAppender> appender);
 
+  UploadService& service_;
+  const std::string id_;
   std::shared_ptr<Session> session_;
   std::unique_ptr<storage::UploadAppender> appender_;
   SideQueue hashing_{kHashQueueDepth};
+  bool finished_ = false;
 };
 
 struct CommittedBlob {
@@ -114,6 +123,7 @@ class UploadService {
   std::shared_ptr<Session> new_session(std::string_view repository, std::string_view id, bool transient);
   Result<std::shared_ptr<Session>> session_for(std::string_view repository, std::string_view id);
   Result<void> ensure_hash_current(std::string_view id, Session& session, DigestAlgorithm algorithm);
+  bool restore_saved_hash(std::string_view id, Session& session, std::uint64_t stored);
   void forget(std::string_view id);
   Result<void> discard(std::string_view id);
   Result<void> store_blob(std::string_view repository, std::string_view id, const Digest& digest, std::uint64_t size);

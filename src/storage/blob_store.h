@@ -10,6 +10,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,10 @@ class UploadAppender {
  public:
   virtual ~UploadAppender() = default;
   virtual Result<void> append(std::string_view bytes) = 0;
+  // Ends this request's appends: what was appended is kept and visible to every process
+  // sharing the store (upload_size, the next appender). Called once, after the last append;
+  // an appender destroyed without it closes as well as it can.
+  virtual Result<void> close() { return {}; }
 };
 
 class BlobStore {
@@ -39,6 +44,9 @@ class BlobStore {
   // kBlobUnknown if absent. The caller checks the range against stat().
   virtual Result<std::shared_ptr<FileRegion>> open(const Digest& digest, std::uint64_t offset,
                                                    std::uint64_t length) = 0;
+  // A URL the client may fetch the blob from itself (an S3 presigned URL), when the store is
+  // set up to hand reads off; nullopt means the bytes come through open().
+  virtual std::optional<std::string> redirect_url(const Digest&) { return std::nullopt; }
   // Removes a blob; succeeds if it was already gone. Only garbage collection calls this.
   virtual Result<void> remove(const Digest& digest) = 0;
 

@@ -40,3 +40,40 @@ TEST(Digest, RejectsMalformedDigests) {
 
 }  // namespace
 }  // namespace pier
+
+namespace pier {
+namespace {
+
+// An upload's hash is saved after one request and continued by another process.
+TEST(Digest, SavedStateContinuesWhereItStopped) {
+  std::string bytes;
+  for (int i = 0; i < 1000; ++i) bytes += "chunk " + std::to_string(i) + ",";
+  for (const std::size_t cut : {std::size_t{0}, std::size_t{1}, std::size_t{63}, std::size_t{64}, std::size_t{65},
+                                bytes.size() / 2, bytes.size()}) {
+    Hasher first;
+    first.update(std::string_view(bytes).substr(0, cut));
+    const auto state = first.save_state();
+    ASSERT_TRUE(state);
+    auto resumed = Hasher::restore_state(*state);
+    ASSERT_TRUE(resumed);
+    EXPECT_EQ(resumed->bytes_hashed(), cut);
+    resumed->update(std::string_view(bytes).substr(cut));
+    EXPECT_EQ(resumed->finish(), digest_of(bytes)) << "cut at " << cut;
+  }
+}
+
+TEST(Digest, DamagedOrForeignStatesAreRefused) {
+  Hasher hasher;
+  hasher.update("some bytes");
+  const std::string state = *hasher.save_state();
+  EXPECT_FALSE(Hasher::restore_state(""));
+  EXPECT_FALSE(Hasher::restore_state("sha512:10:00"));
+  EXPECT_FALSE(Hasher::restore_state(state.substr(0, state.size() - 1)));
+  std::string wrong_count = state;
+  wrong_count.replace(wrong_count.find(':') + 1, 2, "11");  // claims 11 bytes, counters say 10
+  EXPECT_FALSE(Hasher::restore_state(wrong_count));
+  EXPECT_FALSE(Hasher(DigestAlgorithm::kSha512).save_state());
+}
+
+}  // namespace
+}  // namespace pier

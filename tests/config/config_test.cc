@@ -168,5 +168,67 @@ TEST(Config, PostgresMetadataNeedsItsUrlFromAFileOrTheEnvironment) {
   EXPECT_EQ(problems(other), std::vector<std::string>{"metadata.driver"});
 }
 
+TEST(Config, JobsPollEachSecondAndAreRescuedAfterAMinuteOfSilence) {
+  const auto defaults = load_config({});
+  EXPECT_EQ(defaults.jobs.poll_interval, std::chrono::seconds(1));
+  EXPECT_EQ(defaults.jobs.heartbeat_timeout, std::chrono::seconds(60));
+  EXPECT_EQ(defaults.jobs.retention, std::chrono::hours(24 * 7));
+  EXPECT_EQ(defaults.jobs.workers, 4u);
+
+  ConfigSources set;
+  set.environment = {{"PIER_JOBS_HEARTBEAT_TIMEOUT", "3s"}, {"PIER_JOBS_POLL_INTERVAL", "2s"},
+                     {"PIER_JOBS_RETENTION", "30d"}, {"PIER_JOBS_WORKERS", "8"}};
+  const auto c = load_config(set);
+  EXPECT_EQ(c.jobs.heartbeat_timeout, std::chrono::seconds(3));
+  EXPECT_EQ(c.jobs.poll_interval, std::chrono::seconds(2));
+  EXPECT_EQ(c.jobs.retention, std::chrono::hours(24 * 30));
+  EXPECT_EQ(c.jobs.workers, 8u);
+
+  ConfigSources bad;
+  bad.flags = {{"jobs.heartbeat_timeout", "1s"}, {"jobs.poll_interval", "0s"}, {"jobs.retention", "10m"},
+               {"jobs.workers", "0"}};
+  EXPECT_EQ(problems(bad), (std::vector<std::string>{"jobs.heartbeat_timeout", "jobs.poll_interval", "jobs.retention",
+                                                     "jobs.workers"}));
+}
+
+}  // namespace
+}  // namespace pier::config
+
+namespace pier::config {
+namespace {
+
+TEST(Config, S3StorageNeedsAnEndpointABucketAndCredentialsWhichAwsVariablesMayGive) {
+  ConfigSources missing;
+  missing.environment = {{"PIER_STORAGE_DRIVER", "s3"}};
+  EXPECT_EQ(problems(missing), (std::vector<std::string>{"storage.s3.endpoint", "storage.s3.bucket",
+                                                         "storage.s3.access_key"}));
+  ConfigSources no_scheme;
+  no_scheme.environment = {{"PIER_STORAGE_DRIVER", "s3"}, {"PIER_STORAGE_S3_ENDPOINT", "s3.example:9000"},
+                           {"PIER_STORAGE_S3_BUCKET", "b"}, {"PIER_STORAGE_S3_ACCESS_KEY", "k"},
+                           {"PIER_STORAGE_S3_SECRET_KEY", "s"}};
+  EXPECT_EQ(problems(no_scheme), std::vector<std::string>{"storage.s3.endpoint"});
+
+  ConfigSources from_aws;
+  from_aws.environment = {{"PIER_STORAGE_DRIVER", "s3"}, {"PIER_STORAGE_S3_ENDPOINT", "https://s3.example"},
+                          {"PIER_STORAGE_S3_BUCKET", "images"}, {"PIER_STORAGE_S3_PART_SIZE", "16MiB"}};
+  from_aws.aws_environment = {{"AWS_ACCESS_KEY_ID", "AKID"}, {"AWS_SECRET_ACCESS_KEY", "SECRET"},
+                              {"AWS_DEFAULT_REGION", "eu-west-3"}};
+  const auto c = load_config(from_aws);
+  EXPECT_EQ(c.storage.driver, StorageDriver::kS3);
+  EXPECT_EQ(c.storage.s3.access_key, "AKID");
+  EXPECT_EQ(c.storage.s3.secret_key, "SECRET");
+  EXPECT_EQ(c.storage.s3.region, "eu-west-3");
+  EXPECT_EQ(c.storage.s3.part_size, 16u << 20);
+  EXPECT_TRUE(c.storage.s3.path_style);
+  EXPECT_FALSE(c.storage.s3.redirect);
+
+  // The configuration wins over the variables; parts below S3's 5 MiB minimum are refused.
+  ConfigSources configured = from_aws;
+  configured.environment["PIER_STORAGE_S3_REGION"] = "us-west-2";
+  EXPECT_EQ(load_config(configured).storage.s3.region, "us-west-2");
+  configured.environment["PIER_STORAGE_S3_PART_SIZE"] = "1MiB";
+  EXPECT_EQ(problems(configured), std::vector<std::string>{"storage.s3.part_size"});
+}
+
 }  // namespace
 }  // namespace pier::config

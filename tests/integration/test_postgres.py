@@ -1,10 +1,7 @@
 """Pier with its metadata on PostgreSQL (metadata.driver: postgres): a PostgreSQL 15 server of
 the tests' own (tests/postgres.sh, a Unix socket in a folder under /tmp), real clients, and
 several Pier processes sharing one database."""
-import shutil
 import subprocess
-import tempfile
-import uuid
 from pathlib import Path
 
 import pytest
@@ -15,26 +12,7 @@ from client_tools import Clients, OciLayout, build_single_arch_layout, docker_re
 from registry_auth import Bearer, fetch_token
 from servers import ADMIN_PASSWORD, PIER_BINARY, start_pier
 
-SCRIPT = Path(__file__).resolve().parents[1] / "postgres.sh"
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    """The server's socket folder. /tmp, not pytest's folder: the postgres account must reach it."""
-    folder = Path(tempfile.mkdtemp(prefix="pier-pg-it-"))
-    folder.rmdir()  # the script creates it, owned by the account that runs the server
-    subprocess.run([str(SCRIPT), "start", str(folder)], check=True)
-    yield folder
-    subprocess.run([str(SCRIPT), "stop", str(folder)], check=False)
-
-
-@pytest.fixture
-def database(postgres):
-    """A new empty database; its libpq URI."""
-    name = "pier_" + uuid.uuid4().hex[:12]
-    subprocess.run(["psql", "-q", "-h", str(postgres), "-U", "pier", "-d", "postgres", "-c", f"CREATE DATABASE {name}"],
-                   check=True)
-    return f"postgresql://pier@/{name}?host={postgres}"
+from shared_backends import database, postgres  # noqa: F401 (fixtures)
 
 
 def start_on_postgres(data_dir: Path, url: str, blobs: Path, token_key: Path):

@@ -84,12 +84,14 @@ std::optional<std::uint64_t> reference_size(Connection& db, std::int64_t repo, c
   return static_cast<std::uint64_t>(rows.integer(0, 0));
 }
 
-constexpr std::string_view kUploadColumns = "SELECT id, repository, started_at, updated_at FROM uploads ";
+constexpr std::string_view kUploadColumns =
+    "SELECT id, repository, started_at, updated_at, COALESCE(hash_state, '') FROM uploads ";
 
 std::vector<UploadRecord> upload_rows(const Rows& rows) {
   std::vector<UploadRecord> uploads;
   for (int i = 0; i < rows.size(); ++i) {
-    uploads.push_back(UploadRecord{rows.text(i, 0), rows.text(i, 1), rows.integer(i, 2), rows.integer(i, 3)});
+    uploads.push_back(
+        UploadRecord{rows.text(i, 0), rows.text(i, 1), rows.integer(i, 2), rows.integer(i, 3), rows.text(i, 4)});
   }
   return uploads;
 }
@@ -455,6 +457,47 @@ class PostgresStore final : public MetadataStore {
   Result<std::uint64_t> count_uploads() override {
     return db_.read<std::uint64_t>([&](Connection& db) -> Result<std::uint64_t> {
       return static_cast<std::uint64_t>(db.query("SELECT COUNT(*) FROM uploads").integer(0, 0));
+    });
+  }
+
+  Result<void> save_upload_hash(std::string_view id, std::string_view hash_state, std::int64_t now) override {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
+      db.query("UPDATE uploads SET hash_state = $1, updated_at = $2 WHERE id = $3", {hash_state, now, id});
+      return {};
+    });
+  }
+
+  Result<void> save_store_upload(std::string_view id, std::string_view state, std::int64_t now) override {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
+      db.query(
+          "INSERT INTO blob_store_uploads (id, state, updated_at) VALUES ($1, $2, $3) "
+          "ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at",
+          {id, state, now});
+      return {};
+    });
+  }
+
+  Result<std::optional<std::string>> store_upload(std::string_view id) override {
+    return db_.read<std::optional<std::string>>([&](Connection& db) -> Result<std::optional<std::string>> {
+      auto rows = db.query("SELECT state FROM blob_store_uploads WHERE id = $1", {id});
+      if (rows.empty()) return std::optional<std::string>();
+      return std::optional<std::string>(rows.text(0, 0));
+    });
+  }
+
+  Result<void> delete_store_upload(std::string_view id) override {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
+      db.query("DELETE FROM blob_store_uploads WHERE id = $1", {id});
+      return {};
+    });
+  }
+
+  Result<std::vector<std::string>> store_uploads_idle_since(std::int64_t cutoff) override {
+    return db_.read<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
+      auto rows = db.query("SELECT id FROM blob_store_uploads WHERE updated_at < $1 ORDER BY id", {cutoff});
+      std::vector<std::string> ids;
+      for (int i = 0; i < rows.size(); ++i) ids.push_back(rows.text(i, 0));
+      return ids;
     });
   }
 

@@ -82,10 +82,11 @@ std::optional<std::uint64_t> reference_size(Connection& db, std::int64_t repo, c
   return static_cast<std::uint64_t>(stmt.integer(0));
 }
 
-constexpr std::string_view kUploadColumns = "SELECT id, repository, started_at, updated_at FROM uploads ";
+constexpr std::string_view kUploadColumns =
+    "SELECT id, repository, started_at, updated_at, COALESCE(hash_state, '') FROM uploads ";
 
 UploadRecord upload_row(const sqlite::Statement& stmt) {
-  return UploadRecord{stmt.text(0), stmt.text(1), stmt.integer(2), stmt.integer(3)};
+  return UploadRecord{stmt.text(0), stmt.text(1), stmt.integer(2), stmt.integer(3), stmt.text(4)};
 }
 
 void insert_blob_link(Connection& db, std::string_view repository, const Digest& digest, std::uint64_t size,
@@ -462,6 +463,50 @@ class SqliteStore final : public MetadataStore {
       auto stmt = db.prepare("SELECT COUNT(*) FROM uploads");
       stmt.step();
       return static_cast<std::uint64_t>(stmt.integer(0));
+    });
+  }
+
+  Result<void> save_upload_hash(std::string_view id, std::string_view hash_state, std::int64_t now) override {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
+      db.prepare("UPDATE uploads SET hash_state = ?, updated_at = ? WHERE id = ?")
+          .bind(1, hash_state).bind(2, now).bind(3, id).run();
+      return {};
+    });
+  }
+
+  Result<void> save_store_upload(std::string_view id, std::string_view state, std::int64_t now) override {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
+      db.prepare(
+            "INSERT INTO blob_store_uploads (id, state, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at")
+          .bind(1, id).bind(2, state).bind(3, now).run();
+      return {};
+    });
+  }
+
+  Result<std::optional<std::string>> store_upload(std::string_view id) override {
+    return db_.read<std::optional<std::string>>([&](Connection& db) -> Result<std::optional<std::string>> {
+      auto stmt = db.prepare("SELECT state FROM blob_store_uploads WHERE id = ?");
+      stmt.bind(1, id);
+      if (!stmt.step()) return std::optional<std::string>();
+      return std::optional<std::string>(stmt.text(0));
+    });
+  }
+
+  Result<void> delete_store_upload(std::string_view id) override {
+    return db_.write<void>([&](Connection& db) -> Result<void> {
+      db.prepare("DELETE FROM blob_store_uploads WHERE id = ?").bind(1, id).run();
+      return {};
+    });
+  }
+
+  Result<std::vector<std::string>> store_uploads_idle_since(std::int64_t cutoff) override {
+    return db_.read<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
+      auto stmt = db.prepare("SELECT id FROM blob_store_uploads WHERE updated_at < ? ORDER BY id");
+      stmt.bind(1, cutoff);
+      std::vector<std::string> ids;
+      while (stmt.step()) ids.push_back(stmt.text(0));
+      return ids;
     });
   }
 
