@@ -585,6 +585,10 @@ ROUTES = [
         variant="of a namespace"),
     api("GET", "/audit", namespace("administer"), 200, variant="whole log", refused=400),
     api("GET", "/openapi.json", PUBLIC, 200),
+    # jobs: the probe operators enqueue, and the list
+    api("GET", "/jobs", namespace("administer"), 200),
+    api("POST", "/jobs", namespace("administer"), 201,
+        lambda w, c: Req("/api/v1/jobs", json={"kind": "probe", "args": {"hold_seconds": 0}})),
 
     # /v2
     v2("GET", "kBase", SIGNED_IN, 200, lambda w, c: Req("/v2/")),
