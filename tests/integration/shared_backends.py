@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from servers import ADMIN_PASSWORD, start_pier
+
 TESTS = Path(__file__).resolve().parents[1]
 
 
@@ -55,3 +57,16 @@ def bucket(s3_server):
         "PIER_STORAGE_S3_SECRET_KEY": "S3RVER",
         "PIER_STORAGE_S3_PATH_STYLE": "true",
     }
+
+
+def start_on_postgres(data_dir: Path, url: str, blobs: Path, token_key: Path, env: dict | None = None):
+    """Pier with authentication on, its metadata in `url`, its blobs in the folder `blobs` and
+    its tokens signed with `token_key`; `env` adds settings."""
+    return start_pier(data_dir, auth=True, env={
+        "PIER_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "PIER_METADATA_DRIVER": "postgres",
+        "PIER_METADATA_POSTGRES_URL": url,
+        "PIER_STORAGE_FILESYSTEM_ROOT": str(blobs),
+        "PIER_AUTH_TOKEN_KEY": str(token_key),
+        **(env or {}),
+    })

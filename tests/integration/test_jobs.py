@@ -8,20 +8,15 @@ import time
 import pytest
 
 from api_client import Api, expect, message, new_user
-from servers import ADMIN_PASSWORD, start_pier
-from shared_backends import database, postgres  # noqa: F401 (fixtures)
+from servers import ADMIN_PASSWORD
+from shared_backends import database, postgres, start_on_postgres  # noqa: F401 (fixtures)
 
 HEARTBEAT_TIMEOUT = 3
 PURGE_INTERVAL = 2
 
 
 def start_replica(data_dir, url, blobs, token_key):
-    return start_pier(data_dir, auth=True, env={
-        "PIER_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "PIER_METADATA_DRIVER": "postgres",
-        "PIER_METADATA_POSTGRES_URL": url,
-        "PIER_STORAGE_FILESYSTEM_ROOT": str(blobs),
-        "PIER_AUTH_TOKEN_KEY": str(token_key),
+    return start_on_postgres(data_dir, url, blobs, token_key, {
         "PIER_JOBS_POLL_INTERVAL": "1s",
         "PIER_JOBS_HEARTBEAT_TIMEOUT": f"{HEARTBEAT_TIMEOUT}s",
         "PIER_UPLOADS_PURGE_INTERVAL": f"{PURGE_INTERVAL}s",

@@ -2,7 +2,6 @@
 the tests' own (tests/postgres.sh, a Unix socket in a folder under /tmp), real clients, and
 several Pier processes sharing one database."""
 import subprocess
-from pathlib import Path
 
 import pytest
 import requests
@@ -12,18 +11,7 @@ from client_tools import Clients, OciLayout, build_single_arch_layout, docker_re
 from registry_auth import Bearer, fetch_token
 from servers import ADMIN_PASSWORD, PIER_BINARY, start_pier
 
-from shared_backends import database, postgres  # noqa: F401 (fixtures)
-
-
-def start_on_postgres(data_dir: Path, url: str, blobs: Path, token_key: Path):
-    """Pier with authentication on, its metadata in `url` and its blobs in `blobs`."""
-    return start_pier(data_dir, auth=True, env={
-        "PIER_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "PIER_METADATA_DRIVER": "postgres",
-        "PIER_METADATA_POSTGRES_URL": url,
-        "PIER_STORAGE_FILESYSTEM_ROOT": str(blobs),
-        "PIER_AUTH_TOKEN_KEY": str(token_key),
-    })
+from shared_backends import database, postgres, start_on_postgres  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
