@@ -52,7 +52,8 @@ json::object tag_view(const services::TagInfo& tag) {
           {"media_type", tag.media_type},
           {"size", tag.size},
           {"platforms", platforms_view(tag.platforms)},
-          {"last_modified", tag.last_modified}};
+          {"last_modified", tag.last_modified},
+          {"expires_at", tag.expires_at ? json::value(*tag.expires_at) : json::value(nullptr)}};
 }
 
 json::object tag_event_view(const meta::TagEvent& event) {

@@ -24,7 +24,10 @@
 #include "common/names.h"
 #include "meta/account_store.h"
 #include "meta/job_store.h"
+#include "meta/lifecycle_store.h"
+#include "services/garbage_collector.h"
 #include "services/repository_content.h"
+#include "services/tag_lifecycle.h"
 
 namespace pier::api {
 
@@ -37,6 +40,9 @@ struct ManagementServices {
   Clock& clock;
   services::RepositoryContent& content;
   meta::JobStore& jobs;
+  meta::LifecycleStore& lifecycle;
+  services::GarbageCollector& gc;
+  services::TagLifecycle& tag_lifecycle;
 };
 
 // One request to a handler.
@@ -132,6 +138,22 @@ Result<Response> query_audit(Call& call);
 Result<Response> list_jobs(Call& call);    // GET
 Result<Response> enqueue_job(Call& call);  // POST
 
+// lifecycle.cc: garbage collection, quotas, history windows, immutable tags, retention, tag expiry
+Result<Response> run_gc(Call& call);                 // POST /api/v1/gc (superusers)
+Result<Response> get_gc(Call& call);                 // GET /api/v1/gc (superusers)
+Result<Response> get_quota(Call& call);              // /api/v1/namespaces/{ns}/quota
+Result<Response> put_quota(Call& call);
+Result<Response> delete_quota(Call& call);
+Result<Response> get_history_window(Call& call);     // /api/v1/namespaces/{ns}/history-window
+Result<Response> put_history_window(Call& call);
+Result<Response> delete_history_window(Call& call);
+Result<Response> get_immutable_tags(Call& call);     // .../{ns}/immutable-tags, .../{repository...}/immutable-tags
+Result<Response> put_immutable_tags(Call& call);
+Result<Response> get_retention(Call& call);          // .../{ns}/retention, .../{repository...}/retention
+Result<Response> put_retention(Call& call);
+Result<Response> delete_retention(Call& call);
+Result<Response> run_retention(Call& call);          // POST .../retention/run
+Result<Response> put_tag_expiration(Call& call);     // PUT .../{repository...}/tags/{tag}/expiration
 // session.cc: the web UI's sign-in, /api/v1/session
 Result<Response> start_session(Call& call);  // POST
 Result<Response> get_session(Call& call);    // GET

@@ -77,6 +77,11 @@ Result<std::vector<std::string>> JsonBody::strings(std::string_view field) const
   return out;
 }
 
+Result<std::vector<std::string>> JsonBody::optional_strings(std::string_view field) const {
+  if (find(field) == nullptr) return std::vector<std::string>{};
+  return strings(field);
+}
+
 Result<std::optional<std::string>> JsonBody::optional_object(std::string_view field) const {
   const auto* value = find(field);
   if (value == nullptr) return std::optional<std::string>();

@@ -30,6 +30,7 @@ class JsonBody {
   Result<std::optional<bool>> optional_boolean(std::string_view field) const;
   Result<std::optional<std::int64_t>> optional_integer(std::string_view field) const;
   Result<std::vector<std::string>> strings(std::string_view field) const;  // a required array of strings
+  Result<std::vector<std::string>> optional_strings(std::string_view field) const;  // absent: empty
   // An object, as JSON text, for whoever reads its fields (a job's args).
   Result<std::optional<std::string>> optional_object(std::string_view field) const;
 

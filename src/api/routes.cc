@@ -50,10 +50,25 @@ constexpr std::array kRoutes = {
   Route{kDelete, "/api/v1/namespaces/{ns}/role-bindings/{role}/{kind}/{name}", "api_role_bindings",
          delete_role_binding},
 
+  Route{kGet,    "/api/v1/namespaces/{ns}/quota",                      "api_quota",        get_quota},
+  Route{kPut,    "/api/v1/namespaces/{ns}/quota",                      "api_quota",        put_quota},
+  Route{kDelete, "/api/v1/namespaces/{ns}/quota",                      "api_quota",        delete_quota},
+  Route{kGet,    "/api/v1/namespaces/{ns}/history-window",             "api_history_window", get_history_window},
+  Route{kPut,    "/api/v1/namespaces/{ns}/history-window",             "api_history_window", put_history_window},
+  Route{kDelete, "/api/v1/namespaces/{ns}/history-window",             "api_history_window", delete_history_window},
+  Route{kGet,    "/api/v1/namespaces/{ns}/immutable-tags",             "api_immutable_tags", get_immutable_tags},
+  Route{kPut,    "/api/v1/namespaces/{ns}/immutable-tags",             "api_immutable_tags", put_immutable_tags},
+  Route{kPost,   "/api/v1/namespaces/{ns}/retention/run",              "api_retention",    run_retention},
+  Route{kGet,    "/api/v1/namespaces/{ns}/retention",                  "api_retention",    get_retention},
+  Route{kPut,    "/api/v1/namespaces/{ns}/retention",                  "api_retention",    put_retention},
+  Route{kDelete, "/api/v1/namespaces/{ns}/retention",                  "api_retention",    delete_retention},
+
   // Longest literal suffix first: see routes.h.
   Route{kPut,    "/api/v1/repositories/{repository...}/permissions/{kind}/{name}", "api_permissions", put_permission},
   Route{kDelete, "/api/v1/repositories/{repository...}/permissions/{kind}/{name}", "api_permissions",
          delete_permission},
+  Route{kPut,    "/api/v1/repositories/{repository...}/tags/{tag}/expiration", "api_tags", put_tag_expiration},
+  Route{kPost,   "/api/v1/repositories/{repository...}/retention/run", "api_retention",    run_retention},
   Route{kGet,    "/api/v1/repositories/{repository...}/tags/{tag}/history", "api_tag_history", get_tag_history},
   Route{kPut,    "/api/v1/repositories/{repository...}/tags/{tag}",    "api_tags",         put_tag},
   Route{kDelete, "/api/v1/repositories/{repository...}/tags/{tag}",    "api_tags",         delete_tag},
@@ -61,6 +76,11 @@ constexpr std::array kRoutes = {
   Route{kGet,    "/api/v1/repositories/{repository...}/permissions",   "api_permissions",  list_permissions},
   Route{kPut,    "/api/v1/repositories/{repository...}/visibility",    "api_visibility",   put_visibility},
   Route{kGet,    "/api/v1/repositories/{repository...}/tags",          "api_tags",         list_repository_tags},
+  Route{kGet,    "/api/v1/repositories/{repository...}/immutable-tags", "api_immutable_tags", get_immutable_tags},
+  Route{kPut,    "/api/v1/repositories/{repository...}/immutable-tags", "api_immutable_tags", put_immutable_tags},
+  Route{kGet,    "/api/v1/repositories/{repository...}/retention",     "api_retention",    get_retention},
+  Route{kPut,    "/api/v1/repositories/{repository...}/retention",     "api_retention",    put_retention},
+  Route{kDelete, "/api/v1/repositories/{repository...}/retention",     "api_retention",    delete_retention},
   Route{kGet,    "/api/v1/repositories",                               "api_repositories", list_repositories},
   Route{kPost,   "/api/v1/repositories",                               "api_repositories", create_repository},
   // The bare repository routes last: they match every path below /repositories/.
@@ -75,6 +95,9 @@ constexpr std::array kRoutes = {
          Access::kSigningIn},
 
   Route{kGet,    "/api/v1/audit",                                      "api_audit",        query_audit},
+
+  Route{kGet,    "/api/v1/gc",                                         "api_gc",           get_gc},
+  Route{kPost,   "/api/v1/gc",                                         "api_gc",           run_gc},
 
   Route{kGet,    "/api/v1/jobs",                                       "api_jobs",         list_jobs},
   Route{kPost,   "/api/v1/jobs",                                       "api_jobs",         enqueue_job},

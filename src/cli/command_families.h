@@ -15,5 +15,7 @@ void add_permission_commands(CLI::App& app, CommandContext& context);  // perm, 
 void add_content_commands(CLI::App& app, CommandContext& context);     // repo, tag, manifest
 void add_audit_command(CLI::App& app, CommandContext& context);        // audit
 void add_job_commands(CLI::App& app, CommandContext& context);         // jobs
+// gc, quota, history-window, immutable-tags, retention
+void add_lifecycle_commands(CLI::App& app, CommandContext& context);
 
 }  // namespace pier::cli

@@ -25,6 +25,9 @@ struct ContentArgs {
   std::string namespace_name;
   std::string search;
   std::string visibility;
+  std::string expires_in;
+  std::int64_t expires_at = -1;
+  bool never = false;
   bool is_public = false;
   bool yes = false;
 };
@@ -49,7 +52,8 @@ const std::vector<client::Column>& tag_columns() {
   static const std::vector<client::Column> columns{field_column("TAG", "name"), digest_column("DIGEST", "digest"),
                                                    size_column("SIZE", "size"),
                                                    platforms_column("PLATFORMS", "platforms"),
-                                                   time_column("LAST PUSHED", "last_modified")};
+                                                   time_column("LAST PUSHED", "last_modified"),
+                                                   time_column("EXPIRES", "expires_at")};
   return columns;
 }
 
@@ -163,14 +167,29 @@ void add_tag_commands(CLI::App& app, CommandContext& context) {
       return context.done(api.remove(tag_path(*args)), "deleted tag " + args->repository + ":" + args->tag);
     });
   });
-  for (auto* command : {ls, history, move, restore, remove}) {
+  auto* expire = context.command(*tag, "expire", "set when a tag is removed (it shows in its history, restorable)",
+                                 [&context, args] {
+                                   json::object body;
+                                   if (!args->expires_in.empty()) body["expires_in"] = args->expires_in;
+                                   if (args->expires_at >= 0) body["expires_at"] = args->expires_at;
+                                   return context.with_api([&](client::ApiClient& api) {
+                                     return context.show(api.put(tag_path(*args) + "/expiration", body), tag_columns());
+                                   });
+                                 });
+  auto* in = expire->add_option("--in", args->expires_in, "from now: 30m, 12h, 3d, 2w");
+  auto* at = expire->add_option("--at", args->expires_at, "at this Unix time");
+  auto* never = expire->add_flag("--never", args->never, "clear the tag's expiry");
+  in->excludes(at)->excludes(never);
+  at->excludes(never);
+  expire->require_option(1);
+  for (auto* command : {ls, history, move, restore, remove, expire}) {
     command->add_option("REPOSITORY", args->repository, "repository, e.g. acme/app")->required();
     if (command != ls) command->add_option("TAG", args->tag, "tag")->required();
     context.add_connection_flags(*command);
   }
   // After REPOSITORY and TAG: positionals are taken in the order they are added.
   move->add_option("DIGEST", args->digest, "the manifest's digest, sha256:...")->required();
-  for (auto* command : {ls, history, move, restore}) context.add_output_flag(*command);
+  for (auto* command : {ls, history, move, restore, expire}) context.add_output_flag(*command);
 }
 
 void add_manifest_commands(CLI::App& app, CommandContext& context) {

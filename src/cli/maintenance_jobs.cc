@@ -39,7 +39,7 @@ void add_maintenance_jobs(jobs::JobRunner& runner, const Upkeep& upkeep, const c
   // A finished slot's job is kept past its period, or its key would be free while the slot
   // lasts and the leader would enqueue the slot again.
   const auto keep = std::max({std::chrono::seconds(config.jobs.retention), 2 * config.uploads.purge_interval,
-                              std::chrono::seconds(2 * hours(1))});
+                              2 * config.gc.interval, 2 * config.retention.interval, std::chrono::seconds(2 * hours(1))});
   runner.handle(std::string(jobs::kJobCleanupKind),
                 jobs::job_cleanup_handler(upkeep.jobs, upkeep.clock, keep, log));
   runner.every(std::string(jobs::kJobCleanupKind), hours(1));

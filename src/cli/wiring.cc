@@ -21,6 +21,7 @@
 #include "auth/jwt.h"
 #include "auth/ldap_accounts.h"
 #include "auth/ldap_directory.h"
+#include "cli/lifecycle_jobs.h"
 #include "cli/maintenance_jobs.h"
 #include "common/clock.h"
 #include "http/server.h"
@@ -28,6 +29,10 @@
 #include "jobs/replica_id.h"
 #include "meta/copy_to_postgres.h"
 #include "meta/postgres/pg_account_store.h"
+#include "meta/postgres/pg_lifecycle_store.h"
+#include "meta/sqlite/sqlite_lifecycle_store.h"
+#include "services/garbage_collector.h"
+#include "services/tag_lifecycle.h"
 #include "meta/postgres/pg_job_store.h"
 #include "meta/postgres/pg_store.h"
 #include "meta/sqlite/sqlite_account_store.h"
@@ -95,6 +100,14 @@ std::unique_ptr<meta::MetadataStore> make_metadata_store(const config::Config& c
       return meta::open_sqlite_store(config.metadata.path);
     case config::MetadataDriver::kPostgres:
       return meta::open_postgres_store(config.metadata.postgres_url);
+  }
+  throw std::logic_error("unknown metadata driver");
+}
+
+std::unique_ptr<meta::LifecycleStore> make_lifecycle_store(const config::Config& config) {
+  switch (config.metadata.driver) {
+    case config::MetadataDriver::kSqlite: return meta::open_sqlite_lifecycle_store(config.metadata.path);
+    case config::MetadataDriver::kPostgres: return meta::open_postgres_lifecycle_store(config.metadata.postgres_url);
   }
   throw std::logic_error("unknown metadata driver");
 }
@@ -225,10 +238,28 @@ int serve(const config::Config& config) {
   auto accounts = open_account_store(config);
   bootstrap_admin(config, *accounts, clock);
 
-  services::BlobService blobs(*blob_store, *metadata);
-  services::UploadService uploads(*blob_store, *metadata, clock,
+  auto lifecycle = make_lifecycle_store(config);
+
+  // A look-up is recorded at most twice per grace period, so a blob looked up keeps at least
+  // half the grace after it.
+  services::BlobService blobs(*blob_store, *metadata, *lifecycle, clock, config.gc.blob_grace / 2);
+  services::UploadService uploads(*blob_store, *metadata, *lifecycle, clock,
                                  {config.uploads.expiry, config.storage.inline_max_bytes});
   services::ManifestService manifests(*metadata, clock, config.limits.manifest_max_bytes);
+  // What garbage collection and tag removal change is dropped from this process's caches.
+  const auto content_changed = [&manifests, &blobs](std::string_view repository) {
+    manifests.invalidate(repository);
+    blobs.invalidate(repository);
+  };
+  services::GarbageCollector collector(*lifecycle, *blob_store, clock,
+                                       {config.gc.history_window, config.gc.blob_grace}, content_changed);
+  services::TagLifecycle tag_lifecycle(*lifecycle, blobs, clock, content_changed);
+  manifests.observe_pushes([&tag_lifecycle, &log](std::string_view repository, const meta::ManifestRecord& manifest,
+                                                  const std::vector<std::string>& tags) {
+    if (auto applied = tag_lifecycle.apply_expiry_label(repository, manifest, tags); !applied) {
+      log->error("cannot apply the expiry label of {}@{}: {}", repository, manifest.digest, applied.error().message);
+    }
+  });
 
   auto directory = make_directory(config, *accounts, *log);
   auth::Authenticator authenticator(*accounts, clock, {config.auth.login_max_failures, config.auth.login_window},
@@ -244,7 +275,8 @@ int serve(const config::Config& config) {
   auth::BrowserSessions sessions(*accounts, clock, config.auth.session_ttl);
   auto job_store = make_job_store(config);
   api::ManagementApp management(
-      {*accounts, policy, authenticator, access_control, sessions, clock, content, *job_store});
+      {*accounts, policy, authenticator, access_control, sessions, clock, content, *job_store, *lifecycle, collector,
+       tag_lifecycle});
   // /api/... is the management API, /v2/... the registry, and every other path the web UI.
   ui::UiApp ui_app(config.ui.dir.empty() ? ui::embedded_assets() : ui::folder_assets(config.ui.dir));
   api::PathSplit registry_or_ui("v2", registry_app, ui_app);
@@ -256,6 +288,7 @@ int serve(const config::Config& config) {
     auto count = metadata->count_uploads();
     return count ? static_cast<double>(*count) : -1.0;
   });
+  add_gc_metrics(metrics, collector.totals());
 
   http::ServerOptions options;
   options.host = config.listen_host();
@@ -278,6 +311,7 @@ int serve(const config::Config& config) {
   // queue is this process's own, so it is flushed here.
   jobs::JobRunner job_runner(*job_store, clock, make_logger("jobs", config.log.level), job_runner_options(config));
   add_maintenance_jobs(job_runner, {uploads, *accounts, sessions, *job_store, clock, log}, config);
+  add_lifecycle_jobs(job_runner, {collector, tag_lifecycle, log}, config);
   const auto flush_audit = [&audit, &log] {
     if (auto flushed = audit.flush(); !flushed) log->error("cannot write audit events: {}", flushed.error().message);
     if (const auto dropped = audit.take_dropped()) log->error("audit queue full: {} events dropped", dropped);

@@ -118,6 +118,17 @@ struct Config {
     std::chrono::seconds retention{std::chrono::hours(24 * 90)};
   } audit;
 
+  // Image lifecycle (services/garbage_collector.h, services/tag_lifecycle.h).
+  struct Gc {
+    std::chrono::seconds interval{std::chrono::hours(1)};
+    std::chrono::seconds history_window{std::chrono::hours(24 * 14)};
+    std::chrono::seconds blob_grace{std::chrono::hours(1)};
+  } gc;
+
+  struct Retention {
+    std::chrono::seconds interval{std::chrono::hours(1)};
+  } retention;
+
   // Jobs that run once across the replicas sharing the metadata database (jobs/job_runner.h).
   struct Jobs {
     std::chrono::seconds poll_interval{1};

@@ -45,6 +45,7 @@ std::optional<std::chrono::seconds> to_duration(const std::string& text) {
     case 'm': unit = 60; number.pop_back(); break;
     case 'h': unit = 3600; number.pop_back(); break;
     case 'd': unit = 86400; number.pop_back(); break;
+    case 'w': unit = 7 * 86400; number.pop_back(); break;
     default: break;
   }
   const auto value = to_uint(number);
@@ -122,7 +123,7 @@ template <class Field>
 Setter duration_field(Field field, std::chrono::seconds minimum) {
   return [field, minimum](Config& c, const std::string& v) -> std::optional<std::string> {
     const auto d = to_duration(v);
-    if (!d) return "must be a duration such as 30s, 15m, 24h or 7d, at most 36500d, got \"" + v + "\"";
+    if (!d) return "must be a duration such as 30s, 15m, 24h, 7d or 2w, at most 36500d, got \"" + v + "\"";
     if (*d < minimum) return "must be at least " + std::to_string(minimum.count()) + "s, got \"" + v + "\"";
     field(c) = *d;
     return std::nullopt;
@@ -313,6 +314,16 @@ const std::vector<Key>& keys() {
        }},
       {"audit.retention", "audit events older than this are deleted",
        duration_field([](Config& c) -> auto& { return c.audit.retention; }, seconds(3600))},
+      {"gc.interval", "how often garbage collection runs (once across the replicas)",
+       duration_field([](Config& c) -> auto& { return c.gc.interval; }, seconds(60))},
+      {"gc.history_window", "a manifest that left its last tag this recently is kept, so the tag can be restored; "
+       "0s collects it at once (each namespace may set its own)",
+       duration_field([](Config& c) -> auto& { return c.gc.history_window; }, seconds(0))},
+      {"gc.blob_grace", "a blob uploaded, looked up or mounted this recently is never collected, nor a manifest "
+       "pushed this recently that was never tagged",
+       duration_field([](Config& c) -> auto& { return c.gc.blob_grace; }, seconds(0))},
+      {"retention.interval", "how often the retention policies run",
+       duration_field([](Config& c) -> auto& { return c.retention.interval; }, seconds(60))},
       {"jobs.poll_interval", "how often each replica looks for jobs to run",
        duration_field([](Config& c) -> auto& { return c.jobs.poll_interval; }, seconds(1))},
       {"jobs.heartbeat_timeout", "a running job whose replica has not heartbeated for this long is run again "

@@ -80,6 +80,7 @@ struct TagDetail {
   std::string media_type;
   std::string content;  // the manifest's bytes: sizes and platforms are read from them
   std::int64_t last_modified = 0;
+  std::optional<std::int64_t> expires_at;  // when the tag is removed; nullopt: never
 };
 
 struct UploadRecord {

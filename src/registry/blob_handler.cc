@@ -7,7 +7,7 @@ namespace pier::registry {
 Result<Reply> get_blob(RegistryServices& s, Request& request) {
   auto digest = Digest::parse(request.reference);
   if (!digest) return digest.error();
-  auto size = s.blobs.stat(request.repository, *digest);
+  auto size = s.blobs.look_up(request.repository, *digest);
   if (!size) return size.error();
 
   Response response;

@@ -88,6 +88,8 @@ Result<RequestPlan> RegistryApp::plan(Request& request) {
         plan.may_block = true;
       } else if (!is_read(m)) {
         return method_not_allowed();
+      } else if (auto digest = Digest::parse(request.reference); digest && services_.blobs.use_due(*digest)) {
+        plan.may_block = true;  // the look-up is recorded with a database write
       }
       plan.may_block = plan.may_block || access_.control.may_block(request);
       return plan;

@@ -6,8 +6,41 @@ namespace {
 Error unknown_blob() { return make_error(ErrorCode::kBlobUnknown, "blob unknown to registry"); }
 }  // namespace
 
-BlobService::BlobService(storage::BlobStore& blobs, meta::MetadataStore& metadata)
-    : blobs_(blobs), metadata_(metadata), linked_sizes_(lookup_cache_entries(metadata)) {}
+namespace {
+// Forgetting every recorded use only makes the next look-ups write again.
+constexpr std::size_t kMaxRecordedUses = 100'000;
+}  // namespace
+
+BlobService::BlobService(storage::BlobStore& blobs, meta::MetadataStore& metadata, meta::LifecycleStore& lifecycle,
+                         Clock& clock, std::chrono::seconds use_interval)
+    : blobs_(blobs),
+      metadata_(metadata),
+      lifecycle_(lifecycle),
+      clock_(clock),
+      use_interval_(use_interval.count()),
+      linked_sizes_(lookup_cache_entries(metadata)) {}
+
+bool BlobService::use_due(const Digest& digest) {
+  const auto now = clock_.unix_seconds();
+  std::lock_guard lock(uses_mutex_);
+  auto it = recorded_uses_.find(digest.str());
+  return it == recorded_uses_.end() || now - it->second >= use_interval_;
+}
+
+Result<std::uint64_t> BlobService::look_up(std::string_view repository, const Digest& digest) {
+  if (!use_due(digest)) return stat(repository, digest);
+  const auto now = clock_.unix_seconds();
+  if (auto r = lifecycle_.record_blob_use({digest.str()}, now); !r) return r.error();
+  {
+    std::lock_guard lock(uses_mutex_);
+    if (recorded_uses_.size() >= kMaxRecordedUses) recorded_uses_.clear();
+    recorded_uses_[digest.str()] = now;
+  }
+  auto size = metadata_.linked_blob_size(repository, digest);
+  if (!size) return size.error();
+  if (!*size) return unknown_blob();
+  return **size;
+}
 
 Result<std::uint64_t> BlobService::stat(std::string_view repository, const Digest& digest) {
   if (auto cached = linked_sizes_.get(repository, digest.str())) return *cached;

@@ -47,6 +47,7 @@ Result<PushedManifest> ManifestService::put(std::string_view repository, std::st
   auto stored = metadata_.put_manifest(repository, *record, pushed.tags, clock_.unix_seconds());
   cache_.invalidate(repository);
   if (!stored) return stored.error();
+  if (push_observer_) push_observer_(repository, *record, pushed.tags);
   pushed.digest = record->digest;
   pushed.subject = record->subject;
   return pushed;

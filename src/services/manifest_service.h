@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,11 +53,18 @@ class ManifestService {
 
   std::size_t max_manifest_bytes() const { return max_manifest_bytes_; }
 
+  // Told of each manifest stored, with the tags now pointing at it, after it committed (the
+  // expiry a label asks for is applied here). Set before serving.
+  using PushObserver = std::function<void(std::string_view repository, const meta::ManifestRecord& manifest,
+                                          const std::vector<std::string>& tags)>;
+  void observe_pushes(PushObserver observer) { push_observer_ = std::move(observer); }
+
  private:
   meta::MetadataStore& metadata_;
   Clock& clock_;
   const std::size_t max_manifest_bytes_;
   LookupCache<std::shared_ptr<const meta::StoredManifest>> cache_;
+  PushObserver push_observer_;
 };
 
 }  // namespace pier::services

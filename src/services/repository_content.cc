@@ -73,7 +73,7 @@ Result<RepositoryContent::Content> RepositoryContent::content_of(std::string_vie
 }
 
 Result<TagInfo> RepositoryContent::tag_info(std::string_view repository, const meta::TagDetail& tag) {
-  TagInfo info{tag.name, tag.digest, tag.media_type, 0, {}, tag.last_modified};
+  TagInfo info{tag.name, tag.digest, tag.media_type, 0, {}, tag.last_modified, tag.expires_at};
   auto manifest = read_manifest(tag.content, tag.media_type);
   if (!manifest) return info;  // stored only after it parsed; shown without sizes if that ever changes
   auto content = content_of(repository, *manifest);
@@ -94,6 +94,13 @@ Result<std::vector<TagInfo>> RepositoryContent::tags(std::string_view repository
     tags.push_back(std::move(*info));
   }
   return tags;
+}
+
+Result<TagInfo> RepositoryContent::tag(std::string_view repository, std::string_view tag) {
+  auto detail = metadata_.tag_detail(repository, tag);
+  if (!detail) return detail.error();
+  if (!*detail) return make_error(ErrorCode::kManifestUnknown, "no such tag");
+  return tag_info(repository, **detail);
 }
 
 Result<TagInfo> RepositoryContent::put_tag(std::string_view repository, std::string_view tag, const Digest& digest) {

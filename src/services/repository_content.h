@@ -31,6 +31,7 @@ struct TagInfo {
   std::uint64_t size = 0;  // an image: config and layers; an index: the sum over its images
   std::vector<Platform> platforms;
   std::int64_t last_modified = 0;
+  std::optional<std::int64_t> expires_at;
 };
 
 struct ManifestInfo {
@@ -66,6 +67,8 @@ class RepositoryContent {
                                     std::size_t limit);
   // `tag` now points at `digest`; kManifestUnknown if the repository does not hold it.
   Result<TagInfo> put_tag(std::string_view repository, std::string_view tag, const Digest& digest);
+  // kManifestUnknown if there is no such tag.
+  Result<TagInfo> tag(std::string_view repository, std::string_view tag);
   // kManifestUnknown if there is no such tag.
   Result<void> delete_tag(std::string_view repository, std::string_view tag) {
     return manifests_.remove(repository, tag);

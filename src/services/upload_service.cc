@@ -100,9 +100,9 @@ Result<void> UploadWriter::write(std::string_view bytes) {
 
 std::uint64_t UploadWriter::size() const { return session_->size; }
 
-UploadService::UploadService(storage::BlobStore& blobs, meta::MetadataStore& metadata, Clock& clock,
-                             UploadSettings settings)
-    : blobs_(blobs), metadata_(metadata), clock_(clock), settings_(settings) {}
+UploadService::UploadService(storage::BlobStore& blobs, meta::MetadataStore& metadata,
+                             meta::LifecycleStore& lifecycle, Clock& clock, UploadSettings settings)
+    : blobs_(blobs), metadata_(metadata), lifecycle_(lifecycle), clock_(clock), settings_(settings) {}
 
 Result<std::string> UploadService::start(std::string_view repository) {
   auto id = storage::new_upload_id();
@@ -266,8 +266,18 @@ Result<void> UploadService::store_blob(std::string_view repository, std::string_
                                        std::uint64_t size) {
   const auto now = clock_.unix_seconds();
   if (size > settings_.inline_max_bytes) {
+    // The bytes are placed and linked under the blob's lock, so garbage collection never
+    // removes them between the two (it claims, removes and forgets under the same lock).
+    auto lock = lifecycle_.lock_blobs({digest.str()});
+    if (!lock) return lock.error();
+    auto stored_before = metadata_.blob_size(digest);
+    if (!stored_before) return stored_before.error();
     if (auto r = blobs_.commit_upload(id, digest); !r) return r.error();
-    return metadata_.link_uploaded_blob(repository, digest, size, id, now);
+    auto linked = metadata_.link_uploaded_blob(repository, digest, size, id, now);
+    // Refused (a quota): bytes no row accounts for would stay until a walk of the store,
+    // which nothing does; the lock guarantees nobody linked them meanwhile.
+    if (!linked && !*stored_before) (void)blobs_.remove(digest);
+    return linked;
   }
   std::string bytes;
   bytes.reserve(size);
@@ -310,12 +320,19 @@ Result<std::vector<std::string>> UploadService::mount_sources(const Digest& dige
 
 Result<std::optional<std::uint64_t>> UploadService::mount(std::string_view repository, const Digest& digest,
                                                          std::string_view from) {
+  // Under the blob's lock, so a collection is not halfway through removing it: the source's
+  // link, read now, shows the bytes are there until this link is made.
+  auto lock = lifecycle_.lock_blobs({digest.str()});
+  if (!lock) return lock.error();
   auto size = metadata_.linked_blob_size(from, digest);
   if (!size) return size.error();
   if (!*size) return std::optional<std::uint64_t>();
   // The metadata says the blob exists; make sure its bytes do too before linking.
   if (!has_bytes(digest)) return std::optional<std::uint64_t>();
-  if (auto r = metadata_.link_blob(repository, digest, **size, clock_.unix_seconds()); !r) return r.error();
+  if (auto r = metadata_.link_blob(repository, digest, **size, clock_.unix_seconds()); !r) {
+    if (r.error().code == ErrorCode::kBlobUnknown) return std::optional<std::uint64_t>();
+    return r.error();
+  }
   return *size;
 }
 

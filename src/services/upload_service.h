@@ -24,6 +24,7 @@
 #include "common/error.h"
 #include "common/message.h"
 #include "common/side_queue.h"
+#include "meta/lifecycle_store.h"
 #include "meta/metadata_store.h"
 #include "storage/blob_store.h"
 
@@ -82,7 +83,10 @@ struct UploadSettings {
 
 class UploadService {
  public:
-  UploadService(storage::BlobStore& blobs, meta::MetadataStore& metadata, Clock& clock, UploadSettings settings);
+  // `lifecycle` gives the blob locks that keep an upload's commit and garbage collection of
+  // the same digest apart.
+  UploadService(storage::BlobStore& blobs, meta::MetadataStore& metadata, meta::LifecycleStore& lifecycle, Clock& clock,
+                UploadSettings settings);
 
   // Opens a session for `repository`; returns its id.
   Result<std::string> start(std::string_view repository);
@@ -131,6 +135,7 @@ class UploadService {
 
   storage::BlobStore& blobs_;
   meta::MetadataStore& metadata_;
+  meta::LifecycleStore& lifecycle_;
   Clock& clock_;
   const UploadSettings settings_;
 

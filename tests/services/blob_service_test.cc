@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "meta/sqlite/sqlite_lifecycle_store.h"
 #include "meta/sqlite/sqlite_store.h"
 #include "storage/fs/fs_blob_store.h"
 #include "storage/layout.h"
@@ -16,7 +17,8 @@ class BlobServiceTest : public ::testing::Test {
   BlobServiceTest()
       : store_(storage::make_filesystem_blob_store(dir_.path() / "blobs")),
         metadata_(meta::open_sqlite_store(dir_.path() / "pier.db")),
-        blobs_(*store_, *metadata_) {}
+        lifecycle_(meta::open_sqlite_lifecycle_store(dir_.path() / "pier.db")),
+        blobs_(*store_, *metadata_, *lifecycle_, Clock::system(), std::chrono::seconds(60)) {}
 
   // Stores `bytes` as a file in the blob store and links it to "repo".
   void store_file(std::string_view bytes) {
@@ -37,6 +39,7 @@ class BlobServiceTest : public ::testing::Test {
   testing::TempDir dir_;
   std::unique_ptr<storage::BlobStore> store_;
   std::unique_ptr<meta::MetadataStore> metadata_;
+  std::unique_ptr<meta::LifecycleStore> lifecycle_;
   BlobService blobs_;
 };
 

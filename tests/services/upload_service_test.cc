@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "meta/sqlite/sqlite_lifecycle_store.h"
 #include "meta/sqlite/sqlite_store.h"
 #include "storage/fs/fs_blob_store.h"
 #include "storage/layout.h"
@@ -23,10 +24,11 @@ class UploadServiceTest : public ::testing::Test {
   UploadServiceTest()
       : blobs_(storage::make_filesystem_blob_store(dir_.path() / "blobs")),
         metadata_(meta::open_sqlite_store(dir_.path() / "pier.db")),
+        lifecycle_(meta::open_sqlite_lifecycle_store(dir_.path() / "pier.db")),
         uploads_(make_service()) {}
 
   std::unique_ptr<UploadService> make_service() {
-    return std::make_unique<UploadService>(*blobs_, *metadata_, clock_,
+    return std::make_unique<UploadService>(*blobs_, *metadata_, *lifecycle_, clock_,
                                            UploadSettings{std::chrono::hours(1), inline_max_bytes_,
                                                           std::chrono::milliseconds(50)});
   }
@@ -42,6 +44,7 @@ class UploadServiceTest : public ::testing::Test {
   std::uint64_t inline_max_bytes_ = 0;
   std::unique_ptr<storage::BlobStore> blobs_;
   std::unique_ptr<meta::MetadataStore> metadata_;
+  std::unique_ptr<meta::LifecycleStore> lifecycle_;
   std::unique_ptr<UploadService> uploads_;
 };
 

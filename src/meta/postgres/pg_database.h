@@ -39,6 +39,16 @@ class Database {
     });
   }
 
+  // A connection of the pool for the caller alone, outside any transaction, until the lease
+  // is dropped (for session-level advisory locks).
+  Result<std::unique_ptr<ConnectionPool::Lease>> lease() {
+    return guarded<std::unique_ptr<ConnectionPool::Lease>>(
+        [&]() -> Result<std::unique_ptr<ConnectionPool::Lease>> {
+          // A lease cannot move: built in place from the pool's prvalue.
+          return std::unique_ptr<ConnectionPool::Lease>(new ConnectionPool::Lease(pool_->lease()));
+        });
+  }
+
   // f(Connection&) -> Result<T>, in one transaction; an error result rolls it back.
   template <class T, class F>
   Result<T> write(F&& f) {

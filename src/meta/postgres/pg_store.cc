@@ -1,8 +1,10 @@
 #include "meta/postgres/pg_store.h"
 
+#include "meta/lifecycle_rules.h"
 #include "meta/manifest_references.h"
 #include "meta/postgres/pg_database.h"
 #include "meta/postgres/pg_migrate.h"
+#include "meta/postgres/pg_tag_rows.h"
 
 namespace pier::meta {
 namespace {
@@ -11,50 +13,13 @@ using postgres::Connection;
 using postgres::Param;
 using postgres::Rows;
 
-std::optional<std::int64_t> find_repository_id(Connection& db, std::string_view repository) {
-  auto rows = db.query("SELECT id FROM repositories WHERE name = $1", {repository});
-  if (rows.empty()) return std::nullopt;
-  return rows.integer(0, 0);
-}
-
-std::int64_t ensure_repository_id(Connection& db, std::string_view repository, std::int64_t now) {
-  // ON CONFLICT waits for a replica creating the same repository, then finds its row.
-  db.query("INSERT INTO repositories (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-           {repository, now});
-  return *find_repository_id(db, repository);
-}
-
-// Held until the transaction ends: one tag's moves happen one at a time across replicas, so
-// each records the digest the tag really left. A row lock cannot serve: a tag being created
-// has no row yet. Two tags sharing a hash only wait for each other.
-void lock_tag(Connection& db, std::int64_t repo, std::string_view tag) {
-  db.query("SELECT pg_advisory_xact_lock(hashtextextended($1::text || ':' || $2::text, 0))", {repo, tag});
-}
-
-std::optional<std::string> tag_target(Connection& db, std::int64_t repo, std::string_view tag) {
-  auto rows = db.query("SELECT manifest_digest FROM tags WHERE repository_id = $1 AND name = $2", {repo, tag});
-  if (rows.empty()) return std::nullopt;
-  return rows.text(0, 0);
-}
-
-void record_tag_move(Connection& db, std::int64_t repo, std::string_view tag, std::string_view old_digest,
-                     std::string_view new_digest, std::int64_t now) {
-  db.query("INSERT INTO tag_history (repository_id, tag, old_digest, new_digest, changed_at) VALUES ($1, $2, $3, $4, $5)",
-           {repo, tag, Param::optional(old_digest), Param::optional(new_digest), now});
-}
-
-// Points `tag` at `digest` (a manifest of `repo`) and records the move; a push and a tag put
-// through the management API both come here, so both leave the same history.
-void move_tag(Connection& db, std::int64_t repo, std::string_view tag, std::string_view digest, std::int64_t now) {
-  lock_tag(db, repo, tag);
-  const auto previous = tag_target(db, repo, tag);
-  if (previous == digest) return;
-  db.query("INSERT INTO tags (repository_id, name, manifest_digest, updated_at) VALUES ($1, $2, $3, $4) "
-           "ON CONFLICT (repository_id, name) DO UPDATE SET manifest_digest = excluded.manifest_digest, "
-           "updated_at = excluded.updated_at",
-           {repo, tag, digest, now});
-  record_tag_move(db, repo, tag, previous.value_or(""), digest, now);
-}
+using postgres::ensure_repository_id;
+using postgres::find_repository_id;
+using postgres::lock_tag;
+using postgres::move_tag;
+using postgres::record_tag_move;
+using postgres::refuse_immutable_deletion;
+using postgres::tag_target;
 
 constexpr std::string_view kSummaryColumns =
     "SELECT r.name, (SELECT COUNT(*) FROM tags t WHERE t.repository_id = r.id), "
@@ -67,18 +32,22 @@ RepositorySummary summary_row(const Rows& rows, int row) {
 }
 
 constexpr std::string_view kTagDetailColumns =
-    "SELECT t.name, t.manifest_digest, m.media_type, m.content, t.updated_at FROM tags t "
+    "SELECT t.name, t.manifest_digest, m.media_type, m.content, t.updated_at, t.expires_at FROM tags t "
     "JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest ";
 
 TagDetail tag_detail_row(const Rows& rows, int row) {
-  return TagDetail{rows.text(row, 0), rows.text(row, 1), rows.text(row, 2), rows.bytes(row, 3), rows.integer(row, 4)};
+  return TagDetail{rows.text(row, 0), rows.text(row, 1), rows.text(row, 2), rows.bytes(row, 3), rows.integer(row, 4),
+                   rows.is_null(row, 5) ? std::nullopt : std::optional<std::int64_t>(rows.integer(row, 5))};
 }
 
+// The size of what `ref` names in the repository; nullopt when it is not there. The row found
+// is share-locked until commit: the collector locks it for update before deleting it, so it
+// either waits for this push and sees the reference, or deletes first and this finds nothing.
 std::optional<std::uint64_t> reference_size(Connection& db, std::int64_t repo, const ManifestReference& ref) {
   auto rows = db.query(ref.kind == ReferenceKind::kBlob
                            ? "SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest "
-                             "WHERE rb.repository_id = $1 AND rb.digest = $2"
-                           : "SELECT size FROM manifests WHERE repository_id = $1 AND digest = $2",
+                             "WHERE rb.repository_id = $1 AND rb.digest = $2 AND NOT b.deleting FOR SHARE OF rb"
+                           : "SELECT size FROM manifests WHERE repository_id = $1 AND digest = $2 FOR SHARE",
                        {repo, ref.digest});
   if (rows.empty()) return std::nullopt;
   return static_cast<std::uint64_t>(rows.integer(0, 0));
@@ -108,14 +77,29 @@ std::optional<std::uint64_t> optional_size(const Rows& rows) {
   return static_cast<std::uint64_t>(rows.integer(0, 0));
 }
 
-void insert_blob_link(Connection& db, std::string_view repository, const Digest& digest, std::uint64_t size,
-                      std::int64_t now) {
+// Links the blob and records its use. `bytes_placed`: the caller has just stored its bytes,
+// holding the blob's lock, so a collection that claimed it and stopped is overruled; without
+// them a claimed blob is refused, since its bytes may be gone. A blob new to its namespace
+// must fit the namespace's quota.
+std::optional<Error> insert_blob_link(Connection& db, std::string_view repository, const Digest& digest,
+                                      std::uint64_t size, std::int64_t now, bool bytes_placed) {
   const auto repo = ensure_repository_id(db, repository, now);
-  db.query("INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-           {digest.str(), size, now});
+  auto claimed = db.query(bytes_placed
+                              ? "INSERT INTO blobs (digest, size, created_at, last_used_at) VALUES ($1, $2, $3, $3) "
+                                "ON CONFLICT (digest) DO UPDATE SET last_used_at = $3, deleting = FALSE RETURNING deleting"
+                              : "INSERT INTO blobs (digest, size, created_at, last_used_at) VALUES ($1, $2, $3, $3) "
+                                "ON CONFLICT (digest) DO UPDATE SET last_used_at = $3 RETURNING deleting",
+                          {digest.str(), size, now});
+  if (!claimed.empty() && claimed.boolean(0, 0)) {
+    return make_error(ErrorCode::kBlobUnknown, "blob unknown to registry: it is being garbage collected");
+  }
   db.query("INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES ($1, $2, $3) "
            "ON CONFLICT DO NOTHING",
            {repo, digest.str(), now});
+  auto quota = db.query(quota_query("$1", "$2"), {repo, digest.str()});
+  if (quota.empty()) return std::nullopt;
+  return quota_error(QuotaCheck{quota.text(0, 0), static_cast<std::uint64_t>(quota.integer(0, 1)),
+                                static_cast<std::uint64_t>(quota.integer(0, 2)), quota.integer(0, 3) == 1});
 }
 
 std::optional<StoredManifest> manifest_row(const Rows& rows) {
@@ -178,8 +162,15 @@ class PostgresStore final : public MetadataStore {
       auto rows = db.query("SELECT id FROM repositories WHERE name = $1 FOR UPDATE", {repository});
       if (rows.empty()) return false;
       const std::int64_t repo = rows.integer(0, 0);
-      // Tags first: they point at manifests. The rest goes with the repository row.
+      if (auto refused = refuse_immutable_deletion(
+              db, repo, first_column(db.query("SELECT name FROM tags WHERE repository_id = $1 ORDER BY name", {repo})))) {
+        return *refused;
+      }
+      // Tags first: they point at manifests. Blob links before the repository row, so the
+      // namespace's usage (kept by triggers that read the row) drops with them. The rest
+      // goes with the repository row.
       db.query("DELETE FROM tags WHERE repository_id = $1", {repo});
+      db.query("DELETE FROM repository_blobs WHERE repository_id = $1", {repo});
       db.query("DELETE FROM repositories WHERE id = $1", {repo});
       return true;
     });
@@ -188,7 +179,7 @@ class PostgresStore final : public MetadataStore {
   Result<void> link_blob(std::string_view repository, const Digest& digest, std::uint64_t size,
                          std::int64_t now) override {
     return db_.write<void>([&](Connection& db) -> Result<void> {
-      insert_blob_link(db, repository, digest, size, now);
+      if (auto refused = insert_blob_link(db, repository, digest, size, now, false)) return *refused;
       return {};
     });
   }
@@ -196,7 +187,7 @@ class PostgresStore final : public MetadataStore {
   Result<void> link_uploaded_blob(std::string_view repository, const Digest& digest, std::uint64_t size,
                                   std::string_view upload_id, std::int64_t now) override {
     return db_.write<void>([&](Connection& db) -> Result<void> {
-      insert_blob_link(db, repository, digest, size, now);
+      if (auto refused = insert_blob_link(db, repository, digest, size, now, true)) return *refused;
       db.query("DELETE FROM uploads WHERE id = $1", {upload_id});
       return {};
     });
@@ -205,7 +196,7 @@ class PostgresStore final : public MetadataStore {
   Result<void> link_inline_blob(std::string_view repository, const Digest& digest, std::string_view bytes,
                                 std::string_view upload_id, std::int64_t now) override {
     return db_.write<void>([&](Connection& db) -> Result<void> {
-      insert_blob_link(db, repository, digest, bytes.size(), now);
+      if (auto refused = insert_blob_link(db, repository, digest, bytes.size(), now, true)) return *refused;
       db.query("INSERT INTO blob_contents (digest, content) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                {digest.str(), Param::bytes(bytes)});
       db.query("DELETE FROM uploads WHERE id = $1", {upload_id});
@@ -225,14 +216,14 @@ class PostgresStore final : public MetadataStore {
     return db_.read<std::optional<std::uint64_t>>([&](Connection& db) -> Result<std::optional<std::uint64_t>> {
       return optional_size(db.query(
           "SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest "
-          "WHERE rb.repository_id = (SELECT id FROM repositories WHERE name = $1) AND rb.digest = $2",
+          "WHERE rb.repository_id = (SELECT id FROM repositories WHERE name = $1) AND rb.digest = $2 AND NOT b.deleting",
           {repository, digest.str()}));
     });
   }
 
   Result<std::optional<std::uint64_t>> blob_size(const Digest& digest) override {
     return db_.read<std::optional<std::uint64_t>>([&](Connection& db) -> Result<std::optional<std::uint64_t>> {
-      return optional_size(db.query("SELECT size FROM blobs WHERE digest = $1", {digest.str()}));
+      return optional_size(db.query("SELECT size FROM blobs WHERE digest = $1 AND NOT deleting", {digest.str()}));
     });
   }
 
@@ -271,7 +262,9 @@ class PostgresStore final : public MetadataStore {
                  "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
                  {repo, manifest.digest, ref.digest, static_cast<int>(ref.kind)});
       }
-      for (const auto& tag : tags) move_tag(db, repo, tag, manifest.digest, now);
+      for (const auto& tag : tags) {
+        if (auto refused = move_tag(db, repo, tag, manifest.digest, now)) return *refused;
+      }
       return {};
     });
   }
@@ -301,6 +294,7 @@ class PostgresStore final : public MetadataStore {
       if (!repo) return false;
       const auto tags = first_column(db.query(
           "SELECT name FROM tags WHERE repository_id = $1 AND manifest_digest = $2 ORDER BY name", {*repo, digest.str()}));
+      if (auto refused = refuse_immutable_deletion(db, *repo, tags)) return *refused;
       for (const auto& tag : tags) {
         lock_tag(db, *repo, tag);
         // Moved elsewhere by another replica while this one waited: not this manifest's any more.
@@ -321,6 +315,7 @@ class PostgresStore final : public MetadataStore {
       lock_tag(db, *repo, tag);
       const auto previous = tag_target(db, *repo, tag);
       if (!previous) return false;
+      if (auto refused = refuse_immutable_deletion(db, *repo, {std::string(tag)})) return *refused;
       db.query("DELETE FROM tags WHERE repository_id = $1 AND name = $2", {*repo, tag});
       record_tag_move(db, *repo, tag, *previous, "", now);
       return true;
@@ -347,7 +342,7 @@ class PostgresStore final : public MetadataStore {
               .empty()) {
         return false;
       }
-      move_tag(db, *repo, tag, digest.str(), now);
+      if (auto refused = move_tag(db, *repo, tag, digest.str(), now)) return *refused;
       return true;
     });
   }

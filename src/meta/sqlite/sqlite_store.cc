@@ -1,55 +1,23 @@
 #include "meta/sqlite/sqlite_store.h"
 
+#include "meta/lifecycle_rules.h"
 #include "meta/manifest_references.h"
 #include "meta/sqlite/database.h"
 #include "meta/sqlite/migrate.h"
 #include "meta/sqlite/sqlite_db.h"
+#include "meta/sqlite/tag_rows.h"
 
 namespace pier::meta {
 
 namespace {
 
 using sqlite::Connection;
-
-constexpr std::string_view kRepositoryId = "SELECT id FROM repositories WHERE name = ?";
-
-std::optional<std::int64_t> find_repository_id(Connection& db, std::string_view repository) {
-  auto stmt = db.prepare(kRepositoryId);
-  stmt.bind(1, repository);
-  if (!stmt.step()) return std::nullopt;
-  return stmt.integer(0);
-}
-
-std::int64_t ensure_repository_id(Connection& db, std::string_view repository, std::int64_t now) {
-  if (auto id = find_repository_id(db, repository)) return *id;
-  db.prepare("INSERT INTO repositories (name, created_at) VALUES (?, ?)").bind(1, repository).bind(2, now).run();
-  return *find_repository_id(db, repository);
-}
-
-std::optional<std::string> tag_target(Connection& db, std::int64_t repo, std::string_view tag) {
-  auto stmt = db.prepare("SELECT manifest_digest FROM tags WHERE repository_id = ? AND name = ?");
-  stmt.bind(1, repo).bind(2, tag);
-  if (!stmt.step()) return std::nullopt;
-  return stmt.text(0);
-}
-
-void record_tag_move(Connection& db, std::int64_t repo, std::string_view tag, std::string_view old_digest,
-                     std::string_view new_digest, std::int64_t now) {
-  db.prepare("INSERT INTO tag_history (repository_id, tag, old_digest, new_digest, changed_at) VALUES (?, ?, ?, ?, ?)")
-      .bind(1, repo).bind(2, tag).bind_optional(3, old_digest).bind_optional(4, new_digest).bind(5, now).run();
-}
-
-// Points `tag` at `digest` (a manifest of `repo`) and records the move; a push and a tag put
-// through the management API both come here, so both leave the same history.
-void move_tag(Connection& db, std::int64_t repo, std::string_view tag, std::string_view digest, std::int64_t now) {
-  const auto previous = tag_target(db, repo, tag);
-  if (previous == digest) return;
-  db.prepare("INSERT INTO tags (repository_id, name, manifest_digest, updated_at) VALUES (?, ?, ?, ?) "
-             "ON CONFLICT (repository_id, name) DO UPDATE SET manifest_digest = excluded.manifest_digest, "
-             "updated_at = excluded.updated_at")
-      .bind(1, repo).bind(2, tag).bind(3, digest).bind(4, now).run();
-  record_tag_move(db, repo, tag, previous.value_or(""), digest, now);
-}
+using sqlite::ensure_repository_id;
+using sqlite::find_repository_id;
+using sqlite::move_tag;
+using sqlite::record_tag_move;
+using sqlite::refuse_immutable_deletion;
+using sqlite::tag_target;
 
 // Tag count and last change are read per repository through indexes (tags' primary key,
 // tag_history_by_time), so a page costs its own size whatever the registry holds.
@@ -64,18 +32,19 @@ RepositorySummary summary_row(const sqlite::Statement& stmt) {
 }
 
 constexpr std::string_view kTagDetailColumns =
-    "SELECT t.name, t.manifest_digest, m.media_type, m.content, t.updated_at FROM tags t "
+    "SELECT t.name, t.manifest_digest, m.media_type, m.content, t.updated_at, t.expires_at FROM tags t "
     "JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest ";
 
 TagDetail tag_detail_row(const sqlite::Statement& stmt) {
-  return TagDetail{stmt.text(0), stmt.text(1), stmt.text(2), stmt.text(3), stmt.integer(4)};
+  return TagDetail{stmt.text(0), stmt.text(1), stmt.text(2), stmt.text(3), stmt.integer(4),
+                   stmt.is_null(5) ? std::nullopt : std::optional<std::int64_t>(stmt.integer(5))};
 }
 
 // The size of what `ref` names in the repository; nullopt when it is not there.
 std::optional<std::uint64_t> reference_size(Connection& db, std::int64_t repo, const ManifestReference& ref) {
   auto stmt = db.prepare(ref.kind == ReferenceKind::kBlob
                              ? "SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest "
-                               "WHERE rb.repository_id = ? AND rb.digest = ?"
+                               "WHERE rb.repository_id = ? AND rb.digest = ? AND b.deleting = 0"
                              : "SELECT size FROM manifests WHERE repository_id = ? AND digest = ?");
   stmt.bind(1, repo).bind(2, ref.digest);
   if (!stmt.step()) return std::nullopt;
@@ -89,13 +58,32 @@ UploadRecord upload_row(const sqlite::Statement& stmt) {
   return UploadRecord{stmt.text(0), stmt.text(1), stmt.integer(2), stmt.integer(3), stmt.text(4)};
 }
 
-void insert_blob_link(Connection& db, std::string_view repository, const Digest& digest, std::uint64_t size,
-                      std::int64_t now) {
+// Links the blob and records its use. `bytes_placed`: the caller has just stored its bytes,
+// holding the blob's lock, so a collection that claimed it and stopped is overruled; without
+// them a claimed blob is refused, since its bytes may be gone. A blob new to its namespace
+// must fit the namespace's quota.
+std::optional<Error> insert_blob_link(Connection& db, std::string_view repository, const Digest& digest,
+                                      std::uint64_t size, std::int64_t now, bool bytes_placed) {
   const auto repo = ensure_repository_id(db, repository, now);
-  db.prepare("INSERT OR IGNORE INTO blobs (digest, size, created_at) VALUES (?, ?, ?)")
+  db.prepare(bytes_placed ? "INSERT INTO blobs (digest, size, created_at, last_used_at) VALUES (?1, ?2, ?3, ?3) "
+                            "ON CONFLICT (digest) DO UPDATE SET last_used_at = ?3, deleting = 0"
+                          : "INSERT INTO blobs (digest, size, created_at, last_used_at) VALUES (?1, ?2, ?3, ?3) "
+                            "ON CONFLICT (digest) DO UPDATE SET last_used_at = ?3")
       .bind(1, digest.str()).bind(2, static_cast<std::int64_t>(size)).bind(3, now).run();
+  if (!bytes_placed) {
+    auto claimed = db.prepare("SELECT deleting FROM blobs WHERE digest = ?");
+    claimed.bind(1, digest.str());
+    if (claimed.step() && claimed.integer(0) != 0) {
+      return make_error(ErrorCode::kBlobUnknown, "blob unknown to registry: it is being garbage collected");
+    }
+  }
   db.prepare("INSERT OR IGNORE INTO repository_blobs (repository_id, digest, created_at) VALUES (?, ?, ?)")
       .bind(1, repo).bind(2, digest.str()).bind(3, now).run();
+  auto quota = db.prepare(quota_query("?1", "?2"));
+  quota.bind(1, repo).bind(2, digest.str());
+  if (!quota.step()) return std::nullopt;
+  return quota_error(QuotaCheck{quota.text(0), static_cast<std::uint64_t>(quota.integer(1)),
+                                static_cast<std::uint64_t>(quota.integer(2)), quota.integer(3) == 1});
 }
 
 std::optional<StoredManifest> read_manifest(sqlite::Statement& stmt) {
@@ -160,8 +148,16 @@ class SqliteStore final : public MetadataStore {
     return db_.write<bool>([&](Connection& db) -> Result<bool> {
       const auto repo = find_repository_id(db, repository);
       if (!repo) return false;
-      // Tags first: they point at manifests. The rest goes with the repository row.
+      std::vector<std::string> tags;
+      auto listed = db.prepare("SELECT name FROM tags WHERE repository_id = ? ORDER BY name");
+      listed.bind(1, *repo);
+      while (listed.step()) tags.push_back(listed.text(0));
+      if (auto refused = refuse_immutable_deletion(db, *repo, tags)) return *refused;
+      // Tags first: they point at manifests. Blob links before the repository row, so the
+      // namespace's usage (kept by triggers that read the row) drops with them. The rest
+      // goes with the repository row.
       db.prepare("DELETE FROM tags WHERE repository_id = ?").bind(1, *repo).run();
+      db.prepare("DELETE FROM repository_blobs WHERE repository_id = ?").bind(1, *repo).run();
       db.prepare("DELETE FROM repositories WHERE id = ?").bind(1, *repo).run();
       return true;
     });
@@ -170,7 +166,7 @@ class SqliteStore final : public MetadataStore {
   Result<void> link_blob(std::string_view repository, const Digest& digest, std::uint64_t size,
                          std::int64_t now) override {
     return db_.write<void>([&](Connection& db) -> Result<void> {
-      insert_blob_link(db, repository, digest, size, now);
+      if (auto refused = insert_blob_link(db, repository, digest, size, now, false)) return *refused;
       return {};
     });
   }
@@ -178,7 +174,7 @@ class SqliteStore final : public MetadataStore {
   Result<void> link_uploaded_blob(std::string_view repository, const Digest& digest, std::uint64_t size,
                                   std::string_view upload_id, std::int64_t now) override {
     return db_.write<void>([&](Connection& db) -> Result<void> {
-      insert_blob_link(db, repository, digest, size, now);
+      if (auto refused = insert_blob_link(db, repository, digest, size, now, true)) return *refused;
       db.prepare("DELETE FROM uploads WHERE id = ?").bind(1, upload_id).run();
       return {};
     });
@@ -187,7 +183,7 @@ class SqliteStore final : public MetadataStore {
   Result<void> link_inline_blob(std::string_view repository, const Digest& digest, std::string_view bytes,
                                 std::string_view upload_id, std::int64_t now) override {
     return db_.write<void>([&](Connection& db) -> Result<void> {
-      insert_blob_link(db, repository, digest, bytes.size(), now);
+      if (auto refused = insert_blob_link(db, repository, digest, bytes.size(), now, true)) return *refused;
       db.prepare("INSERT OR IGNORE INTO blob_contents (digest, content) VALUES (?, ?)")
           .bind(1, digest.str()).bind_bytes(2, bytes).run();
       db.prepare("DELETE FROM uploads WHERE id = ?").bind(1, upload_id).run();
@@ -209,7 +205,7 @@ class SqliteStore final : public MetadataStore {
     return db_.read<std::optional<std::uint64_t>>([&](Connection& db) -> Result<std::optional<std::uint64_t>> {
       auto stmt = db.prepare(
           "SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest "
-          "WHERE rb.repository_id = (SELECT id FROM repositories WHERE name = ?) AND rb.digest = ?");
+          "WHERE rb.repository_id = (SELECT id FROM repositories WHERE name = ?) AND rb.digest = ? AND b.deleting = 0");
       stmt.bind(1, repository).bind(2, digest.str());
       if (!stmt.step()) return std::optional<std::uint64_t>();
       return std::optional<std::uint64_t>(static_cast<std::uint64_t>(stmt.integer(0)));
@@ -218,7 +214,7 @@ class SqliteStore final : public MetadataStore {
 
   Result<std::optional<std::uint64_t>> blob_size(const Digest& digest) override {
     return db_.read<std::optional<std::uint64_t>>([&](Connection& db) -> Result<std::optional<std::uint64_t>> {
-      auto stmt = db.prepare("SELECT size FROM blobs WHERE digest = ?");
+      auto stmt = db.prepare("SELECT size FROM blobs WHERE digest = ? AND deleting = 0");
       stmt.bind(1, digest.str());
       if (!stmt.step()) return std::optional<std::uint64_t>();
       return std::optional<std::uint64_t>(static_cast<std::uint64_t>(stmt.integer(0)));
@@ -262,7 +258,9 @@ class SqliteStore final : public MetadataStore {
                    "child_kind) VALUES (?, ?, ?, ?)")
             .bind(1, repo).bind(2, manifest.digest).bind(3, ref.digest).bind(4, static_cast<std::int64_t>(ref.kind)).run();
       }
-      for (const auto& tag : tags) move_tag(db, repo, tag, manifest.digest, now);
+      for (const auto& tag : tags) {
+        if (auto refused = move_tag(db, repo, tag, manifest.digest, now)) return *refused;
+      }
       return {};
     });
   }
@@ -299,6 +297,7 @@ class SqliteStore final : public MetadataStore {
         stmt.bind(1, *repo).bind(2, digest.str());
         while (stmt.step()) tags.push_back(stmt.text(0));
       }
+      if (auto refused = refuse_immutable_deletion(db, *repo, tags)) return *refused;
       for (const auto& tag : tags) record_tag_move(db, *repo, tag, digest.str(), "", now);
       db.prepare("DELETE FROM tags WHERE repository_id = ? AND manifest_digest = ?").bind(1, *repo).bind(2, digest.str()).run();
       db.prepare("DELETE FROM manifests WHERE repository_id = ? AND digest = ?").bind(1, *repo).bind(2, digest.str()).run();
@@ -312,6 +311,7 @@ class SqliteStore final : public MetadataStore {
       if (!repo) return false;
       const auto previous = tag_target(db, *repo, tag);
       if (!previous) return false;
+      if (auto refused = refuse_immutable_deletion(db, *repo, {std::string(tag)})) return *refused;
       db.prepare("DELETE FROM tags WHERE repository_id = ? AND name = ?").bind(1, *repo).bind(2, tag).run();
       record_tag_move(db, *repo, tag, *previous, "", now);
       return true;
@@ -339,7 +339,7 @@ class SqliteStore final : public MetadataStore {
       auto stored = db.prepare("SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ?");
       stored.bind(1, *repo).bind(2, digest.str());
       if (!stored.step()) return false;
-      move_tag(db, *repo, tag, digest.str(), now);
+      if (auto refused = move_tag(db, *repo, tag, digest.str(), now)) return *refused;
       return true;
     });
   }
