@@ -29,11 +29,12 @@ inline std::string immutable_rules_query(std::string_view placeholder) {
          "OR (i.scope_kind = 'repository' AND i.scope = r.name) ORDER BY i.scope_kind, i.pattern";
 }
 
-inline const ImmutableRule* immutable_rule_for(const std::vector<ImmutableRule>& rules, std::string_view tag) {
+// A copy: callers often pass the rules as a temporary.
+inline std::optional<ImmutableRule> immutable_rule_for(const std::vector<ImmutableRule>& rules, std::string_view tag) {
   for (const auto& rule : rules) {
-    if (glob_matches(rule.pattern, tag)) return &rule;
+    if (glob_matches(rule.pattern, tag)) return rule;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 // `done`: what was refused ("moved", "deleted").

@@ -119,13 +119,13 @@ class LifecycleStore {
 
   // --- Garbage collection: blob links and blobs.
   // Links after `after` (by repository id, then digest) that no manifest of their repository
-  // references, whose blob was last used before `used_before`; at most `limit`.
+  // references, whose blob was last used at or before `used_before`; at most `limit`.
   virtual Result<std::vector<BlobLink>> unreferenced_links(const BlobLink& after, std::size_t limit,
                                                            std::int64_t used_before) = 0;
   // Deletes those of `links` that are still unreferenced and unused; returns those deleted.
   virtual Result<std::vector<BlobLink>> delete_unreferenced_links(const std::vector<BlobLink>& links,
                                                                   std::int64_t used_before) = 0;
-  // Blobs after `after` by digest that no repository links, last used before `used_before`,
+  // Blobs after `after` by digest that no repository links, last used at or before `used_before`,
   // and those a collection claimed and did not finish; at most `limit`.
   virtual Result<std::vector<CollectedBlob>> unlinked_blobs(std::string_view after, std::size_t limit,
                                                             std::int64_t used_before) = 0;

@@ -25,8 +25,12 @@ bool keep_going(const std::function<bool()>& alive) { return !alive || alive(); 
 
 struct GarbageCollector::Cutoffs {
   std::int64_t now = 0;
-  std::int64_t used_before = 0;     // blobs used since are kept
-  std::int64_t created_before = 0;  // manifests never tagged and created since are kept
+  // Each is the newest time that no longer protects: a blob used after used_before is kept,
+  // and so is a manifest never tagged created after created_before, or one that left a tag
+  // after its repository's history_since. With a window of 0s, what left its tag this very
+  // second goes.
+  std::int64_t used_before = 0;
+  std::int64_t created_before = 0;
   std::int64_t default_history_since = 0;
   std::map<std::string, std::int64_t, std::less<>> history_since;  // namespaces with their own window
 
@@ -206,7 +210,7 @@ Result<void> GarbageCollector::weigh_blobs(const Cutoffs& cutoffs,
   if (!standing) return standing.error();
   std::unordered_set<std::string> counted;
   for (const auto& blob : *standing) {
-    if (blob.last_used_at >= cutoffs.used_before) continue;
+    if (blob.last_used_at > cutoffs.used_before) continue;
     const auto doomed = doomed_per_blob[blob.digest];
     report.links_deleted += doomed;
     if (doomed < blob.links) continue;

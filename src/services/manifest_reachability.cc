@@ -28,7 +28,7 @@ std::vector<std::string> unreachable_in_deletion_order(const std::vector<meta::M
   std::deque<std::size_t> queue;
   for (std::size_t i = 0; i < graph.size(); ++i) {
     const auto& node = graph[i];
-    if (node.tagged || node.left_tag_since || (!node.ever_tagged && node.created_at >= created_before)) {
+    if (node.tagged || node.left_tag_since || (!node.ever_tagged && node.created_at > created_before)) {
       reached[i] = true;
       queue.push_back(i);
     }

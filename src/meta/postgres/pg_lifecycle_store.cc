@@ -72,7 +72,7 @@ bool anything_reaches(Connection& db, std::int64_t repo, std::string_view digest
   auto rows = db.query(
       "SELECT EXISTS (SELECT 1 FROM tags WHERE repository_id = $1 AND manifest_digest = $2) "
       "OR EXISTS (SELECT 1 FROM manifest_references WHERE repository_id = $1 AND child_digest = $2) "
-      "OR EXISTS (SELECT 1 FROM tag_history WHERE repository_id = $1 AND old_digest = $2 AND changed_at >= $3)",
+      "OR EXISTS (SELECT 1 FROM tag_history WHERE repository_id = $1 AND old_digest = $2 AND changed_at > $3)",
       {repo, digest, history_since});
   return rows.boolean(0, 0);
 }
@@ -111,7 +111,7 @@ class PostgresLifecycleStore final : public LifecycleStore {
         node.created_at = rows.integer(i, 2);
         node.tagged = rows.boolean(i, 3);
         const auto left = optional_integer(rows, i, 4);
-        node.left_tag_since = left && *left >= history_since;
+        node.left_tag_since = left && *left > history_since;
         node.ever_tagged = node.tagged || left.has_value();
         nodes.push_back(std::move(node));
       }
@@ -145,7 +145,7 @@ class PostgresLifecycleStore final : public LifecycleStore {
       const bool ever_tagged =
           !db.query("SELECT 1 FROM tag_history WHERE repository_id = $1 AND old_digest = $2 LIMIT 1", {repository_id, digest})
                .empty();
-      if (!ever_tagged && created_at >= created_before) return false;
+      if (!ever_tagged && created_at > created_before) return false;
       if (!subject.empty()) {
         const bool present =
             !db.query("SELECT 1 FROM manifests WHERE repository_id = $1 AND digest = $2 FOR SHARE", {repository_id, subject})
@@ -163,7 +163,7 @@ class PostgresLifecycleStore final : public LifecycleStore {
       auto rows = db.query(
           "SELECT rb.repository_id, r.name, rb.digest FROM repository_blobs rb "
           "JOIN blobs b ON b.digest = rb.digest JOIN repositories r ON r.id = rb.repository_id "
-          "WHERE (rb.repository_id, rb.digest) > ($1, $2) AND b.last_used_at < $3 AND NOT EXISTS (SELECT 1 FROM "
+          "WHERE (rb.repository_id, rb.digest) > ($1, $2) AND b.last_used_at <= $3 AND NOT EXISTS (SELECT 1 FROM "
           "manifest_references mr WHERE mr.repository_id = rb.repository_id AND mr.child_digest = rb.digest) "
           "ORDER BY rb.repository_id, rb.digest LIMIT $4",
           {after.repository_id, after.digest, used_before, std::uint64_t{limit}});
@@ -187,7 +187,7 @@ class PostgresLifecycleStore final : public LifecycleStore {
           continue;
         }
         auto used = db.query("SELECT last_used_at FROM blobs WHERE digest = $1 FOR SHARE", {link.digest});
-        if (used.empty() || used.integer(0, 0) >= used_before) continue;
+        if (used.empty() || used.integer(0, 0) > used_before) continue;
         if (!db.query("SELECT 1 FROM manifest_references WHERE repository_id = $1 AND child_digest = $2 LIMIT 1",
                       {link.repository_id, link.digest})
                  .empty()) {
@@ -205,7 +205,7 @@ class PostgresLifecycleStore final : public LifecycleStore {
     return db_.read<std::vector<CollectedBlob>>([&](Connection& db) -> Result<std::vector<CollectedBlob>> {
       auto rows = db.query(
           "SELECT b.digest, b.size, EXISTS (SELECT 1 FROM blob_contents c WHERE c.digest = b.digest) FROM blobs b "
-          "WHERE b.digest > $1 AND (b.deleting OR (b.last_used_at < $2 AND NOT EXISTS (SELECT 1 FROM "
+          "WHERE b.digest > $1 AND (b.deleting OR (b.last_used_at <= $2 AND NOT EXISTS (SELECT 1 FROM "
           "repository_blobs rb WHERE rb.digest = b.digest))) ORDER BY b.digest LIMIT $3",
           {after, used_before, std::uint64_t{limit}});
       std::vector<CollectedBlob> blobs;
@@ -230,7 +230,7 @@ class PostgresLifecycleStore final : public LifecycleStore {
         if (row.empty()) continue;
         const bool claimed_before = row.boolean(0, 1);
         if (!claimed_before) {
-          if (row.integer(0, 2) >= used_before) continue;
+          if (row.integer(0, 2) > used_before) continue;
           if (!db.query("SELECT 1 FROM repository_blobs WHERE digest = $1 LIMIT 1", {digest}).empty()) continue;
         }
         CollectedBlob blob{digest, static_cast<std::uint64_t>(row.integer(0, 0)), row.boolean(0, 3)};
@@ -305,7 +305,7 @@ class PostgresLifecycleStore final : public LifecycleStore {
       const auto target = postgres::tag_target(db, *repo, tag);
       if (!target || (only_if_digest && *target != *only_if_digest)) return false;
       if (expires_at) {
-        if (const auto* rule = immutable_rule_for(postgres::immutable_rules(db, *repo), tag)) {
+        if (const auto rule = immutable_rule_for(postgres::immutable_rules(db, *repo), tag)) {
           return immutable_tag_error(tag, *rule, "given an expiry");
         }
       }

@@ -48,7 +48,7 @@ std::optional<Error> refuse_immutable_deletion(Connection& db, std::int64_t repo
   if (tags.empty()) return std::nullopt;
   const auto rules = immutable_rules(db, repo);
   for (const auto& tag : tags) {
-    if (const auto* rule = immutable_rule_for(rules, tag)) return immutable_tag_error(tag, *rule, "deleted");
+    if (const auto rule = immutable_rule_for(rules, tag)) return immutable_tag_error(tag, *rule, "deleted");
   }
   return std::nullopt;
 }
@@ -59,7 +59,7 @@ std::optional<Error> move_tag(Connection& db, std::int64_t repo, std::string_vie
   const auto previous = tag_target(db, repo, tag);
   if (previous == digest) return std::nullopt;
   if (previous) {
-    if (const auto* rule = immutable_rule_for(immutable_rules(db, repo), tag)) {
+    if (const auto rule = immutable_rule_for(immutable_rules(db, repo), tag)) {
       return immutable_tag_error(tag, *rule, "moved");
     }
   }

@@ -102,7 +102,7 @@ class SqliteLifecycleStore final : public LifecycleStore {
         node.created_at = stmt.integer(2);
         node.tagged = stmt.integer(3) != 0;
         const auto left = optional_integer(stmt, 4);
-        node.left_tag_since = left && *left >= history_since;
+        node.left_tag_since = left && *left > history_since;
         node.ever_tagged = node.tagged || left.has_value();
         nodes.push_back(std::move(node));
       }
@@ -133,7 +133,7 @@ class SqliteLifecycleStore final : public LifecycleStore {
       auto left = db.prepare("SELECT MAX(changed_at) FROM tag_history WHERE repository_id = ? AND old_digest = ?");
       left.bind(1, repository_id).bind(2, digest);
       const bool ever_tagged = left.step() && !left.is_null(0);
-      if (!ever_tagged && created_at >= created_before) return false;
+      if (!ever_tagged && created_at > created_before) return false;
       if (!subject.empty()) {
         auto present = db.prepare("SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ?");
         present.bind(1, repository_id).bind(2, subject);
@@ -150,7 +150,7 @@ class SqliteLifecycleStore final : public LifecycleStore {
       auto stmt = db.prepare(
           "SELECT rb.repository_id, r.name, rb.digest FROM repository_blobs rb "
           "JOIN blobs b ON b.digest = rb.digest JOIN repositories r ON r.id = rb.repository_id "
-          "WHERE (rb.repository_id, rb.digest) > (?, ?) AND b.last_used_at < ? AND NOT EXISTS (SELECT 1 FROM "
+          "WHERE (rb.repository_id, rb.digest) > (?, ?) AND b.last_used_at <= ? AND NOT EXISTS (SELECT 1 FROM "
           "manifest_references mr WHERE mr.repository_id = rb.repository_id AND mr.child_digest = rb.digest) "
           "ORDER BY rb.repository_id, rb.digest LIMIT ?");
       stmt.bind(1, after.repository_id).bind(2, after.digest).bind(3, used_before)
@@ -168,7 +168,7 @@ class SqliteLifecycleStore final : public LifecycleStore {
       for (const auto& link : links) {
         db.prepare(
               "DELETE FROM repository_blobs WHERE repository_id = ?1 AND digest = ?2 "
-              "AND (SELECT last_used_at FROM blobs WHERE digest = ?2) < ?3 AND NOT EXISTS (SELECT 1 FROM "
+              "AND (SELECT last_used_at FROM blobs WHERE digest = ?2) <= ?3 AND NOT EXISTS (SELECT 1 FROM "
               "manifest_references WHERE repository_id = ?1 AND child_digest = ?2)")
             .bind(1, link.repository_id).bind(2, link.digest).bind(3, used_before).run();
         if (db.changes() > 0) deleted.push_back(link);
@@ -182,7 +182,7 @@ class SqliteLifecycleStore final : public LifecycleStore {
     return db_.read<std::vector<CollectedBlob>>([&](Connection& db) -> Result<std::vector<CollectedBlob>> {
       auto stmt = db.prepare(
           "SELECT b.digest, b.size, EXISTS (SELECT 1 FROM blob_contents c WHERE c.digest = b.digest) FROM blobs b "
-          "WHERE b.digest > ? AND (b.deleting = 1 OR (b.last_used_at < ? AND NOT EXISTS (SELECT 1 FROM "
+          "WHERE b.digest > ? AND (b.deleting = 1 OR (b.last_used_at <= ? AND NOT EXISTS (SELECT 1 FROM "
           "repository_blobs rb WHERE rb.digest = b.digest))) ORDER BY b.digest LIMIT ?");
       stmt.bind(1, after).bind(2, used_before).bind(3, static_cast<std::int64_t>(limit));
       std::vector<CollectedBlob> blobs;
@@ -204,7 +204,7 @@ class SqliteLifecycleStore final : public LifecycleStore {
         row.bind(1, digest);
         if (!row.step()) continue;
         const bool claimed_before = row.integer(1) != 0;
-        if (!claimed_before && (row.integer(2) >= used_before || row.integer(4) != 0)) continue;
+        if (!claimed_before && (row.integer(2) > used_before || row.integer(4) != 0)) continue;
         CollectedBlob blob{digest, static_cast<std::uint64_t>(row.integer(0)), row.integer(3) != 0};
         if (blob.kept_inline) {
           db.prepare("DELETE FROM blob_contents WHERE digest = ?").bind(1, digest).run();
@@ -266,7 +266,7 @@ class SqliteLifecycleStore final : public LifecycleStore {
       const auto target = sqlite::tag_target(db, *repo, tag);
       if (!target || (only_if_digest && *target != *only_if_digest)) return false;
       if (expires_at) {
-        if (const auto* rule = immutable_rule_for(sqlite::immutable_rules(db, *repo), tag)) {
+        if (const auto rule = immutable_rule_for(sqlite::immutable_rules(db, *repo), tag)) {
           return immutable_tag_error(tag, *rule, "given an expiry");
         }
       }
@@ -475,7 +475,7 @@ class SqliteLifecycleStore final : public LifecycleStore {
     auto stmt = db.prepare(
         "SELECT EXISTS (SELECT 1 FROM tags WHERE repository_id = ?1 AND manifest_digest = ?2) "
         "OR EXISTS (SELECT 1 FROM manifest_references WHERE repository_id = ?1 AND child_digest = ?2) "
-        "OR EXISTS (SELECT 1 FROM tag_history WHERE repository_id = ?1 AND old_digest = ?2 AND changed_at >= ?3)");
+        "OR EXISTS (SELECT 1 FROM tag_history WHERE repository_id = ?1 AND old_digest = ?2 AND changed_at > ?3)");
     stmt.bind(1, repo).bind(2, digest).bind(3, history_since);
     return stmt.step() && stmt.integer(0) != 0;
   }
