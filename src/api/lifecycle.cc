@@ -68,7 +68,10 @@ Result<std::optional<std::int64_t>> optional_duration(const JsonBody& body, std:
   auto text = body.optional_string(field);
   if (!text) return text.error();
   if (!*text) return std::optional<std::int64_t>();
-  if (allow_zero && **text == "0s") return std::optional<std::int64_t>(0);
+  if (allow_zero && (*text)->size() >= 2 && (*text)->find_first_not_of('0') == (*text)->size() - 1 &&
+      std::string_view("smhdw").find((*text)->back()) != std::string_view::npos) {
+    return std::optional<std::int64_t>(0);
+  }
   auto duration = services::parse_expires_after(**text);
   if (!duration) return bad_field(field, "must be a duration such as 30m, 12h, 3d or 2w");
   return std::optional<std::int64_t>(duration->count());
@@ -217,8 +220,10 @@ Result<Response> get_gc(Call& call) {
                                          {"runs", totals.runs.load()},
                                          {"failures", totals.failures.load()},
                                          {"manifests_deleted", totals.manifests_deleted.load()},
+                                         {"links_deleted", totals.links_deleted.load()},
                                          {"blobs_deleted", totals.blobs_deleted.load()},
                                          {"bytes_freed", totals.bytes_freed.load()},
+                                         {"database_bytes_freed", totals.database_bytes_freed.load()},
                                          {"last_run_seconds", totals.last_run_seconds.load()},
                                          {"last_run_at", totals.last_run_at.load()}});
 }

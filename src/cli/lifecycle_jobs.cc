@@ -51,8 +51,13 @@ void add_gc_metrics(http::Metrics& metrics, const services::GcTotals& totals) {
                     [&totals] { return static_cast<double>(totals.manifests_deleted.load()); });
   metrics.add_gauge("pier_gc_blobs_deleted", "Blobs removed by garbage collection since start.",
                     [&totals] { return static_cast<double>(totals.blobs_deleted.load()); });
+  metrics.add_gauge("pier_gc_links_deleted", "Blob links removed from repositories by garbage collection since start.",
+                    [&totals] { return static_cast<double>(totals.links_deleted.load()); });
   metrics.add_gauge("pier_gc_bytes_freed", "Bytes removed from the blob store by garbage collection since start.",
                     [&totals] { return static_cast<double>(totals.bytes_freed.load()); });
+  metrics.add_gauge("pier_gc_database_bytes_freed",
+                    "Bytes of small blobs removed from the metadata database by garbage collection since start.",
+                    [&totals] { return static_cast<double>(totals.database_bytes_freed.load()); });
   metrics.add_gauge("pier_gc_last_run_seconds", "How long the last garbage collection took.",
                     [&totals] { return totals.last_run_seconds.load(); });
   metrics.add_gauge("pier_gc_last_run_timestamp_seconds", "When the last garbage collection finished (Unix time).",

@@ -78,8 +78,10 @@ Result<GcReport> GarbageCollector::collect(bool dry_run, const std::function<boo
   if (!dry_run) {
     totals_.runs.fetch_add(1);
     totals_.manifests_deleted.fetch_add(report.manifests_deleted);
+    totals_.links_deleted.fetch_add(report.links_deleted);
     totals_.blobs_deleted.fetch_add(report.blobs_deleted);
     totals_.bytes_freed.fetch_add(report.bytes_freed);
+    totals_.database_bytes_freed.fetch_add(report.database_bytes_freed);
     totals_.last_run_seconds.store(report.seconds);
     totals_.last_run_at.store(clock_.unix_seconds());
   }
@@ -175,13 +177,14 @@ Result<void> GarbageCollector::collect_blobs(const Cutoffs& cutoffs, GcReport& r
         }
         auto digest = Digest::parse(blob.digest);
         if (!digest) continue;  // never stored under a malformed digest
-        auto gone = blobs_.remove(*digest);
-        if (!gone && gone.error().code != ErrorCode::kBlobUnknown) {
+        // Bytes a stopped collection already removed are not counted again.
+        const bool present = blobs_.stat(*digest).has_value();
+        if (!blobs_.remove(*digest)) {
           // Left claimed: the next collection removes it again.
           --report.blobs_deleted;
           continue;
         }
-        if (gone) report.bytes_freed += blob.size;
+        if (present) report.bytes_freed += blob.size;
         removed.push_back(blob.digest);
       }
       if (auto r = lifecycle_.forget_blobs(removed); !r) return r;

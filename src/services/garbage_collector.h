@@ -44,8 +44,10 @@ struct GcTotals {
   std::atomic<std::uint64_t> runs{0};
   std::atomic<std::uint64_t> failures{0};
   std::atomic<std::uint64_t> manifests_deleted{0};
+  std::atomic<std::uint64_t> links_deleted{0};
   std::atomic<std::uint64_t> blobs_deleted{0};
   std::atomic<std::uint64_t> bytes_freed{0};
+  std::atomic<std::uint64_t> database_bytes_freed{0};
   std::atomic<double> last_run_seconds{0};
   std::atomic<std::int64_t> last_run_at{0};
 };

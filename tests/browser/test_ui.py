@@ -1,7 +1,8 @@
 """The web UI in a real browser: tests/browser/ui_flow.mjs and ui_admin_flow.mjs drive Debian's
 Chromium (playwright-core from ui/node_modules) against a Pier with authentication on, serving
-the freshly built ui/dist. Screenshots of every step go to build/test-artifacts/browser/ (the
-second flow's to its admin/ folder)."""
+the freshly built ui/dist (PIER_UI_DIR: the build in the binary may be older; its serving is
+tests/integration/test_ui_serving.py's). Screenshots of every step go to
+build/test-artifacts/browser/ (the second flow's to its admin/ folder)."""
 
 import json
 import shutil
@@ -25,6 +26,15 @@ ARTIFACTS = REPO_ROOT / "build" / "test-artifacts" / "browser"
 ADMIN_ARTIFACTS = ARTIFACTS / "admin"
 ADMIN_PASSWORD = "browser-admin-secret"
 FLOW_TIMEOUT = 300
+# The pages as just built, whatever the binary embeds.
+UI_ENV = {"PIER_ADMIN_PASSWORD": ADMIN_PASSWORD, "PIER_UI_DIR": str(UI_DIST)}
+# The lifecycle steps of the admin flow start retention and garbage collection themselves: the
+# periodic runs wait an hour, untagged manifests are kept 14 days unless a namespace says
+# otherwise, blobs may go at once, and every blob is a file of the blob store
+# (none inline in the database), so what a collection frees is known to the byte.
+LIFECYCLE_ENV = {"PIER_GC_INTERVAL": "1h", "PIER_RETENTION_INTERVAL": "1h", "PIER_GC_HISTORY_WINDOW": "14d",
+                 "PIER_GC_BLOB_GRACE": "0s", "PIER_STORAGE_INLINE_MAX_BYTES": "0"}
+LIFECYCLE_TAGS = ["v1.0", "stable", "dev-1", "dev-2", "dev-3"]
 
 
 def fresh_artifacts(directory: Path) -> None:
@@ -61,8 +71,7 @@ def test_sign_in_create_grant_push_and_see_the_tag(tmp_path):
     node = check_prerequisites()
     fresh_artifacts(ARTIFACTS)
     layout, _ = build_single_arch_layout(tmp_path / "layout", tag="v1", salt=str(tmp_path))
-    # The UI built into the binary (make builds ui/dist first), as users get it.
-    pier = start_pier(tmp_path / "pier", auth=True, env={"PIER_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    pier = start_pier(tmp_path / "pier", auth=True, env=UI_ENV)
     try:
         with Clients(tmp_path / "clients") as clients:
             spec = push_spec(clients, f"oci:{layout.path}:v1", tmp_path / "push.json")
@@ -92,10 +101,49 @@ def wait_for_pushes(admin: Api, repository: str, count: int, timeout: float = 15
         time.sleep(0.1)
 
 
-def test_keyboard_sign_in_teams_tokens_history_visibility_audit(tmp_path):
+def push_lifecycle_images(admin: Api) -> dict:
+    """An organization with one repository of distinct single-layer images, one per tag: what the
+    flow's quota, retention and garbage collection steps work on."""
+    organization = new_organization(admin, "lab")
+    repository = f"{organization}/api"
+    images = {}
+    for tag in LIFECYCLE_TAGS:
+        body, _ = push_oci_image(admin.registry(), repository, tag, seed=f"{repository} {tag}")
+        manifest = json.loads(body)
+        blobs = [manifest["config"], *manifest["layers"]]
+        images[tag] = {"digest": sha256(body), "bytes": sum(b["size"] for b in blobs), "blobs": len(blobs)}
+    return {"organization": organization, "repository": repository, "images": images}
+
+
+def check_lifecycle(admin: Api, lifecycle: dict) -> None:
+    """What the flow's lifecycle steps left, as the server tells it."""
+    organization, repository, images = lifecycle["organization"], lifecycle["repository"], lifecycle["images"]
+    tags = {t["name"]: t for t in admin.ok("GET", f"/repositories/{repository}/tags")["tags"]}
+    kept_dev = [t for t in tags if t.startswith("dev-")]
+    assert sorted(tags) == sorted(["v1.0", "stable", *kept_dev]) and len(kept_dev) == 1, tags
+    removed = [t for t in images if t not in tags]
+    assert tags["stable"]["expires_at"] is not None and tags["stable"]["expires_at"] > time.time() + 9 * 86400, tags
+    assert all(tags[t]["expires_at"] is None for t in tags if t != "stable"), tags
+    freed = sum(images[t]["bytes"] for t in removed)
+    used = sum(i["bytes"] for i in images.values()) - freed
+    quota = admin.ok("GET", f"/namespaces/{organization}/quota")
+    assert quota == {"namespace": organization, "limit_bytes": 1024 * 1024, "warning_bytes": 3 * 1024,
+                     "used_bytes": used, "blob_count": sum(images[t]["blobs"] for t in tags), "state": "ok"}, quota
+    assert admin.ok("GET", f"/namespaces/{organization}/history-window")["default"] is True
+    assert admin.ok("GET", f"/namespaces/{organization}/immutable-tags") == {"patterns": ["v*"]}
+    assert admin.ok("GET", f"/repositories/{repository}/immutable-tags") == {"patterns": ["release-*"]}
+    assert admin.ok("GET", f"/namespaces/{organization}/retention") == {"policy": None}
+    assert admin.ok("GET", f"/repositories/{repository}/retention") == {
+        "policy": {"keep_newest": 1, "older_than": None, "include": ["dev-*"], "exclude": []}}
+    gc = admin.ok("GET", "/gc")
+    assert (gc["manifests_deleted"], gc["blobs_deleted"], gc["bytes_freed"]) == (
+        len(removed), sum(images[t]["blobs"] for t in removed), freed), gc
+
+
+def test_keyboard_sign_in_teams_tokens_history_visibility_audit_lifecycle(tmp_path):
     node = check_prerequisites()
     fresh_artifacts(ADMIN_ARTIFACTS)
-    pier = start_pier(tmp_path / "pier", auth=True, env={"PIER_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    pier = start_pier(tmp_path / "pier", auth=True, env={**UI_ENV, **LIFECYCLE_ENV})
     try:
         admin = Api(pier, "admin", ADMIN_PASSWORD)
         member = new_user(admin, "dana").user
@@ -105,6 +153,7 @@ def test_keyboard_sign_in_teams_tokens_history_visibility_audit(tmp_path):
         new, _ = push_oci_image(admin.registry(), repository, tag, seed="second build")
         assert sha256(old) != sha256(new)
         wait_for_pushes(admin, repository, 2)
+        lifecycle = push_lifecycle_images(admin)
         anonymous = get_token(pier, f"repository:{repository}:pull")
         assert anonymous.status_code != 200 or "pull" not in granted(anonymous.json()["token"]).get(
             f"repository:{repository}", set()), "the repository should start private"
@@ -113,7 +162,8 @@ def test_keyboard_sign_in_teams_tokens_history_visibility_audit(tmp_path):
         created_user, created_password = "erin", "erin-browser-secret"
         setup.write_text(json.dumps({"organization": organization, "member": member, "repository": repository,
                                      "tag": tag, "old_digest": sha256(old), "new_digest": sha256(new),
-                                     "new_user": created_user, "new_password": created_password}))
+                                     "new_user": created_user, "new_password": created_password,
+                                     "lifecycle": lifecycle}))
         flow = subprocess.run(
             [node, str(HERE / "ui_admin_flow.mjs"), "--base-url", pier.url, "--password", ADMIN_PASSWORD,
              "--artifacts", str(ADMIN_ARTIFACTS), "--setup", str(setup)],
@@ -144,6 +194,7 @@ def test_keyboard_sign_in_teams_tokens_history_visibility_audit(tmp_path):
         public = get_token(pier, f"repository:{repository}:pull")
         assert public.status_code == 200, public.text
         assert "pull" in granted(public.json()["token"])[f"repository:{repository}"]
+        check_lifecycle(admin, lifecycle)
     finally:
         pier.stop()
         shutil.copy(pier.log_path, ADMIN_ARTIFACTS / "pier.log")

@@ -127,6 +127,8 @@ const passed = await runFlow(args.artifacts, async (page, shot) => {
   check(rowText.includes('linux/amd64'), `platform missing in: ${rowText}`);
   check(/\d+(\.\d)? (B|KiB|MiB)/.test(rowText), `size missing in: ${rowText}`);
   check(rowText.includes(`podman pull ${host}/${REPO}:${TAG}`), `pull command missing in: ${rowText}`);
+  const expires = (await tagRow.locator('td[data-label="Expires"]').innerText()).trim();
+  check(expires === 'never', `a pushed tag should not expire, the Expires column says ${JSON.stringify(expires)}`);
   await expectTitle(page, REPO);
   await shot(page, 'tag-pushed');
 

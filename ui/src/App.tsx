@@ -33,6 +33,7 @@ import { OrganizationPage } from './pages/Organization';
 import { AuditPage } from './pages/Audit';
 import { UserPage } from './pages/User';
 import { UsersPage } from './pages/Users';
+import { GarbageCollectionPage } from './pages/GarbageCollection';
 import { NotFoundPage } from './pages/NotFound';
 
 const MAIN_ID = 'pier-main';
@@ -42,6 +43,7 @@ const NAV: { to: string; label: string; matches: string[]; superuser?: true }[] 
   { to: '/organizations', label: 'Organizations', matches: ['/organizations', '/organization/'] },
   { to: '/audit', label: 'Audit log', matches: ['/audit'] },
   { to: '/users', label: 'Users', matches: ['/users'], superuser: true },
+  { to: '/gc', label: 'Garbage collection', matches: ['/gc'], superuser: true },
   { to: '/user', label: 'User settings', matches: ['/user'] },
 ];
 
@@ -182,6 +184,7 @@ export function App() {
       <Route path="/audit" element={guarded(<AuditPage />)} />
       <Route path="/user" element={guarded(<UserPage />)} />
       <Route path="/users" element={guarded(<UsersPage />)} />
+      <Route path="/gc" element={guarded(<GarbageCollectionPage />)} />
       <Route path="*" element={guarded(<NotFoundPage />)} />
     </Routes>
   );

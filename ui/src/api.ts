@@ -38,6 +38,8 @@ export type Tag = {
   size: number;
   platforms: Platform[];
   last_modified: number | null;
+  /** When the tag is removed (Unix seconds); null: never. */
+  expires_at: number | null;
 };
 export type TagMove = { tag: string; old_digest: string | null; new_digest: string | null; changed_at: number };
 export type Descriptor = { digest: string; media_type: string; size: number };
@@ -97,6 +99,56 @@ export type AuditEvent = {
   repository: string | null;
   detail: unknown;
 };
+/** `{expires_in: "3d"}`, `{expires_at: <Unix seconds>}`, or `{}` to clear the expiry. */
+export type TagExpiry = { expires_in: string } | { expires_at: number } | Record<string, never>;
+/** Where immutable tag patterns and retention policies are set: a namespace or one repository. */
+export type RuleScope = { kind: 'namespace' | 'repository'; name: string };
+export type QuotaState = 'ok' | 'warning' | 'exceeded';
+export type Quota = {
+  namespace: string;
+  limit_bytes: number | null;
+  warning_bytes: number | null;
+  used_bytes: number;
+  blob_count: number;
+  state: QuotaState;
+};
+export type HistoryWindow = { namespace: string; history_window: number; default: boolean };
+/** A policy as the server shows it: older_than in seconds. */
+export type RetentionPolicy = {
+  keep_newest: number | null;
+  older_than: number | null;
+  include: string[];
+  exclude: string[];
+};
+/** A policy as it is set: older_than a duration such as "30d". */
+export type RetentionPolicyChange = {
+  keep_newest?: number;
+  older_than?: string;
+  include?: string[];
+  exclude?: string[];
+};
+export type RetentionRemoval = { repository: string; tag: string; digest: string; reason: string };
+export type RetentionRun = { dry_run: boolean; removed: RetentionRemoval[] };
+export type GcStatus = {
+  history_window: number;
+  blob_grace: number;
+  runs: number;
+  failures: number;
+  manifests_deleted: number;
+  blobs_deleted: number;
+  bytes_freed: number;
+  last_run_seconds: number;
+  last_run_at: number;
+};
+export type GcReport = {
+  dry_run: boolean;
+  manifests_deleted: number;
+  links_deleted: number;
+  blobs_deleted: number;
+  bytes_freed: number;
+  database_bytes_freed: number;
+  seconds: number;
+};
 export type Page<K extends string, T> = { [key in K]: T[] } & { next: string | number | null };
 
 let csrfToken: string | null = null;
@@ -114,6 +166,13 @@ export function setSignedOutHandler(handler: (() => void) | null) {
 /** A repository name keeps its slashes in the path; each component is escaped on its own. */
 export function repoPath(name: string): string {
   return name.split('/').map(encodeURIComponent).join('/');
+}
+
+/** The API path of a rule scope: /namespaces/{ns} or /repositories/{repository...}. */
+export function scopePath(scope: RuleScope): string {
+  return scope.kind === 'namespace'
+    ? `/namespaces/${encodeURIComponent(scope.name)}`
+    : `/repositories/${repoPath(scope.name)}`;
 }
 
 export function query(params: Record<string, string | number | null | undefined>): string {
@@ -194,6 +253,8 @@ export const api = {
     request<Tag>('PUT', `/repositories/${repoPath(repo)}/tags/${encodeURIComponent(tag)}`, { digest }),
   deleteTag: (repo: string, tag: string) =>
     request('DELETE', `/repositories/${repoPath(repo)}/tags/${encodeURIComponent(tag)}`),
+  setTagExpiry: (repo: string, tag: string, expiry: TagExpiry) =>
+    request<Tag>('PUT', `/repositories/${repoPath(repo)}/tags/${encodeURIComponent(tag)}/expiration`, expiry),
   manifest: (repo: string, digest: string) =>
     request<Manifest>('GET', `/repositories/${repoPath(repo)}/manifests/${encodeURIComponent(digest)}`),
 
@@ -300,4 +361,31 @@ export const api = {
     before?: string | number | null;
     limit?: number;
   }) => request<Page<'events', AuditEvent>>('GET', `/audit${query(p)}`),
+
+  immutableTags: (scope: RuleScope) => request<{ patterns: string[] }>('GET', `${scopePath(scope)}/immutable-tags`),
+  setImmutableTags: (scope: RuleScope, patterns: string[]) =>
+    request<{ patterns: string[] }>('PUT', `${scopePath(scope)}/immutable-tags`, { patterns }),
+  retention: (scope: RuleScope) =>
+    request<{ policy: RetentionPolicy | null }>('GET', `${scopePath(scope)}/retention`),
+  setRetention: (scope: RuleScope, policy: RetentionPolicyChange) =>
+    request<{ policy: RetentionPolicy }>('PUT', `${scopePath(scope)}/retention`, policy),
+  deleteRetention: (scope: RuleScope) => request('DELETE', `${scopePath(scope)}/retention`),
+  runRetention: (scope: RuleScope, dryRun: boolean) =>
+    request<RetentionRun>('POST', `${scopePath(scope)}/retention/run`, { dry_run: dryRun }),
+
+  quota: (ns: string) => request<Quota>('GET', `/namespaces/${encodeURIComponent(ns)}/quota`),
+  setQuota: (ns: string, limitBytes: number, warningBytes: number | null) =>
+    request<Quota>('PUT', `/namespaces/${encodeURIComponent(ns)}/quota`, {
+      limit_bytes: limitBytes,
+      ...(warningBytes !== null ? { warning_bytes: warningBytes } : {}),
+    }),
+  deleteQuota: (ns: string) => request('DELETE', `/namespaces/${encodeURIComponent(ns)}/quota`),
+  historyWindow: (ns: string) =>
+    request<HistoryWindow>('GET', `/namespaces/${encodeURIComponent(ns)}/history-window`),
+  setHistoryWindow: (ns: string, window: string) =>
+    request<HistoryWindow>('PUT', `/namespaces/${encodeURIComponent(ns)}/history-window`, { history_window: window }),
+  resetHistoryWindow: (ns: string) => request('DELETE', `/namespaces/${encodeURIComponent(ns)}/history-window`),
+
+  gc: () => request<GcStatus>('GET', '/gc'),
+  runGc: (dryRun: boolean) => request<GcReport>('POST', '/gc', { dry_run: dryRun }),
 };

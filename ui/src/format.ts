@@ -28,7 +28,8 @@ export function formatTime(seconds: number | null | undefined): string {
 export function relativeTime(seconds: number | null | undefined, now: number = Date.now() / 1000): string {
   if (seconds === null || seconds === undefined) return 'never';
   const ago = Math.round(now - seconds);
-  if (ago < 45) return 'just now';
+  // a time to come (an expiry) reads "in 3 days"; only the present is "just now"
+  if (Math.abs(ago) < 45) return 'just now';
   const steps: [number, string][] = [
     [60, 'minute'],
     [3600, 'hour'],
@@ -74,4 +75,119 @@ export function splitRepositoryRoute(path: string): { repository: string; digest
 export function shortRobotName(fullName: string): string {
   const plus = fullName.indexOf('+');
   return plus < 0 ? fullName : fullName.slice(plus + 1);
+}
+
+const DURATION_UNITS: { suffix: string; seconds: number; word: string }[] = [
+  { suffix: 'w', seconds: 7 * 86400, word: 'week' },
+  { suffix: 'd', seconds: 86400, word: 'day' },
+  { suffix: 'h', seconds: 3600, word: 'hour' },
+  { suffix: 'm', seconds: 60, word: 'minute' },
+  { suffix: 's', seconds: 1, word: 'second' },
+];
+
+/**
+ * A duration as the API takes it ("30m", "12h", "3d", "2w", "90s") in seconds; null if the text
+ * is not one. Zero ("0s", "0d") only with `allowZero`.
+ */
+export function parseDuration(text: string, allowZero = false): number | null {
+  const match = /^(\d+)\s*([smhdw])$/.exec(text.trim().toLowerCase());
+  if (!match) return null;
+  const count = Number(match[1]);
+  const unit = DURATION_UNITS.find((u) => u.suffix === match[2]);
+  if (!unit || !Number.isSafeInteger(count * unit.seconds)) return null;
+  if (count === 0 && !allowZero) return null;
+  return count * unit.seconds;
+}
+
+/** Seconds as the API's duration text, in the largest unit that divides them: 2592000 → "30d". */
+export function durationText(seconds: number): string {
+  if (seconds === 0) return '0s';
+  const unit = DURATION_UNITS.find((u) => seconds % u.seconds === 0) ?? DURATION_UNITS[DURATION_UNITS.length - 1];
+  return `${seconds / unit.seconds}${unit.suffix}`;
+}
+
+/** Seconds in words, in the largest unit that divides them: 1209600 → "2 weeks", 5400 → "90 minutes". */
+export function durationWords(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return '—';
+  if (seconds === 0) return '0 seconds';
+  const unit = DURATION_UNITS.find((u) => seconds % u.seconds === 0) ?? DURATION_UNITS[DURATION_UNITS.length - 1];
+  const count = seconds / unit.seconds;
+  return `${count} ${unit.word}${count === 1 ? '' : 's'}`;
+}
+
+/** How long a run took: "350 ms", "2.5 s", "< 1 ms". */
+export function elapsedText(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return '—';
+  if (seconds < 0.001) return '< 1 ms';
+  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
+  return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
+}
+
+const SIZE_FACTORS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  ki: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mi: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gi: 1024 ** 3,
+  gib: 1024 ** 3,
+  t: 1024 ** 4,
+  ti: 1024 ** 4,
+  tib: 1024 ** 4,
+};
+
+/**
+ * A size typed by a person, in binary units ("500 MiB", "1.5GiB", "20 G", "4096"), in bytes; null
+ * if it is not one. KB, MB and GB are refused: whether they mean 1000 or 1024 is anyone's guess.
+ */
+export function parseSize(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(text.trim().toLowerCase());
+  if (!match) return null;
+  const factor = SIZE_FACTORS[match[2]];
+  if (factor === undefined) return null;
+  const bytes = Math.round(Number(match[1]) * factor);
+  return Number.isSafeInteger(bytes) ? bytes : null;
+}
+
+/** How much of a quota is used, 0 to 100. */
+export function usedPercent(used: number, limit: number): number {
+  if (limit <= 0) return used > 0 ? 100 : 0;
+  return Math.min(100, (used / limit) * 100);
+}
+
+/** A tag's expiry: "never", "in 3 days", or "expired 2 minutes ago" while removal is due. */
+export function expiryText(expiresAt: number | null | undefined, now: number = Date.now() / 1000): string {
+  if (expiresAt === null || expiresAt === undefined) return 'never';
+  if (expiresAt > now) {
+    const text = relativeTime(expiresAt, now);
+    return text === 'just now' ? 'in less than a minute' : text;
+  }
+  return `expired ${relativeTime(expiresAt, now)}`;
+}
+
+/** A `datetime-local` input's value ("2027-01-31T18:30") in seconds since the epoch, local time. */
+export function localDateTimeToSeconds(value: string): number | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value);
+  if (!match) return null;
+  const [y, mo, d, h, mi] = match.slice(1).map(Number);
+  const date = new Date(y, mo - 1, d, h, mi);
+  return Number.isNaN(date.getTime()) ? null : Math.floor(date.getTime() / 1000);
+}
+
+/** Tag patterns typed in one field, separated by spaces, commas or new lines. */
+export function splitPatterns(text: string): string[] {
+  return text.split(/[\s,]+/).filter(Boolean);
+}
+
+/** Bytes in the largest binary unit that holds them whole, for a form to show again: "10 GiB", "1536 B". */
+export function exactSize(bytes: number): string {
+  for (let unit = UNITS.length - 1; unit > 0; unit -= 1) {
+    const factor = 1024 ** unit;
+    if (bytes >= factor && bytes % factor === 0) return `${bytes / factor} ${UNITS[unit]}`;
+  }
+  return `${bytes} B`;
 }

@@ -18,12 +18,15 @@ import { RepositoryList } from '../components/RepositoryList';
 import { DefaultPermissionsPanel, RoleBindingsPanel } from '../components/NamespaceGrantsPanels';
 import { RobotsPanel } from '../components/RobotsPanel';
 import { TeamsPanel } from '../components/TeamsPanel';
+import { NamespaceLifecyclePanel } from '../components/LifecyclePanels';
 import { useLoad, usePageTitle, useTabParam } from '../hooks';
+import { useUser } from '../session';
 
 export function OrganizationPage() {
   const name = useParams().name ?? '';
   usePageTitle(`Organization ${name}`);
   const navigate = useNavigate();
+  const user = useUser();
   const [tab, selectTab] = useTabParam('repositories');
   const org = useLoad(() => api.organization(name), [name]);
   const [deleting, setDeleting] = useState(false);
@@ -81,6 +84,11 @@ export function OrganizationPage() {
         {isAdmin && (
           <Tab eventKey="role-bindings" title={<TabTitleText>Role bindings</TabTitleText>} data-testid="tab-role-bindings">
             <RoleBindingsPanel namespace={name} />
+          </Tab>
+        )}
+        {isAdmin && (
+          <Tab eventKey="lifecycle" title={<TabTitleText>Lifecycle</TabTitleText>} data-testid="tab-lifecycle">
+            <NamespaceLifecyclePanel namespace={name} isSuperuser={user.superuser} />
           </Tab>
         )}
       </Tabs>

@@ -18,6 +18,7 @@ import { useLoad, usePageTitle, useTabParam } from '../hooks';
 import { TagsTab } from './repository/TagsTab';
 import { HistoryTab } from './repository/HistoryTab';
 import { SettingsTab } from './repository/SettingsTab';
+import { LifecycleTab } from './repository/LifecycleTab';
 import { ManifestView } from './repository/ManifestView';
 
 export function RepositoryPage() {
@@ -105,6 +106,11 @@ export function RepositoryPage() {
         <Tab eventKey="history" title={<TabTitleText>Tag history</TabTitleText>} data-testid="tab-history">
           <HistoryTab repository={name} canWrite={canWrite} initialTag={params.get('tag') ?? ''} />
         </Tab>
+        {canAdmin && (
+          <Tab eventKey="lifecycle" title={<TabTitleText>Lifecycle</TabTitleText>} data-testid="tab-lifecycle">
+            <LifecycleTab repository={name} />
+          </Tab>
+        )}
         {canAdmin && (
           <Tab eventKey="settings" title={<TabTitleText>Settings</TabTitleText>} data-testid="tab-settings">
             <SettingsTab repository={info} onChanged={() => setGeneration((g) => g + 1)} />

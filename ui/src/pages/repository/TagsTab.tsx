@@ -14,8 +14,9 @@ import {
   RowActions,
   SearchField,
 } from '../../components/common';
-import { formatTime, humanSize, platformsText, pullCommand, relativeTime, shortDigest } from '../../format';
+import { expiryText, formatTime, humanSize, platformsText, pullCommand, relativeTime, shortDigest } from '../../format';
 import { useCursorPages, useLoad } from '../../hooks';
+import { TagExpiryModal } from './TagExpiryModal';
 
 const PAGE_SIZE = 100;
 
@@ -34,6 +35,7 @@ export function TagsTab({
   const pages = useCursorPages<string>([q]);
   const after = pages.after;
   const [deleting, setDeleting] = useState<Tag | null>(null);
+  const [expiring, setExpiring] = useState<Tag | null>(null);
 
   const tags = useLoad(() => api.tags(repository, { q, after, limit: PAGE_SIZE }), [repository, q, after]);
   const rows = tags.data?.tags ?? [];
@@ -78,7 +80,7 @@ export function TagsTab({
         <DataTable
           label="Tags"
           testId="tags-table"
-          columns={['Tag', 'Digest', 'Size', 'OS/Arch', { title: 'Last pushed', wrap: true }, 'Pull']}
+          columns={['Tag', 'Digest', 'Size', 'OS/Arch', { title: 'Last pushed', wrap: true }, 'Expires', 'Pull']}
           actions
         >
           {rows.map((tag) => (
@@ -99,6 +101,13 @@ export function TagsTab({
               <Td dataLabel="Last pushed">
                 <span title={formatTime(tag.last_modified)}>{relativeTime(tag.last_modified)}</span>
               </Td>
+              <Td dataLabel="Expires" modifier="nowrap">
+                {tag.expires_at === null ? (
+                  'never'
+                ) : (
+                  <span title={formatTime(tag.expires_at)}>{expiryText(tag.expires_at)}</span>
+                )}
+              </Td>
               <Td dataLabel="Pull">
                 <code className="pier-mono pier-small">{pullCommand(host, repository, tag.name)}</code>
                 <CopyButton text={pullCommand(host, repository, tag.name)} label={`pull command for ${tag.name}`} />
@@ -109,7 +118,10 @@ export function TagsTab({
                   items={[
                     { title: 'History', onClick: () => onShowHistory(tag.name) },
                     ...(canWrite
-                      ? [{ title: 'Delete', isDanger: true, onClick: () => setDeleting(tag) }]
+                      ? [
+                          { title: 'Set expiry', onClick: () => setExpiring(tag) },
+                          { title: 'Delete', isDanger: true, onClick: () => setDeleting(tag) },
+                        ]
                       : []),
                   ]}
                 />
@@ -118,6 +130,12 @@ export function TagsTab({
           ))}
         </DataTable>
       </LoadedList>
+      <TagExpiryModal
+        repository={repository}
+        tag={expiring}
+        onClose={() => setExpiring(null)}
+        onSaved={() => tags.reload()}
+      />
       <ConfirmItem
         item={deleting}
         title={(tag) => `Delete tag ${tag.name}?`}
