@@ -168,7 +168,10 @@ void add_tag_commands(CLI::App& app, CommandContext& context) {
     });
   });
   auto* expire = context.command(*tag, "expire", "set when a tag is removed (it shows in its history, restorable)",
-                                 [&context, args] {
+                                 [&context, args]() -> Outcome<> {
+                                   if (args->expires_in.empty() && args->expires_at < 0 && !args->never) {
+                                     return usage_failure("say when: --in, --at or --never");
+                                   }
                                    json::object body;
                                    if (!args->expires_in.empty()) body["expires_in"] = args->expires_in;
                                    if (args->expires_at >= 0) body["expires_at"] = args->expires_at;
@@ -181,7 +184,6 @@ void add_tag_commands(CLI::App& app, CommandContext& context) {
   auto* never = expire->add_flag("--never", args->never, "clear the tag's expiry");
   in->excludes(at)->excludes(never);
   at->excludes(never);
-  expire->require_option(1);
   for (auto* command : {ls, history, move, restore, remove, expire}) {
     command->add_option("REPOSITORY", args->repository, "repository, e.g. acme/app")->required();
     if (command != ls) command->add_option("TAG", args->tag, "tag")->required();

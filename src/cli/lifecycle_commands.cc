@@ -178,12 +178,20 @@ void add_history_window_commands(CLI::App& app, CommandContext& context) {
   for (auto* command : {show, set}) context.add_output_flag(*command);
 }
 
-// --namespace NS or --repository REPO, exactly one.
+// --namespace NS or --repository REPO, exactly one (the other is refused by CLI11; neither by
+// with_scope()).
 void add_scope_flags(CLI::App& command, LifecycleArgs& args) {
   auto* ns = command.add_option("--namespace", args.namespace_name, "the rules of this organization or user");
   auto* repo = command.add_option("--repository", args.repository, "the rules of this repository, e.g. acme/app");
   ns->excludes(repo);
-  command.require_option(1);
+}
+
+template <class Action>
+Outcome<> with_scope(const CommandContext& context, const LifecycleArgs& args, Action action) {
+  if (args.namespace_name.empty() && args.repository.empty()) {
+    return usage_failure("name the rules' scope with --namespace or --repository");
+  }
+  return context.with_api(action);
 }
 
 void add_immutable_tag_commands(CLI::App& app, CommandContext& context) {
@@ -192,14 +200,14 @@ void add_immutable_tag_commands(CLI::App& app, CommandContext& context) {
   const std::vector<client::Column> columns{
       {"PATTERNS", [](const json::object& answer) { return json::serialize(member(answer, "patterns")); }}};
   auto* show = context.command(*immutable, "show", "the immutable tag patterns", [&context, args, columns] {
-    return context.with_api([&](client::ApiClient& api) {
+    return with_scope(context, *args, [&](client::ApiClient& api) {
       return context.show(api.get(scope_base(*args) + "/immutable-tags"), columns);
     });
   });
   auto* set = context.command(*immutable, "set", "replace the immutable tag patterns (none: clear them)",
                               [&context, args, columns] {
                                 json::array patterns(args->patterns.begin(), args->patterns.end());
-                                return context.with_api([&](client::ApiClient& api) {
+                                return with_scope(context, *args, [&](client::ApiClient& api) {
                                   return context.show(api.put(scope_base(*args) + "/immutable-tags",
                                                               json::object{{"patterns", patterns}}),
                                                       columns);
@@ -217,7 +225,7 @@ void add_retention_commands(CLI::App& app, CommandContext& context) {
   auto args = std::make_shared<LifecycleArgs>();
   auto* retention = CommandContext::family(app, "retention", "retention policies: which tags are removed on a schedule");
   auto* show = context.command(*retention, "show", "the retention policy", [&context, args] {
-    return context.with_api([&](client::ApiClient& api) {
+    return with_scope(context, *args, [&](client::ApiClient& api) {
       return context.show(api.get(scope_base(*args) + "/retention"), policy_columns());
     });
   });
@@ -227,7 +235,7 @@ void add_retention_commands(CLI::App& app, CommandContext& context) {
     if (!args->older_than.empty()) body["older_than"] = args->older_than;
     body["include"] = json::array(args->include.begin(), args->include.end());
     body["exclude"] = json::array(args->exclude.begin(), args->exclude.end());
-    return context.with_api([&](client::ApiClient& api) {
+    return with_scope(context, *args, [&](client::ApiClient& api) {
       return context.show(api.put(scope_base(*args) + "/retention", body), policy_columns());
     });
   });
@@ -236,12 +244,12 @@ void add_retention_commands(CLI::App& app, CommandContext& context) {
   set->add_option("--include", args->include, "only tags matching these globs");
   set->add_option("--exclude", args->exclude, "never tags matching these globs");
   auto* remove = context.command(*retention, "remove", "remove the retention policy", [&context, args] {
-    return context.with_api([&](client::ApiClient& api) {
+    return with_scope(context, *args, [&](client::ApiClient& api) {
       return context.done(api.remove(scope_base(*args) + "/retention"), "removed the retention policy");
     });
   });
   auto* run = context.command(*retention, "run", "apply the policy now and list the tags it removed", [&context, args] {
-    return context.with_api([&](client::ApiClient& api) {
+    return with_scope(context, *args, [&](client::ApiClient& api) {
       return context.show(api.post(scope_base(*args) + "/retention/run", json::object{{"dry_run", args->dry_run}}),
                           removal_columns(), "removed");
     });

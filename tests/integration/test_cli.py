@@ -548,6 +548,64 @@ def test_repositories_tags_and_manifests(cli, server, admin):
     assert cli.fails(1, "repo", "show", empty).startswith("pier: ")
 
 
+def test_lifecycle_commands(cli, server, admin):
+    org = new_organization(admin)
+    repo = f"{org}/app"
+    for i in range(3):
+        push_oci_image(admin.registry(), repo, f"build-{i}", seed=f"cli-lifecycle-{org}-{i}")
+
+    # gc: a dry run and a collection, as the API reports them.
+    dry = cli.json("gc", "--dry-run")
+    assert dry["dry_run"] is True and set(dry) >= {"manifests_deleted", "blobs_deleted", "bytes_freed"}
+    rows = fields(cli.table("gc"))
+    assert rows[0]["DRY RUN"] == "false" and rows[0]["MANIFESTS"].isdigit()
+
+    # quota: sizes with units, the API's view, and its removal.
+    quota = cli.json("quota", "set", org, "10GiB", "--warning", "8GiB")
+    assert quota == admin.ok("GET", f"/namespaces/{org}/quota")
+    assert quota["limit_bytes"] == 10 << 30 and quota["warning_bytes"] == 8 << 30
+    row = fields(cli.table("quota", "show", org))[0]
+    assert row["LIMIT"] == "10.0 GiB" and row["STATE"] == "ok"
+    assert "size" in cli.fails(1, "quota", "set", org, "lots")
+    assert cli.ok("quota", "remove", org) == f"removed the quota of {org}\n"
+    assert admin.ok("GET", f"/namespaces/{org}/quota")["limit_bytes"] is None
+
+    # history window.
+    assert cli.json("history-window", "set", org, "7d")["history_window"] == 7 * 86400
+    assert cli.json("history-window", "show", org) == admin.ok("GET", f"/namespaces/{org}/history-window")
+    cli.ok("history-window", "remove", org)
+    assert admin.ok("GET", f"/namespaces/{org}/history-window")["default"] is True
+
+    # immutable tags on a namespace and on a repository; exactly one of the two is named.
+    assert cli.json("immutable-tags", "set", "--namespace", org, "v*", "release-*") == {"patterns": ["v*", "release-*"]}
+    assert cli.json("immutable-tags", "show", "--namespace", org) == {"patterns": ["release-*", "v*"]}
+    assert cli.json("immutable-tags", "show", "--repository", repo) == {"patterns": []}
+    cli.fails(2, "immutable-tags", "show", "--repository", repo, "--namespace", org)
+    cli.fails(2, "immutable-tags", "show")
+    cli.json("immutable-tags", "set", "--namespace", org)
+    assert admin.ok("GET", f"/namespaces/{org}/immutable-tags") == {"patterns": []}
+
+    # retention: set, dry run (what the run then removes), run, remove.
+    policy = cli.json("retention", "set", "--repository", repo, "--keep-newest", "1", "--include", "build-*")
+    assert policy == admin.ok("GET", f"/repositories/{repo}/retention")
+    dry = cli.json("retention", "run", "--repository", repo, "--dry-run")
+    assert dry["dry_run"] is True and len(dry["removed"]) == 2
+    done = cli.json("retention", "run", "--repository", repo)
+    assert done["removed"] == dry["removed"]
+    assert len(admin.ok("GET", f"/repositories/{repo}/tags")["tags"]) == 1
+    cli.ok("retention", "remove", "--repository", repo)
+    assert admin.ok("GET", f"/repositories/{repo}/retention") == {"policy": None}
+
+    # tag expire: in, at, never.
+    left = admin.ok("GET", f"/repositories/{repo}/tags")["tags"][0]["name"]
+    assert cli.json("tag", "expire", repo, left, "--at", "4102444800")["expires_at"] == 4102444800
+    row = {r["TAG"]: r for r in fields(cli.table("tag", "ls", repo))}[left]
+    assert row["EXPIRES"].startswith("2100-01-01")
+    assert cli.json("tag", "expire", repo, left, "--never")["expires_at"] is None
+    assert cli.json("tag", "expire", repo, left, "--in", "3d")["expires_at"] > 0
+    cli.fails(2, "tag", "expire", repo, left)
+
+
 def test_organization_and_user_listings(cli, server, admin):
     org = new_organization(admin)
     bob = new_user(admin)
