@@ -46,6 +46,15 @@ inline Error immutable_tag_error(std::string_view tag, const ImmutableRule& rule
                     "{\"tag\":\"" + std::string(tag) + "\",\"pattern\":\"" + rule.pattern + "\"}");
 }
 
+// The refusal of deleting `tags` if any of them is immutable.
+inline std::optional<Error> immutable_deletion_error(const std::vector<ImmutableRule>& rules,
+                                                     const std::vector<std::string>& tags) {
+  for (const auto& tag : tags) {
+    if (const auto rule = immutable_rule_for(rules, tag)) return immutable_tag_error(tag, *rule, "deleted");
+  }
+  return std::nullopt;
+}
+
 // A namespace's quota as a link transaction sees it, after adding its link.
 struct QuotaCheck {
   std::string namespace_name;

@@ -110,12 +110,14 @@ class LifecycleStore {
                                                                                    std::size_t limit) = 0;
   // Every manifest of the repository; `history_since` sets ManifestNode::left_tag_since.
   virtual Result<std::vector<ManifestNode>> manifest_graph(std::int64_t repository_id, std::int64_t history_since) = 0;
-  // Deletes the manifest (with its references) if, inside the transaction, no tag points at
-  // it, no manifest of the repository references it, it left no tag since `history_since`, it
-  // was created before `created_before` or was tagged once, and its subject (if any) is gone
-  // or untagged and unreferenced. False when it is kept.
-  virtual Result<bool> delete_unreachable_manifest(std::int64_t repository_id, std::string_view digest,
-                                                   std::int64_t history_since, std::int64_t created_before) = 0;
+  // Deletes, in one transaction and in the order given, each of `digests` (with its
+  // references) that, checked inside the transaction, no tag points at, no manifest of the
+  // repository references, left no tag after `history_since`, was created at or before
+  // `created_before` or was tagged once, and whose subject (if any) is gone or untagged and
+  // unreferenced. Returns how many went.
+  virtual Result<std::uint64_t> delete_unreachable_manifests(std::int64_t repository_id,
+                                                             const std::vector<std::string>& digests,
+                                                             std::int64_t history_since, std::int64_t created_before) = 0;
 
   // --- Garbage collection: blob links and blobs.
   // Links after `after` (by repository id, then digest) that no manifest of their repository

@@ -1,7 +1,12 @@
 #include "services/garbage_collector.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <thread>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -14,6 +19,7 @@ namespace {
 constexpr std::size_t kRepositoryPage = 256;
 constexpr std::size_t kLinkPage = 512;
 constexpr std::size_t kBlobPage = 128;
+constexpr std::size_t kManifestBatch = 256;
 
 std::string_view namespace_part(std::string_view repository) {
   const auto slash = repository.find('/');
@@ -21,6 +27,13 @@ std::string_view namespace_part(std::string_view repository) {
 }
 
 bool keep_going(const std::function<bool()>& alive) { return !alive || alive(); }
+
+// A collection is background work: on a busy machine the scheduler gives its thread a tenth
+// of what a request's thread gets (nice 10), so pushes keep their pace while it runs, and it
+// runs at full speed when nothing else wants the cores.
+constexpr int kCollectorNice = 10;
+
+void lower_this_threads_priority() { (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kCollectorNice); }
 }  // namespace
 
 struct GarbageCollector::Cutoffs {
@@ -58,6 +71,18 @@ Result<GarbageCollector::Cutoffs> GarbageCollector::cutoffs() {
 
 Result<GcReport> GarbageCollector::collect(bool dry_run, const std::function<bool()>& alive) {
   std::lock_guard running(running_);
+  // On a thread of its own, since its lowered priority cannot be raised back (without
+  // CAP_SYS_NICE) on the caller's thread.
+  std::optional<Result<GcReport>> result;
+  std::thread worker([&] {
+    lower_this_threads_priority();
+    result.emplace(run(dry_run, alive));
+  });
+  worker.join();
+  return std::move(*result);
+}
+
+Result<GcReport> GarbageCollector::run(bool dry_run, const std::function<bool()>& alive) {
   const auto started = std::chrono::steady_clock::now();
   GcReport report;
   report.dry_run = dry_run;
@@ -106,10 +131,13 @@ Result<void> GarbageCollector::collect_manifests(const Cutoffs& cutoffs, bool dr
         continue;
       }
       std::uint64_t deleted = 0;
-      for (const auto& digest : doomed) {
-        auto gone = lifecycle_.delete_unreachable_manifest(repository.id, digest, history_since, cutoffs.created_before);
+      for (std::size_t from = 0; from < doomed.size(); from += kManifestBatch) {
+        const std::vector<std::string> batch(doomed.begin() + static_cast<std::ptrdiff_t>(from),
+                                             doomed.begin() + static_cast<std::ptrdiff_t>(
+                                                                  std::min(doomed.size(), from + kManifestBatch)));
+        auto gone = lifecycle_.delete_unreachable_manifests(repository.id, batch, history_since, cutoffs.created_before);
         if (!gone) return gone.error();
-        if (*gone) ++deleted;
+        deleted += *gone;
       }
       if (deleted > 0) changed_(repository.name);
       report.manifests_deleted += deleted;

@@ -60,8 +60,9 @@ class GarbageCollector {
                    std::function<void(std::string_view repository)> changed);
 
   // Runs one collection to the end (one at a time in this process; collections on other
-  // replicas may overlap it safely). `alive()` is called between batches: a long collection
-  // heartbeats through it, and stops early when it returns false.
+  // replicas may overlap it safely), on a thread of lowered priority. `alive()` is called
+  // between batches, from that thread: a long collection heartbeats through it, and stops
+  // early when it returns false.
   Result<GcReport> collect(bool dry_run, const std::function<bool()>& alive = {});
 
   const GcTotals& totals() const { return totals_; }
@@ -69,6 +70,7 @@ class GarbageCollector {
 
  private:
   struct Cutoffs;
+  Result<GcReport> run(bool dry_run, const std::function<bool()>& alive);
   Result<Cutoffs> cutoffs();
   Result<void> collect_manifests(const Cutoffs& cutoffs, bool dry_run, GcReport& report,
                                  std::vector<std::pair<std::string, std::string>>& doomed_links,

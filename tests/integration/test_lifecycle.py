@@ -74,14 +74,6 @@ def image(reg, repo, tag, config_seed, layers, labels=None, annotations=None):
     return body, sha256(body)
 
 
-def token_registry(api):
-    """The registry as `api`'s user sees it, signed in with an API token rather than the
-    password: a token is checked by its hash, a password by Argon2, which would dominate tests
-    that push hundreds of images."""
-    token = api.ok("POST", "/user/tokens", {"name": unique("tests"), "scopes": ["repo:admin"]}, status=201)["token"]
-    return dataclasses.replace(api.reg, extra={**api.reg.extra, "auth": (api.user, token)})
-
-
 def collect(admin, dry_run=False):
     return admin.ok("POST", "/gc", {"dry_run": dry_run})
 
@@ -96,7 +88,7 @@ def pulls_back(reg, repo, tag, body, layers):
 
 
 def test_collection_frees_only_what_deleted_images_alone_reached(server, admin):
-    reg = token_registry(admin)
+    reg = admin.token_registry()
     org = new_organization(admin)
     shared = layer_bytes(unique("shared"), LAYER)
     kept_only = layer_bytes(unique("kept"), LAYER)
@@ -133,7 +125,7 @@ def test_collection_frees_only_what_deleted_images_alone_reached(server, admin):
 
 
 def test_index_children_and_referrers_live_and_go_with_what_reaches_them(server, admin):
-    reg = token_registry(admin)
+    reg = admin.token_registry()
     org = new_organization(admin)
     repo = f"{org}/multi"
     children = []
@@ -178,7 +170,7 @@ def test_index_children_and_referrers_live_and_go_with_what_reaches_them(server,
 
 
 def test_history_window_keeps_an_untagged_manifest_restorable(server, admin):
-    reg = token_registry(admin)
+    reg = admin.token_registry()
     keeping = new_organization(admin)
     admin.ok("PUT", f"/namespaces/{keeping}/history-window", {"history_window": "1d"})
     assert admin.ok("GET", f"/namespaces/{keeping}/history-window") == \
@@ -206,7 +198,7 @@ def test_blob_grace_keeps_blobs_uploaded_or_looked_up_recently(tmp_path):
     reg = lifecycle_server(tmp_path / "pier", gc_blob_grace="1h")
     try:
         admin = Api(reg, "admin", ADMIN_PASSWORD)
-        r = token_registry(admin)
+        r = admin.token_registry()
         data = layer_bytes(unique("pending"), LAYER)
         push_blob(r, "admin/app", data)  # no manifest references it yet
         assert collect(admin)["blobs_deleted"] == 0
@@ -221,7 +213,7 @@ def test_blob_grace_keeps_blobs_uploaded_or_looked_up_recently(tmp_path):
 
 
 def test_deleting_a_repository_frees_its_blobs_at_the_next_collection(server, admin):
-    reg = token_registry(admin)
+    reg = admin.token_registry()
     org = new_organization(admin)
     shared = layer_bytes(unique("shared"), LAYER)
     own = layer_bytes(unique("own"), LAYER)
@@ -235,7 +227,7 @@ def test_deleting_a_repository_frees_its_blobs_at_the_next_collection(server, ad
 
 
 def test_expiry_from_the_label_and_from_the_api(server, admin):
-    reg = token_registry(admin)
+    reg = admin.token_registry()
     org = new_organization(admin)
     repo = f"{org}/app"
     pushed_at = time.time()
@@ -277,7 +269,7 @@ def test_expiry_from_the_label_and_from_the_api(server, admin):
 
 
 def test_retention_dry_run_lists_exactly_what_the_run_removes(server, admin):
-    reg = token_registry(admin)
+    reg = admin.token_registry()
     org = new_organization(admin)
     repo = f"{org}/app"
     for i in range(6):
@@ -312,7 +304,7 @@ def build_layout(path: Path, salt: str, files: int = 1) -> OciLayout:
 
 
 def test_immutable_tags_are_refused_to_the_api_skopeo_and_podman(server, admin, clients, tmp_path):
-    reg = token_registry(admin)
+    reg = admin.token_registry()
     org = new_organization(admin)
     repo = f"{org}/app"
     admin.ok("PUT", f"/namespaces/{org}/immutable-tags", {"patterns": ["v*"]})
@@ -362,7 +354,7 @@ def test_immutable_tags_are_refused_to_the_api_skopeo_and_podman(server, admin, 
 
 
 def test_quota_counts_shared_layers_once_and_refuses_the_push_over_it(server, admin, clients, tmp_path):
-    reg = token_registry(admin)
+    reg = admin.token_registry()
     org = new_organization(admin)
     shared = layer_bytes(unique("q-shared"), LAYER)
     image(reg, f"{org}/one", "v1", unique("c"), [shared])
@@ -435,7 +427,7 @@ def test_collection_in_a_loop_while_skopeo_pushes_reuse_layers_of_deleted_images
         time.sleep(5)  # the layers are now older than the grace
         collector = threading.Thread(target=collect_forever, daemon=True)
         collector.start()
-        r = token_registry(admin)
+        r = admin.token_registry()
         for i, layout in enumerate(layouts):
             digest = get_manifest(r, "admin/first", f"t{i}").headers["Docker-Content-Digest"]
             expect(call(r, "DELETE", f"/v2/admin/first/manifests/{digest}"), 202)
@@ -461,7 +453,7 @@ def test_kill_during_a_collection_loses_nothing_reachable_and_the_next_one_finis
     reg = lifecycle_server(tmp_path / "pier")
     data_dir = reg.data_dir
     admin = Api(reg, "admin", ADMIN_PASSWORD)
-    r = token_registry(admin)
+    r = admin.token_registry()
     kept = []
     doomed = []
     for i in range(200):
@@ -485,7 +477,7 @@ def test_kill_during_a_collection_loses_nothing_reachable_and_the_next_one_finis
     reg = lifecycle_server(data_dir)
     try:
         admin = Api(reg, "admin", ADMIN_PASSWORD)
-        r = token_registry(admin)
+        r = admin.token_registry()
         for repo, tag, body, _, layers in kept:
             pulls_back(r, repo, tag, body, layers)
         collect(admin)

@@ -69,11 +69,6 @@ def bucket_blobs(s3_endpoint, bucket_env) -> set[str]:
         token = (root.find("s3:NextContinuationToken", ns) if ns else root.find("NextContinuationToken")).text
 
 
-def token_registry(api):
-    token = api.ok("POST", "/user/tokens", {"name": unique("tests"), "scopes": ["repo:admin"]}, status=201)["token"]
-    return dataclasses.replace(api.reg, extra={**api.reg.extra, "auth": (api.user, token)})
-
-
 def image(reg, repo, tag, seed, layers):
     config = encode({"architecture": "amd64", "os": "linux", "config": {"Env": [f"SEED={seed}"]},
                      "rootfs": {"type": "layers", "diff_ids": []}})
@@ -96,7 +91,7 @@ def test_collections_on_two_replicas_during_pushes_lose_nothing(replicas, client
     admins = [Api(reg, "admin", ADMIN_PASSWORD) for reg in replicas]
     creds = ["--dest-creds", f"admin:{ADMIN_PASSWORD}"]
     # Images whose layers only they reach, to be deleted and collected.
-    r1 = token_registry(admins[0])
+    r1 = admins[0].token_registry()
     doomed = [layer_bytes(unique("doomed"), LAYER) for _ in range(3)]
     doomed_digests = [image(r1, "admin/doomed", f"t{i}", unique("c"), [d])[1] for i, d in enumerate(doomed)]
     layouts = [build_layout(tmp_path / f"layout{i}", f"shared{i}") for i in range(6)]
@@ -153,7 +148,7 @@ def test_quota_and_immutable_tags_hold_on_every_replica(replicas, s3_server, buc
     a1, a2 = (Api(reg, "admin", ADMIN_PASSWORD) for reg in replicas)
     org = unique("org")
     a1.ok("POST", "/organizations", {"name": org}, status=201)
-    r1, r2 = token_registry(a1), token_registry(a2)
+    r1, r2 = a1.token_registry(), a2.token_registry()
     shared = layer_bytes(unique("q"), LAYER)
     image(r1, f"{org}/one", "v1", unique("c"), [shared])
     used = a2.ok("GET", f"/namespaces/{org}/quota")["used_bytes"]

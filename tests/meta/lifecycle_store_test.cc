@@ -73,6 +73,11 @@ class LifecycleStoreSuite : public ::testing::TestWithParam<Backend> {
     return 0;
   }
 
+  // Whether the collector's deletion of one manifest went through.
+  bool gone(std::int64_t id, std::string_view content, std::int64_t history_since, std::int64_t created_before) {
+    return lifecycle_->delete_unreachable_manifests(id, {d(content).str()}, history_since, created_before).value() == 1;
+  }
+
   const ManifestNode* node(const std::vector<ManifestNode>& graph, std::string_view content) {
     for (const auto& n : graph) {
       if (n.digest == d(content).str()) return &n;
@@ -116,29 +121,29 @@ TEST_P(LifecycleStoreSuite, AManifestIsDeletedOnlyWhenNothingReachesIt) {
   ASSERT_TRUE(metadata_->delete_tag(repo_, "t", 30));
   const auto id = repo_id();
   // A child of a stored index, a tagged manifest, one that left a tag after the window's start.
-  EXPECT_FALSE(lifecycle_->delete_unreachable_manifest(id, d("child").str(), 100, 100).value());
-  EXPECT_FALSE(lifecycle_->delete_unreachable_manifest(id, d("index").str(), 100, 100).value());
-  EXPECT_FALSE(lifecycle_->delete_unreachable_manifest(id, d("old").str(), 29, 100).value());
+  EXPECT_FALSE(gone(id, "child", 100, 100));
+  EXPECT_FALSE(gone(id, "index", 100, 100));
+  EXPECT_FALSE(gone(id, "old", 29, 100));
   // Never tagged and younger than the grace.
   ASSERT_TRUE(metadata_->put_manifest(repo_, image("fresh"), {}, 50));
-  EXPECT_FALSE(lifecycle_->delete_unreachable_manifest(id, d("fresh").str(), 100, 49).value());
+  EXPECT_FALSE(gone(id, "fresh", 100, 49));
 
-  EXPECT_TRUE(lifecycle_->delete_unreachable_manifest(id, d("old").str(), 30, 100).value());
-  EXPECT_TRUE(lifecycle_->delete_unreachable_manifest(id, d("fresh").str(), 100, 50).value());
+  EXPECT_TRUE(gone(id, "old", 30, 100));
+  EXPECT_TRUE(gone(id, "fresh", 100, 50));
   ASSERT_TRUE(metadata_->delete_tag(repo_, "multi", 40));
-  EXPECT_TRUE(lifecycle_->delete_unreachable_manifest(id, d("index").str(), 40, 100).value());
-  EXPECT_TRUE(lifecycle_->delete_unreachable_manifest(id, d("child").str(), 40, 100).value());
+  // In one transaction, in order: the index goes first, so its child is no longer referenced.
+  EXPECT_EQ(lifecycle_->delete_unreachable_manifests(id, {d("index").str(), d("child").str()}, 40, 100).value(), 2u);
   EXPECT_FALSE(metadata_->get_manifest(repo_, d("child")).value());
-  EXPECT_FALSE(lifecycle_->delete_unreachable_manifest(id, d("child").str(), 40, 100).value());
+  EXPECT_FALSE(gone(id, "child", 40, 100));
 }
 
 TEST_P(LifecycleStoreSuite, AReferrerStaysWhileItsSubjectIsReached) {
   ASSERT_TRUE(metadata_->put_manifest(repo_, image("subject"), {"v1"}, 10));
   ASSERT_TRUE(metadata_->put_manifest(repo_, image("sig", {}, d("subject").str()), {}, 10));
   const auto id = repo_id();
-  EXPECT_FALSE(lifecycle_->delete_unreachable_manifest(id, d("sig").str(), 100, 100).value());
+  EXPECT_FALSE(gone(id, "sig", 100, 100));
   ASSERT_TRUE(metadata_->delete_manifest(repo_, d("subject"), 20));
-  EXPECT_TRUE(lifecycle_->delete_unreachable_manifest(id, d("sig").str(), 100, 100).value());
+  EXPECT_TRUE(gone(id, "sig", 100, 100));
 }
 
 TEST_P(LifecycleStoreSuite, LinksGoWhenUnreferencedAndUnusedThenBlobsAreClaimedAndForgotten) {

@@ -77,6 +77,27 @@ bool anything_reaches(Connection& db, std::int64_t repo, std::string_view digest
   return rows.boolean(0, 0);
 }
 
+// Checked with the manifest's row locked first: a push that references it (FOR SHARE) or
+// tags it (the foreign key's share lock) either commits before, and the checks see it, or
+// waits and then finds the manifest gone.
+bool unreachable(Connection& db, std::int64_t repo, std::string_view digest, std::int64_t history_since,
+                 std::int64_t created_before) {
+  auto row = db.query(
+      "SELECT created_at, COALESCE(subject, '') FROM manifests WHERE repository_id = $1 AND digest = $2 FOR UPDATE",
+      {repo, digest});
+  if (row.empty()) return false;
+  const auto created_at = row.integer(0, 0);
+  const auto subject = row.text(0, 1);
+  if (anything_reaches(db, repo, digest, history_since)) return false;
+  const bool ever_tagged =
+      !db.query("SELECT 1 FROM tag_history WHERE repository_id = $1 AND old_digest = $2 LIMIT 1", {repo, digest}).empty();
+  if (!ever_tagged && created_at > created_before) return false;
+  if (subject.empty()) return true;
+  const bool present =
+      !db.query("SELECT 1 FROM manifests WHERE repository_id = $1 AND digest = $2 FOR SHARE", {repo, subject}).empty();
+  return !(present && anything_reaches(db, repo, subject, history_since));
+}
+
 class PostgresLifecycleStore final : public LifecycleStore {
  public:
   explicit PostgresLifecycleStore(const std::string& url) : db_(url, {"metadata store", false}) {}
@@ -129,31 +150,16 @@ class PostgresLifecycleStore final : public LifecycleStore {
     });
   }
 
-  Result<bool> delete_unreachable_manifest(std::int64_t repository_id, std::string_view digest,
-                                           std::int64_t history_since, std::int64_t created_before) override {
-    return db_.write<bool>([&](Connection& db) -> Result<bool> {
-      // Locked before anything is checked: a push that references it (FOR SHARE) or tags it
-      // (the foreign key's share lock) either commits first, and the checks below see it, or
-      // waits and then finds the manifest gone.
-      auto row = db.query(
-          "SELECT created_at, COALESCE(subject, '') FROM manifests WHERE repository_id = $1 AND digest = $2 FOR UPDATE",
-          {repository_id, digest});
-      if (row.empty()) return false;
-      const auto created_at = row.integer(0, 0);
-      const auto subject = row.text(0, 1);
-      if (anything_reaches(db, repository_id, digest, history_since)) return false;
-      const bool ever_tagged =
-          !db.query("SELECT 1 FROM tag_history WHERE repository_id = $1 AND old_digest = $2 LIMIT 1", {repository_id, digest})
-               .empty();
-      if (!ever_tagged && created_at > created_before) return false;
-      if (!subject.empty()) {
-        const bool present =
-            !db.query("SELECT 1 FROM manifests WHERE repository_id = $1 AND digest = $2 FOR SHARE", {repository_id, subject})
-                 .empty();
-        if (present && anything_reaches(db, repository_id, subject, history_since)) return false;
+  Result<std::uint64_t> delete_unreachable_manifests(std::int64_t repository_id, const std::vector<std::string>& digests,
+                                                     std::int64_t history_since, std::int64_t created_before) override {
+    return db_.write<std::uint64_t>([&](Connection& db) -> Result<std::uint64_t> {
+      std::uint64_t deleted = 0;
+      for (const auto& digest : digests) {
+        if (!unreachable(db, repository_id, digest, history_since, created_before)) continue;
+        deleted += static_cast<std::uint64_t>(
+            db.query("DELETE FROM manifests WHERE repository_id = $1 AND digest = $2", {repository_id, digest}).affected());
       }
-      return db.query("DELETE FROM manifests WHERE repository_id = $1 AND digest = $2", {repository_id, digest})
-                 .affected() > 0;
+      return deleted;
     });
   }
 

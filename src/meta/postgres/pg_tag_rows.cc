@@ -46,11 +46,7 @@ std::vector<ImmutableRule> immutable_rules(Connection& db, std::int64_t repo) {
 
 std::optional<Error> refuse_immutable_deletion(Connection& db, std::int64_t repo, const std::vector<std::string>& tags) {
   if (tags.empty()) return std::nullopt;
-  const auto rules = immutable_rules(db, repo);
-  for (const auto& tag : tags) {
-    if (const auto rule = immutable_rule_for(rules, tag)) return immutable_tag_error(tag, *rule, "deleted");
-  }
-  return std::nullopt;
+  return immutable_deletion_error(immutable_rules(db, repo), tags);
 }
 
 std::optional<Error> move_tag(Connection& db, std::int64_t repo, std::string_view tag, std::string_view digest,

@@ -121,26 +121,17 @@ class SqliteLifecycleStore final : public LifecycleStore {
     });
   }
 
-  Result<bool> delete_unreachable_manifest(std::int64_t repository_id, std::string_view digest,
-                                           std::int64_t history_since, std::int64_t created_before) override {
-    return db_.write<bool>([&](Connection& db) -> Result<bool> {
-      auto row = db.prepare("SELECT created_at, COALESCE(subject, '') FROM manifests WHERE repository_id = ? AND digest = ?");
-      row.bind(1, repository_id).bind(2, digest);
-      if (!row.step()) return false;
-      const auto created_at = row.integer(0);
-      const auto subject = row.text(1);
-      if (anything_reaches(db, repository_id, digest, history_since)) return false;
-      auto left = db.prepare("SELECT MAX(changed_at) FROM tag_history WHERE repository_id = ? AND old_digest = ?");
-      left.bind(1, repository_id).bind(2, digest);
-      const bool ever_tagged = left.step() && !left.is_null(0);
-      if (!ever_tagged && created_at > created_before) return false;
-      if (!subject.empty()) {
-        auto present = db.prepare("SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ?");
-        present.bind(1, repository_id).bind(2, subject);
-        if (present.step() && anything_reaches(db, repository_id, subject, history_since)) return false;
+  Result<std::uint64_t> delete_unreachable_manifests(std::int64_t repository_id, const std::vector<std::string>& digests,
+                                                     std::int64_t history_since, std::int64_t created_before) override {
+    return db_.write<std::uint64_t>([&](Connection& db) -> Result<std::uint64_t> {
+      std::uint64_t deleted = 0;
+      for (const auto& digest : digests) {
+        if (unreachable(db, repository_id, digest, history_since, created_before)) {
+          db.prepare("DELETE FROM manifests WHERE repository_id = ? AND digest = ?").bind(1, repository_id).bind(2, digest).run();
+          deleted += static_cast<std::uint64_t>(db.changes());
+        }
       }
-      db.prepare("DELETE FROM manifests WHERE repository_id = ? AND digest = ?").bind(1, repository_id).bind(2, digest).run();
-      return db.changes() > 0;
+      return deleted;
     });
   }
 
@@ -470,6 +461,24 @@ class SqliteLifecycleStore final : public LifecycleStore {
   }
 
  private:
+  static bool unreachable(Connection& db, std::int64_t repo, std::string_view digest, std::int64_t history_since,
+                          std::int64_t created_before) {
+    auto row = db.prepare("SELECT created_at, COALESCE(subject, '') FROM manifests WHERE repository_id = ? AND digest = ?");
+    row.bind(1, repo).bind(2, digest);
+    if (!row.step()) return false;
+    const auto created_at = row.integer(0);
+    const auto subject = row.text(1);
+    if (anything_reaches(db, repo, digest, history_since)) return false;
+    auto left = db.prepare("SELECT 1 FROM tag_history WHERE repository_id = ? AND old_digest = ? LIMIT 1");
+    left.bind(1, repo).bind(2, digest);
+    const bool ever_tagged = left.step();
+    if (!ever_tagged && created_at > created_before) return false;
+    if (subject.empty()) return true;
+    auto present = db.prepare("SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ?");
+    present.bind(1, repo).bind(2, subject);
+    return !(present.step() && anything_reaches(db, repo, subject, history_since));
+  }
+
   // Whether a tag, a manifest of the repository or a recent tag move still reaches `digest`.
   static bool anything_reaches(Connection& db, std::int64_t repo, std::string_view digest, std::int64_t history_since) {
     auto stmt = db.prepare(

@@ -12,7 +12,7 @@ CREATE INDEX tags_by_expiry ON tags (expires_at) WHERE expires_at IS NOT NULL;
 ALTER TABLE repositories ADD COLUMN namespace TEXT COLLATE "C" GENERATED ALWAYS AS
   (CASE WHEN strpos(name, '/') > 0 THEN substr(name, 1, strpos(name, '/') - 1) ELSE '' END) STORED;
 
-CREATE INDEX tag_history_by_old_digest ON tag_history (repository_id, old_digest) WHERE old_digest IS NOT NULL;
+CREATE INDEX tag_history_by_old_digest ON tag_history (repository_id, old_digest, changed_at);
 
 CREATE TABLE immutable_tag_rules (
   scope_kind TEXT NOT NULL CHECK (scope_kind IN ('namespace', 'repository')),

@@ -19,9 +19,10 @@ CREATE INDEX tags_by_expiry ON tags (expires_at) WHERE expires_at IS NOT NULL;
 ALTER TABLE repositories ADD COLUMN namespace TEXT GENERATED ALWAYS AS
   (CASE WHEN instr(name, '/') > 0 THEN substr(name, 1, instr(name, '/') - 1) ELSE '' END) VIRTUAL;
 
--- Manifests that left a tag, by digest: the collector keeps those that left one within the
--- history window.
-CREATE INDEX tag_history_by_old_digest ON tag_history (repository_id, old_digest) WHERE old_digest IS NOT NULL;
+-- When each manifest last left a tag, read from the index alone: the collector keeps those
+-- that left one within the history window. Not partial: SQLite would then prefer
+-- tag_history_by_time and read a repository's whole history for every manifest.
+CREATE INDEX tag_history_by_old_digest ON tag_history (repository_id, old_digest, changed_at);
 
 -- Tag patterns (fnmatch globs) that may be created but never moved or deleted. scope_kind is
 -- 'namespace' or 'repository'.
