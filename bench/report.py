@@ -348,35 +348,146 @@ for label, key, field, client in (("manifest GET by tag (req/s)", "manifest_tag"
     replica_rows.append(f"| {label} | {client} | " + " | ".join(fmt(v) for v in vals) +
                         f" | {fmt(pct(vals[2], vals[0]), '%')} | {', '.join(str(e) for e in errs)} |")
 
+# ---- table 5: garbage collection (workload 10) ----
+
+# Tables 1-3 and their targets come from the main section; a run of one section alone
+# (BENCH_ONLY) prints its own table and targets only.
+main_checks = len(checks)
+sections = R.get("sections", "all")
+grows = []
+
+
+def grow(label, value, detail=""):
+    grows.append(f"| {label} | {value} | {detail} |")
+
+
+def mib_of(kib):
+    return None if kib is None else kib / 1024
+
+
+gc_pop, gc_garbage = R.get("gc.populate"), R.get("gc.garbage")
+gc_collect, gc_empty = R.get("gc.collect"), R.get("gc.collect_empty")
+gc_pushes, gc_syscalls = R.get("gc.pushes"), R.get("gc.syscalls")
+have_gc = any(isinstance(v, dict) for v in (gc_pop, gc_collect, gc_pushes))
+if have_gc:
+    g = lambda d, k: d.get(k) if isinstance(d, dict) else None
+    populated, collected = R.get("gc.store_populated"), R.get("gc.store_collected")
+    images_gc = g(gc_pop, "images")
+    repos_gc = g(R.get("gc.config"), "repos")
+    grow(f"populate {n(images_gc) if images_gc else 'n/a'} manifests (images/s)", fmt(g(gc_pop, "images_per_s")),
+         f"{fmt(g(gc_pop, 'seconds'))} s, {g(gc_pop, 'errors')} errors; 2 processes of 16 clients (bench/gc.py populate); "
+         f"store: {n(g(populated, 'blob_files') or 0)} blob files ({fmt(mib_of((g(populated, 'blob_bytes') or 0) / 1024))} MiB), "
+         f"database {fmt(mib_of((g(populated, 'db_bytes') or 0) / 1024))} MiB; server VmHWM "
+         f"{fmt(mib(('gc.populate_hwm_kib')))} MiB")
+    garbage_n = g(gc_garbage, "manifests")
+    grow("garbage made (manifests)", fmt(garbage_n),
+         f"{g(gc_garbage, 'untagged')} untagged, {g(gc_garbage, 'by_digest')} deleted by digest, of "
+         f"{n(g(gc_garbage, 'tags_before') or 0)} tagged; {fmt(g(gc_garbage, 'seconds'))} s, "
+         f"{g(gc_garbage, 'errors')} errors")
+    secs, empty_secs = g(gc_collect, "seconds"), g(gc_empty, "seconds")
+    grow("collection of the garbage (s, Pier's `seconds`)", fmt(secs, digits=3),
+         f"wall {fmt(g(gc_collect, 'wall_s'), digits=3)} s; pier_gc_last_run_seconds "
+         f"{fmt(g(gc_collect, 'metric_last_run_seconds'), digits=3)}; removed {g(gc_collect, 'manifests_deleted')} manifests, "
+         f"{g(gc_collect, 'links_deleted')} links, {g(gc_collect, 'blobs_deleted')} blobs "
+         f"({fmt(mib_of((g(gc_collect, 'bytes_freed') or 0) / 1024))} MiB of files, "
+         f"{fmt(mib_of((g(gc_collect, 'database_bytes_freed') or 0) / 1024))} MiB from the database)")
+    grow("… per garbage manifest (ms)", fmt(secs * 1000 / garbage_n if secs and garbage_n else None, digits=3),
+         f"per blob removed: {fmt(secs * 1000 / g(gc_collect, 'blobs_deleted') if secs and g(gc_collect, 'blobs_deleted') else None, digits=3)} ms")
+    grow("… peak RSS, VmHWM reset just before (MiB)", fmt(mib_of(g(gc_collect, "hwm_after_kib"))),
+         f"RSS before {fmt(mib_of(g(gc_collect, 'rss_before_kib')))}, highest 10 ms sample "
+         f"{fmt(mib_of(g(gc_collect, 'rss_max_sampled_kib')))}, after {fmt(mib_of(g(gc_collect, 'rss_after_kib')))} MiB; "
+         f"of it the server's own memory (RssAnon, without the database pages it maps): before "
+         f"{fmt(mib_of(g(gc_collect, 'rss_anon_before_kib')))}, highest sample "
+         f"{fmt(mib_of(g(gc_collect, 'rss_anon_max_sampled_kib')))} MiB")
+    grow("collection with nothing to collect (s)", fmt(empty_secs, digits=3),
+         f"wall {fmt(g(gc_empty, 'wall_s'), digits=3)} s; peak RSS {fmt(mib_of(g(gc_empty, 'hwm_after_kib')))} MiB "
+         f"(before {fmt(mib_of(g(gc_empty, 'rss_before_kib')))}); the cost of reading the metadata alone")
+    grow("garbage collection ÷ empty collection", f"{secs / empty_secs:.1f}×" if secs and empty_secs else "n/a",
+         f"after: {n(g(collected, 'blob_files') or 0)} blob files, database "
+         f"{fmt(mib_of((g(collected, 'db_bytes') or 0) / 1024))} MiB")
+    rounds = g(gc_pushes, "runs") or 0
+    loops = [R[k] for k in sorted(R) if k.startswith("gc.loop_") and isinstance(R[k], dict)]
+    loop_note = "; ".join(
+        f"{l.get('runs')} collections in {fmt(l.get('seconds'))} s ({fmt(l.get('gc_seconds'))} s collecting), "
+        f"{l.get('manifests_deleted')} manifests and {l.get('blobs_deleted')} blobs removed, longest "
+        f"{fmt(max(l.get('run_seconds') or [0]), digits=3)} s, {l.get('failures')} failures" for l in loops)
+    def cpu_note(cond):
+        cpu, wall = g(gc_pushes, f"{cond}_server_cpu_s") or [], g(gc_pushes, f"{cond}_seconds") or []
+        return ", ".join(f"{fmt(c)} s in {fmt(w)} s" for c, w in zip(cpu, wall) if c is not None and w)
+
+    grow(f"small image pushes, no collection (images/s, median of {rounds})", fmt(g(gc_pushes, "without_images_per_s")),
+         f"runs: {', '.join(fmt(x) for x in g(gc_pushes, 'without_runs') or [])}; errors {g(gc_pushes, 'errors_without')}; "
+         f"the server's CPU time: {cpu_note('without') or 'n/a'}")
+    grow(f"small image pushes, collections back to back (images/s, median of {rounds})",
+         fmt(g(gc_pushes, "with_images_per_s")),
+         f"runs: {', '.join(fmt(x) for x in g(gc_pushes, 'with_runs') or [])}; errors {g(gc_pushes, 'errors_with')}; "
+         f"the server's CPU time: {cpu_note('with') or 'n/a'}; the loops: {loop_note or 'n/a'}")
+    share = g(gc_pushes, "ratio")
+    grow("pushes during collections, share of without", fmt(None if share is None else 100 * share, "%"),
+         "each round's: " + ", ".join(fmt(100 * r, "%") for r in g(gc_pushes, "pair_ratios") or []))
+    if isinstance(gc_syscalls, dict):
+        traced = R.get("gc.collect_traced")
+        grow("traced collection: directory reads (getdents64) / blob files removed",
+             f"{gc_syscalls.get('getdents64')} / {gc_syscalls.get('unlinks_under_blobs')}",
+             f"blobs it removed: {g(traced, 'blobs_deleted')} ({g(traced, 'bytes_freed')} bytes of files); directories "
+             f"opened: {gc_syscalls.get('directories_opened')} ({gc_syscalls.get('directories_opened_under_blobs')} under "
+             f"the blob store); unlinks in all: {gc_syscalls.get('unlinks')}; under strace, so not timed")
+    log_summary = R.get("gc.log")
+    check("garbage collection: pushes while collections run back to back keep ≥ 80% of their throughput "
+          f"(median of {rounds} runs each way, in turn)", share is not None and share >= 0.8,
+          fmt(None if share is None else 100 * share, "%"))
+    untagged, by_digest = g(gc_garbage, "untagged"), g(gc_garbage, "by_digest")
+    exact = (garbage_n and g(gc_collect, "manifests_deleted") == untagged
+             and g(gc_collect, "blobs_deleted") == 2 * garbage_n and g(gc_collect, "links_deleted") == 2 * garbage_n)
+    check("garbage collection: removes the garbage and nothing else (the untagged manifests; each garbage manifest's "
+          "config and unique layer and their links; the shared layers stay)", exact,
+          f"{g(gc_collect, 'manifests_deleted')} manifests of {untagged}, {g(gc_collect, 'blobs_deleted')} blobs and "
+          f"{g(gc_collect, 'links_deleted')} links of {2 * garbage_n if garbage_n else 'n/a'}")
+    if isinstance(gc_syscalls, dict):
+        check("garbage collection: reads no directory of the blob store (no walk of blob storage)",
+              gc_syscalls.get("getdents64") == 0 and gc_syscalls.get("directories_opened_under_blobs") == 0,
+              f"{gc_syscalls.get('getdents64')} getdents64, {gc_syscalls.get('directories_opened_under_blobs')} "
+              "blob-store directories opened")
+    failures = sum(l.get("failures") or 0 for l in loops)
+    push_errors = (g(gc_pushes, "errors_without") or 0) + (g(gc_pushes, "errors_with") or 0)
+    log_lines = g(log_summary, "lines")
+    check("garbage collection: no errors (pushes, deletions, collections, server log)",
+          not push_errors and not failures and not g(gc_garbage, "errors") and log_lines == 0,
+          f"{push_errors} push errors, {failures} failed collections, {g(gc_garbage, 'errors')} failed deletions, "
+          f"{log_lines} warnings or errors in the server log")
+if sections != "all":
+    del checks[:main_checks]
+
 # ---- print ----
 
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 print(f"### {started}{' (quick mode)' if quick != '0' else ''}\n")
 print(f"Command: `{command}` — {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, "
       f"load average at start {R.get('loadavg')}, took {R.get('elapsed_s')} s.\n")
-print("Plain HTTP, authentication off:\n")
-print("| workload | client | Pier | docker-registry | ratio | reference |")
-print("|---|---|---:|---:|---:|---|")
-print("\n".join(rows))
-print("\nRatio: (P/R) is Pier ÷ docker-registry for rates, (R/P) is docker-registry ÷ Pier for latency and "
-      "memory; above 1 means Pier is better either way.\n")
-print("TLS (HTTPS, authentication off) and authentication (plain HTTP; Pier: bearer tokens from its token "
-      "endpoint for the superuser admin; docker-registry: htpasswd, Basic on every request), on the same stores:\n")
-print("| workload | client | Pier | Pier TLS | Pier auth | docker-registry | docker-registry TLS | "
-      "docker-registry auth | reference |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---|")
-print("\n".join(vrows))
-print(f"\nScale: stores of their own, grown from {n(p_small)} to {n(p_large)} repositories and tags (Pier) and "
-      f"from {n(r_small)} to {n(r_large)} (docker-registry), seeded untimed by 32 clients; then a new store of "
-      f"{n(p_small)}, measured right after the largest, as the reference the targets use (the machine's figures "
-      "drift over the minutes of seeding):\n")
-print(f"| figure | client | Pier at {n(p_small)} | Pier at {n(p_large)} | Pier at {n(p_small)}, measured after | "
-      f"Pier {n(p_large)} ÷ {n(p_small)} (before / after) | "
-      f"docker-registry at {n(r_small)} | docker-registry at {n(r_large)} | "
-      f"docker-registry {n(r_large)} ÷ {n(r_small)} |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-print("\n".join(srows))
-print(f"\n{page_note} Seeding (untimed): {'. '.join(seed_note)}.\n")
+if sections == "all":
+    print("Plain HTTP, authentication off:\n")
+    print("| workload | client | Pier | docker-registry | ratio | reference |")
+    print("|---|---|---:|---:|---:|---|")
+    print("\n".join(rows))
+    print("\nRatio: (P/R) is Pier ÷ docker-registry for rates, (R/P) is docker-registry ÷ Pier for latency and "
+          "memory; above 1 means Pier is better either way.\n")
+    print("TLS (HTTPS, authentication off) and authentication (plain HTTP; Pier: bearer tokens from its token "
+          "endpoint for the superuser admin; docker-registry: htpasswd, Basic on every request), on the same stores:\n")
+    print("| workload | client | Pier | Pier TLS | Pier auth | docker-registry | docker-registry TLS | "
+          "docker-registry auth | reference |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+    print("\n".join(vrows))
+    print(f"\nScale: stores of their own, grown from {n(p_small)} to {n(p_large)} repositories and tags (Pier) and "
+          f"from {n(r_small)} to {n(r_large)} (docker-registry), seeded untimed by 32 clients; then a new store of "
+          f"{n(p_small)}, measured right after the largest, as the reference the targets use (the machine's figures "
+          "drift over the minutes of seeding):\n")
+    print(f"| figure | client | Pier at {n(p_small)} | Pier at {n(p_large)} | Pier at {n(p_small)}, measured after | "
+          f"Pier {n(p_large)} ÷ {n(p_small)} (before / after) | "
+          f"docker-registry at {n(r_small)} | docker-registry at {n(r_large)} | "
+          f"docker-registry {n(r_large)} ÷ {n(r_small)} |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n".join(srows))
+    print(f"\n{page_note} Seeding (untimed): {'. '.join(seed_note)}.\n")
 if any(get(f"scaleout.{k}") is not None for k in ("small_pushes", "ready_ms")):
     print("Scale-out: Pier on PostgreSQL 15 (fsync on) and s3rver (npm's S3 server, Node.js) instead of SQLite and "
           "the filesystem, one replica, the same workloads and clients as the plain runs:\n")
@@ -388,6 +499,22 @@ if any(get(f"scaleout.{k}") is not None for k in ("small_pushes", "ready_ms")):
     print("| figure | client | 1 replica | 2 replicas | 3 replicas | 3 ÷ 1 | errors (1 / 2 / 3) |")
     print("|---|---|---:|---:|---:|---:|---|")
     print("\n".join(replica_rows))
+    print()
+if have_gc:
+    print(f"Garbage collection (workload 10): Pier on a store of its own (SQLite and the filesystem, authentication "
+          f"off, history window and blob grace 0 s, blobs above 1 KiB as files), {n(images_gc or 0)} manifests in "
+          f"{n(repos_gc or 0)} repositories, {fmt(100 * (g(R.get('gc.config'), 'garbage') or 0))}% of them made garbage and "
+          "collected by one `POST /api/v1/gc` on the server started afresh; then small image pushes "
+          f"({n(g(R.get('gc.config'), 'push_images') or 0)} images, pier-loadgen small-pushes, 8 clients) with and "
+          f"without collections running back to back, {rounds} runs each way in turn, each after "
+          f"{fmt(100 * (g(R.get('gc.config'), 'batch') or 0))}% more of the manifests were made garbage:\n")
+    print("| figure | value | detail |")
+    print("|---|---:|---|")
+    print("\n".join(grows))
+    if g(R.get("gc.log"), "lines"):
+        print("\nServer log (first warnings and errors):\n")
+        for line in g(R.get("gc.log"), "first"):
+            print(f"    {line}")
     print()
 print("Targets:\n")
 for name, ok, detail in checks:

@@ -6,24 +6,35 @@
 # servers) and again with authentication on (Pier: bearer tokens from its token endpoint;
 # distribution: htpasswd); then the scale workload (7) and the concurrency workload (8); then
 # Pier scaled out, on PostgreSQL and an S3 server (npm's s3rver) that the run starts: workloads
-# 1-6 with one replica, and manifest GETs and small pushes with 1, 2 and 3 replicas.
+# 1-6 with one replica, and manifest GETs and small pushes with 1, 2 and 3 replicas; then
+# garbage collection (10): a registry of 100,000 manifests, 10% of them made garbage, collected
+# (time, peak memory), and small pushes with and without collections running.
 #
 # Environment:
 #   BENCH_QUICK=1        smaller sizes and shorter runs (64 MiB blobs, 200 images, 1000 tags/repos,
-#                        scale to 10,000, 3 s)
+#                        scale to 10,000, 3 s, garbage collection of 10,000 manifests)
 #   BENCH_DIR=DIR        where the temporary working directory goes (default /tmp)
 #   BENCH_MEMORY_DIR=DIR a RAM-backed folder for the pushes that leave the disk out (default /dev/shm)
 #   BENCH_KEEP=1         keep the working directory (data, logs, raw results) afterwards
 #   BENCH_WRITE_DOC=0|1  append the results to docs/BENCHMARKS.md (default: 1, or 0 with BENCH_QUICK)
 #   BUILD_DIR=DIR        where pier and pier-loadgen are (default build)
+#   PIER_BINARY=FILE     the pier binary to run (default BUILD_DIR/pier): a copy, so that a rebuild
+#                        during the run does not change what is measured (Pier ignores this variable)
+#   LOADGEN_BINARY=FILE  the same for pier-loadgen (not PIER_*: Pier refuses unknown PIER_ variables)
 #   BENCH_ONLY=scaleout  run the scale-out section alone (its table compares with nothing else)
+#   BENCH_ONLY=gc        run the garbage-collection section (workload 10) alone
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD_DIR:-build}
 [[ $BUILD = /* ]] || BUILD=$ROOT/$BUILD
-PIER=$BUILD/pier
-LOADGEN=$BUILD/pier-loadgen
+PIER=${PIER_BINARY:-$BUILD/pier}
+LOADGEN=${LOADGEN_BINARY:-$BUILD/pier-loadgen}
+ONLY=${BENCH_ONLY:-}
+case $ONLY in
+  "" | scaleout | gc) ;;
+  *) echo "bench: BENCH_ONLY must be scaleout or gc, not '$ONLY'" >&2; exit 2 ;;
+esac
 REGISTRY=/usr/bin/docker-registry
 NGINX=/usr/sbin/nginx
 QUICK=${BENCH_QUICK:-0}
@@ -45,10 +56,12 @@ if [[ $QUICK != 0 ]]; then
   BLOB_SIZE=$((64 * MiB)) IMAGES=200 TAGS=1000 REPOS=1000 RATE_SECONDS=3 LIST_SECONDS=3
   VARIANT_SECONDS=3 PULL_RUNS=2 VARIANT_PULL_RUNS=2 PUSH_RUNS=1 MEMORY_PUSH_RUNS=2 AUTH_SHARE_ROUNDS=2
   SCALE_PIER=(1000 10000) SCALE_REGISTRY=(1000 2000) CROWD_IMAGES=500
+  GC_REPOS=100 GC_PUSH_IMAGES=1000 GC_ROUNDS=2
 else
   BLOB_SIZE=$((1024 * MiB)) IMAGES=2000 TAGS=10000 REPOS=10000 RATE_SECONDS=10 LIST_SECONDS=10
   VARIANT_SECONDS=5 PULL_RUNS=3 VARIANT_PULL_RUNS=3 AUTH_SHARE_ROUNDS=3
   SCALE_PIER=(1000 100000) SCALE_REGISTRY=(1000 10000) CROWD_IMAGES=2000
+  GC_REPOS=1000 GC_PUSH_IMAGES=3000 GC_ROUNDS=5
 fi
 CHUNK=$((64 * MiB))   # PATCH size of the chunked push
 CLIENTS=8             # small pushes and seeding
@@ -62,6 +75,14 @@ CROWD_CONNECTIONS=1000  # workload 8: keep-alive connections of the manifest GET
 CROWD_CLIENTS=100       # workload 8: clients pushing at once
 OCI_MANIFEST=application/vnd.oci.image.manifest.v1+json
 VARIANTS=(plain tls auth)
+# Workload 10: GC_REPOS repositories of GC_TAGS images each, GC_GARBAGE of them made garbage
+# before the timed collection and GC_BATCH more before each run of pushes; the pushes (workload
+# 4's, GC_PUSH_IMAGES images by CLIENTS clients) run GC_ROUNDS times each way, in turn.
+GC_TAGS=100
+GC_GARBAGE=0.1
+GC_BATCH=0.02
+GC_POPULATE_PROCESSES=2   # Python clients: two processes of 16 threads keep up with loadgen's 8
+GC_POPULATE_THREADS=16
 
 # Workload 8 holds 1,000 connections open: one file per connection, in each process.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -228,6 +249,7 @@ write_configs() {  # dir port
         "$([[ $variant = auth ]] && echo true || echo false)" "$PASSWORD"
       [[ $variant = tls ]] && printf 'tls:\n  certificate: %s\n  key: %s\n' "$CERT" "$KEY"
       printf '%s' "${SHARED_BACKENDS:-}"
+      printf '\n%s\n' "${EXTRA_PIER_CONFIG:-}"
     } >"$dir/pier-$variant.yaml"
     {
       cat <<EOF
@@ -802,6 +824,152 @@ run_scaleout() {
   "$ROOT/tests/postgres.sh" stop "$pg"
 }
 
+# ---- garbage collection ----
+
+# Workload 10: Pier alone on a store of its own (SQLite and the filesystem, authentication
+# off), garbage collected only when asked (gc.interval 8760h: periods are slots aligned to the
+# epoch, and with 24h a run crossing midnight UTC would collect on its own), garbage
+# collected as soon as it is garbage (gc.history_window and gc.blob_grace 0s), and blobs above
+# 1 KiB kept as files (storage.inline_max_bytes 1024: the 4 KiB layers are files, as real
+# layers are, and the configs stay in the database, as they would). bench/gc.py is the client.
+run_gc() {
+  local dir=$WORK/gc port url pid token i cond status loop_pid strace_pid gc_py=$ROOT/bench/gc.py k
+  local pushes_without=() pushes_with=() procs=() files=() push cpu
+  local images=$((GC_REPOS * GC_TAGS)) per=$((GC_REPOS / GC_POPULATE_PROCESSES))
+  record gc.config "{\"repos\": $GC_REPOS, \"tags\": $GC_TAGS, \"garbage\": $GC_GARBAGE, \"batch\": $GC_BATCH, \"push_images\": $GC_PUSH_IMAGES, \"rounds\": $GC_ROUNDS}"
+  port=$(free_port)
+  url=http://127.0.0.1:$port
+  EXTRA_PIER_CONFIG=$(printf 'gc:\n  interval: 8760h\n  history_window: 0s\n  blob_grace: 0s\nstorage:\n  inline_max_bytes: 1024')
+  write_configs "$dir" "$port"
+  EXTRA_PIER_CONFIG=""
+  log "gc: workload 10, starting Pier on $url"
+  start_server pier "$dir" "$port" plain
+  pid=$SERVER_PID
+  # The collections sign in with an API token: Basic credentials cost an Argon2 hash (19 MiB)
+  # per request, which the collection's peak memory would include. The management API asks
+  # for credentials even with authentication off; admin is the bootstrap superuser.
+  token=$(json "$(bounded 60 python3 "$gc_py" token --url "$url" --user admin --password "$PASSWORD")" token)
+
+  log "gc: populating $images manifests in $GC_REPOS repositories ($GC_POPULATE_PROCESSES processes of" \
+      "$GC_POPULATE_THREADS clients)"
+  sync
+  for ((i = 0; i < GC_POPULATE_PROCESSES; i++)); do
+    bounded 7200 python3 "$gc_py" populate --url "$url" --prefix gc/pop --repos "$per" --first-repo $((i * per)) \
+      --per-repo "$GC_TAGS" --clients "$GC_POPULATE_THREADS" >"$WORK/gc-populate-$i.json" &
+    procs+=($!)
+    files+=("$WORK/gc-populate-$i.json")
+  done
+  status=0
+  for i in "${procs[@]}"; do wait "$i" || status=$?; done
+  ((status == 0)) || log "gc.populate: exit status $status (see messages above)"
+  record gc.populate "$(python3 "$ROOT/bench/sum_pushes.py" "${files[@]}" || echo '{"failed": true}')"
+  record gc.populate_hwm_kib "$(rss_kib "$pid" VmHWM)"
+  record gc.store_populated "$(gc_store_summary "$dir/data")"
+
+  log "gc: making garbage of $GC_GARBAGE of the manifests (half untagged, half deleted by digest)"
+  measure gc.garbage bounded 3600 python3 "$gc_py" garbage --url "$url" --prefix gc/pop --fraction "$GC_GARBAGE" \
+    --clients "$CLIENTS"
+  # Collected by a server started afresh: its memory holds nothing from the pushes before.
+  stop_server "$pid"
+  sync
+  start_server pier "$dir" "$port" plain
+  pid=$SERVER_PID
+  sleep 1
+  log "gc: one collection of the garbage"
+  measure gc.collect bounded 3600 python3 "$gc_py" collect --url "$url" --token "$token" --pid "$pid"
+  log "gc: one collection with nothing to collect"
+  sync
+  measure gc.collect_empty bounded 3600 python3 "$gc_py" collect --url "$url" --token "$token" --pid "$pid"
+  record gc.store_collected "$(gc_store_summary "$dir/data")"
+
+  # Pushes with and without collections running, in turn; each run preceded by a batch of
+  # garbage, so that the collections of the next run with them have work.
+  push=(bounded 900 "$LOADGEN" small-pushes --url "$url" --images "$GC_PUSH_IMAGES" --clients "$CLIENTS"
+        --repo-prefix gc/push)
+  for ((i = 0; i < GC_ROUNDS; i++)); do
+    for cond in without with; do
+      run_once gc.batch bounded 3600 python3 "$gc_py" garbage --url "$url" --prefix gc/pop --fraction "$GC_BATCH" \
+        --clients "$CLIENTS" && record "gc.batch_${i}_$cond" "$OUT"
+      sync
+      if [[ $cond = without ]]; then
+        log "gc: round $((i + 1)) of $GC_ROUNDS, $GC_PUSH_IMAGES small image pushes, no collection"
+        cpu=$(cpu_seconds "$pid")
+        run_once gc.push_without "${push[@]}" && pushes_without+=("$(with_server_cpu "$OUT" "$cpu" "$pid")")
+        continue
+      fi
+      log "gc: round $((i + 1)) of $GC_ROUNDS, $GC_PUSH_IMAGES small image pushes, collections back to back"
+      rm -f "$WORK/gc-stop" "$WORK/gc-started"
+      bounded 3600 python3 "$gc_py" loop --url "$url" --token "$token" --stop "$WORK/gc-stop" \
+        --started "$WORK/gc-started" >"$WORK/gc-loop-$i.json" &
+      loop_pid=$!
+      for ((k = 0; k < 600; k++)); do
+        [[ -e $WORK/gc-started ]] && break
+        sleep 0.05
+      done
+      cpu=$(cpu_seconds "$pid")
+      run_once gc.push_with "${push[@]}" && pushes_with+=("$(with_server_cpu "$OUT" "$cpu" "$pid")")
+      touch "$WORK/gc-stop"
+      wait "$loop_pid" || log "gc.loop: exit status $? (see messages above)"
+      record "gc.loop_$i" "$(cat "$WORK/gc-loop-$i.json")"
+    done
+  done
+  record gc.pushes "$(python3 "$gc_py" rounds --without "${pushes_without[@]}" --with "${pushes_with[@]}")"
+
+  # What one collection does to the blob store, from its system calls: it should remove the
+  # files of the blobs it deletes and read no directory.
+  if command -v strace >/dev/null; then
+    log "gc: one more collection, its system calls traced"
+    run_once gc.batch bounded 3600 python3 "$gc_py" garbage --url "$url" --prefix gc/pop --fraction 0.005 \
+      --clients "$CLIENTS" || true
+    strace -f -qq -e trace=getdents64,openat,unlink,unlinkat,rmdir -o "$WORK/gc-strace.txt" -p "$pid" &
+    strace_pid=$!
+    sleep 1
+    measure gc.collect_traced bounded 3600 python3 "$gc_py" collect --url "$url" --token "$token"
+    kill -INT "$strace_pid" 2>/dev/null || true
+    wait "$strace_pid" || true
+    record gc.syscalls "$(python3 "$gc_py" syscalls "$WORK/gc-strace.txt" --blobs "$dir/data/blobs" ||
+                          echo '{"failed": true}')"
+  fi
+  stop_server "$pid"
+  record gc.log "$(gc_log_summary "$dir/server.log")"
+}
+
+# The CPU time a process has used (user + system), in seconds.
+cpu_seconds() {  # pid
+  awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"
+}
+
+# A run's JSON with "server_cpu_s": the server's CPU time since the figure given.
+with_server_cpu() {  # json cpu-before pid
+  python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["server_cpu_s"]=round(float(sys.argv[3])-float(sys.argv[2]),2)
+print(json.dumps(d))' "$1" "$2" "$(cpu_seconds "$3")"
+}
+
+# The blob store's files and the metadata database's size: {"blob_files","blob_bytes","db_bytes"}.
+gc_store_summary() {  # data-dir
+  python3 - "$1" <<'EOF'
+import json, os, sys
+data = sys.argv[1]
+files = size = 0
+for root, _, names in os.walk(os.path.join(data, "blobs", "blobs")):
+    for n in names:
+        files += 1
+        size += os.path.getsize(os.path.join(root, n))
+db = sum(os.path.getsize(os.path.join(data, n)) for n in os.listdir(data) if n.startswith("pier.db"))
+print(json.dumps({"blob_files": files, "blob_bytes": size, "db_bytes": db}))
+EOF
+}
+
+# The server log's warnings and errors but the authentication-off banner: {"lines","first"}.
+gc_log_summary() {  # log
+  python3 - "$1" <<'EOF'
+import json, sys
+lines = [l.rstrip("\n") for l in open(sys.argv[1], errors="replace")
+         if ("[warning]" in l or "[error]" in l or "[critical]" in l) and "AUTHENTICATION IS OFF" not in l]
+print(json.dumps({"lines": len(lines), "first": lines[:5]}))
+EOF
+}
+
 # ---- run ----
 
 STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -820,7 +988,7 @@ declare -A PORTS=([pier]=$(free_port) [distribution]=$(free_port))
 
 # The in-memory pushes come first: run after the other workloads, which leave gigabytes of
 # freed and cached memory behind, the same binaries took 900-940 MB/s instead of 1,200-1,450.
-if [[ ${BENCH_ONLY:-} != scaleout ]]; then
+if [[ -z $ONLY ]]; then
   for kind in pier distribution; do
     run_push_in_memory "$kind" plain
     run_push_in_memory "$kind" tls
@@ -838,7 +1006,13 @@ if [[ ${BENCH_ONLY:-} != scaleout ]]; then
   run_scale pier "${SCALE_PIER[@]}"
   run_scale distribution "${SCALE_REGISTRY[@]}"
 fi
-run_scaleout
+if [[ -z $ONLY || $ONLY = scaleout ]]; then
+  run_scaleout
+fi
+if [[ -z $ONLY || $ONLY = gc ]]; then
+  run_gc
+fi
+record sections "\"${ONLY:-all}\""
 record elapsed_s "$((SECONDS - T0))"
 
 if [[ -n ${MAKELEVEL:-} ]]; then

@@ -34,6 +34,20 @@ bool keep_going(const std::function<bool()>& alive) { return !alive || alive(); 
 constexpr int kCollectorNice = 10;
 
 void lower_this_threads_priority() { (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kCollectorNice); }
+
+// Runs one write of the collection, then waits twice as long as it took (up to kLongestPause):
+// the database's writer (one, on SQLite) is the collection's at most a third of the time, and
+// pushes commit in between. A collection takes longer, and nothing waits on it but its caller.
+constexpr auto kLongestPause = std::chrono::milliseconds(100);
+
+template <class Write>
+auto paced(Write&& write) {
+  const auto started = std::chrono::steady_clock::now();
+  auto result = write();
+  const auto took = std::chrono::steady_clock::now() - started;
+  std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(2 * took, kLongestPause));
+  return result;
+}
 }  // namespace
 
 struct GarbageCollector::Cutoffs {
@@ -135,7 +149,9 @@ Result<void> GarbageCollector::collect_manifests(const Cutoffs& cutoffs, bool dr
         const std::vector<std::string> batch(doomed.begin() + static_cast<std::ptrdiff_t>(from),
                                              doomed.begin() + static_cast<std::ptrdiff_t>(
                                                                   std::min(doomed.size(), from + kManifestBatch)));
-        auto gone = lifecycle_.delete_unreachable_manifests(repository.id, batch, history_since, cutoffs.created_before);
+        auto gone = paced([&] {
+          return lifecycle_.delete_unreachable_manifests(repository.id, batch, history_since, cutoffs.created_before);
+        });
         if (!gone) return gone.error();
         deleted += *gone;
       }
@@ -166,7 +182,7 @@ Result<void> GarbageCollector::collect_links(const Cutoffs& cutoffs, GcReport& r
     auto page = lifecycle_.unreferenced_links(cursor, kLinkPage, cutoffs.used_before);
     if (!page) return page.error();
     if (page->empty()) break;
-    auto deleted = lifecycle_.delete_unreferenced_links(*page, cutoffs.used_before);
+    auto deleted = paced([&] { return lifecycle_.delete_unreferenced_links(*page, cutoffs.used_before); });
     if (!deleted) return deleted.error();
     report.links_deleted += deleted->size();
     std::set<std::string> repositories;
@@ -189,7 +205,7 @@ Result<void> GarbageCollector::collect_blobs(const Cutoffs& cutoffs, GcReport& r
     std::vector<std::string> digests;
     digests.reserve(page->size());
     for (const auto& blob : *page) digests.push_back(blob.digest);
-    {
+    auto swept = paced([&]() -> Result<void> {
       // Held from the claim until the rows are forgotten: an upload of one of these digests
       // waits, then finds no row (or its own), and stores its bytes afresh.
       auto lock = lifecycle_.lock_blobs(digests);
@@ -215,8 +231,9 @@ Result<void> GarbageCollector::collect_blobs(const Cutoffs& cutoffs, GcReport& r
         if (present) report.bytes_freed += blob.size;
         removed.push_back(blob.digest);
       }
-      if (auto r = lifecycle_.forget_blobs(removed); !r) return r;
-    }
+      return lifecycle_.forget_blobs(removed);
+    });
+    if (!swept) return swept;
     if (page->size() < kBlobPage) break;
     cursor = page->back().digest;
     if (!keep_going(alive)) break;
