@@ -12,6 +12,7 @@
 #include "api/authorize.h"
 #include "api/change_log.h"
 #include "api/handlers.h"
+#include "api/namespace_content.h"
 #include "api/json_body.h"
 #include "api/paging.h"
 #include "api/views.h"
@@ -114,6 +115,11 @@ Result<Response> delete_organization(Call& call) {
   const auto& name = call.params["org"];
   if (auto checked = check_account_name("organization", name); !checked) return checked.error();
   if (auto allowed = require(call, auth::NamespaceAction::kManage, name); !allowed) return allowed.error();
+  auto kind = call.accounts().namespace_kind(name);
+  if (!kind) return kind.error();
+  if (*kind == "org") {
+    if (auto removed = remove_namespace_content(call, name); !removed) return removed.error();
+  }
   if (auto deleted = call.accounts().delete_organization(name); !deleted) return deleted.error();
   return once_recorded(record_change(call, kAccountChange, name, std::nullopt,
                                      {{"change", "organization_deleted"}, {"organization", name}}),

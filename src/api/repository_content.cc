@@ -13,6 +13,7 @@
 #include "api/change_log.h"
 #include "api/content_views.h"
 #include "api/handlers.h"
+#include "api/namespace_content.h"
 #include "api/json_body.h"
 #include "api/paging.h"
 
@@ -131,7 +132,7 @@ Result<Response> delete_repository(Call& call) {
   auto repository = repository_of(call);
   if (!repository) return repository.error();
   if (auto allowed = require_repository_admin(call, *repository); !allowed) return allowed.error();
-  auto removed = call.content().remove(*repository);
+  auto removed = remove_repository_content(call, *repository);
   if (!removed) return removed.error();
   // Permissions and visibility go after the content, so a failure here leaves only settings
   // behind, which deleting again removes.

@@ -5,6 +5,7 @@
 #include "api/authorize.h"
 #include "api/change_log.h"
 #include "api/handlers.h"
+#include "api/namespace_content.h"
 #include "api/json_body.h"
 #include "api/paging.h"
 #include "api/views.h"
@@ -160,6 +161,11 @@ Result<Response> delete_user(Call& call) {
   if (auto allowed = require(call, auth::NamespaceAction::kAdministerRegistry); !allowed) return allowed.error();
   // Another superuser can always undo a mistake; nobody could undo removing the last one.
   if (name == call.caller.name) return make_error(ErrorCode::kBadRequest, "you cannot delete your own account");
+  auto kind = call.accounts().namespace_kind(name);
+  if (!kind) return kind.error();
+  if (*kind == "user") {
+    if (auto removed = remove_namespace_content(call, name); !removed) return removed.error();
+  }
   if (auto deleted = call.accounts().delete_user(name); !deleted) return deleted.error();
   return once_recorded(record_change(call, kAccountChange, name, std::nullopt, {{"change", "user_deleted"}, {"user", name}}),
                        no_content());

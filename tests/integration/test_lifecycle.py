@@ -226,6 +226,32 @@ def test_deleting_a_repository_frees_its_blobs_at_the_next_collection(server, ad
     pulls_back(reg, f"{org}/stays", "v1", kept_body, [shared])
 
 
+def test_deleting_an_organization_frees_what_its_repositories_reached(server, admin):
+    reg = admin.token_registry()
+    org = new_organization(admin)
+    other = new_organization(admin)
+    shared = layer_bytes(unique("shared"), LAYER)
+    own = layer_bytes(unique("own"), LAYER)
+    kept_body, _ = image(reg, f"{other}/stays", "v1", unique("c"), [shared])
+    image(reg, f"{org}/a", "v1", unique("c"), [shared, own])
+    image(reg, f"{org}/b/c", "v1", unique("c"), [own])
+    admin.ok("PUT", f"/namespaces/{org}/quota", {"limit_bytes": 1 << 40})
+    # An immutable tag holds the whole organization.
+    admin.ok("PUT", f"/repositories/{org}/a/immutable-tags", {"patterns": ["v1"]})
+    refused = expect(admin.delete(f"/organizations/{org}"), 403)
+    assert f"{org}/a:v1" in message(refused)
+    assert get_manifest(reg, f"{org}/b/c", "v1").status_code == 200
+    admin.ok("PUT", f"/repositories/{org}/a/immutable-tags", {"patterns": []})
+    admin.ok("DELETE", f"/organizations/{org}", status=204)
+    assert admin.ok("GET", "/repositories", params={"namespace": org})["repositories"] == []
+    collect(admin)
+    assert sha256(own)[7:] not in stored_files(server)
+    pulls_back(reg, f"{other}/stays", "v1", kept_body, [shared])
+    # Made again under the name, it starts afresh.
+    new_organization(admin, org)
+    assert admin.ok("GET", f"/namespaces/{org}/quota")["limit_bytes"] is None
+
+
 def test_expiry_from_the_label_and_from_the_api(server, admin):
     reg = admin.token_registry()
     org = new_organization(admin)
