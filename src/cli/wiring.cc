@@ -253,7 +253,7 @@ int serve(const config::Config& config) {
   };
   services::GarbageCollector collector(*lifecycle, *blob_store, clock,
                                        {config.gc.history_window, config.gc.blob_grace}, content_changed);
-  services::TagLifecycle tag_lifecycle(*lifecycle, blobs, clock, content_changed);
+  services::TagLifecycle tag_lifecycle(*lifecycle, *metadata, blobs, clock, content_changed);
   manifests.observe_pushes([&tag_lifecycle, &log](std::string_view repository, const meta::ManifestRecord& manifest,
                                                   const std::vector<std::string>& tags) {
     if (auto applied = tag_lifecycle.apply_expiry_label(repository, manifest, tags); !applied) {

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "common/glob.h"
+#include "services/manifest_parser.h"
 
 namespace pier::services {
 
@@ -117,23 +118,44 @@ std::vector<RetentionRemoval> retention_removals(std::string_view repository, co
   return removals;
 }
 
-TagLifecycle::TagLifecycle(meta::LifecycleStore& lifecycle, BlobService& blobs, Clock& clock,
-                           std::function<void(std::string_view)> changed)
-    : lifecycle_(lifecycle), blobs_(blobs), clock_(clock), changed_(std::move(changed)) {}
+TagLifecycle::TagLifecycle(meta::LifecycleStore& lifecycle, meta::MetadataStore& metadata, BlobService& blobs,
+                           Clock& clock, std::function<void(std::string_view)> changed)
+    : lifecycle_(lifecycle), metadata_(metadata), blobs_(blobs), clock_(clock), changed_(std::move(changed)) {}
+
+std::optional<std::string> TagLifecycle::label_of(std::string_view repository, const meta::ManifestRecord& manifest,
+                                                 int depth) {
+  std::string config;
+  std::vector<std::string> children;
+  for (const auto& ref : manifest.references) {
+    if (ref.kind == meta::ReferenceKind::kManifest) children.push_back(ref.digest);
+    if (ref.described_as != "config") continue;
+    auto digest = Digest::parse(ref.digest);
+    if (!digest) continue;
+    if (auto bytes = blobs_.read_whole(*digest, kMaxConfigBytes)) config = std::move(*bytes);
+  }
+  if (auto own = expires_after_label(manifest.annotations_json, config)) return own;
+  // An index's images must agree (Quay's rule); an index of indexes is looked into once.
+  if (children.empty() || depth > 1) return std::nullopt;
+  std::optional<std::string> common;
+  for (const auto& child : children) {
+    auto digest = Digest::parse(child);
+    if (!digest) return std::nullopt;
+    auto stored = metadata_.get_manifest(repository, *digest);
+    if (!stored || !*stored) return std::nullopt;
+    auto record = parse_manifest((*stored)->content, (*stored)->media_type);
+    if (!record) return std::nullopt;
+    record->digest = child;
+    auto label = label_of(repository, *record, depth + 1);
+    if (!label || (common && *common != *label)) return std::nullopt;
+    common = std::move(label);
+  }
+  return common;
+}
 
 Result<void> TagLifecycle::apply_expiry_label(std::string_view repository, const meta::ManifestRecord& manifest,
                                               const std::vector<std::string>& tags) {
   if (tags.empty()) return {};
-  std::string config;
-  for (const auto& ref : manifest.references) {
-    if (ref.described_as != "config") continue;
-    auto digest = Digest::parse(ref.digest);
-    if (!digest) break;
-    auto bytes = blobs_.read_whole(*digest, kMaxConfigBytes);
-    if (bytes) config = std::move(*bytes);
-    break;
-  }
-  const auto label = expires_after_label(manifest.annotations_json, config);
+  const auto label = label_of(repository, manifest, 0);
   if (!label) return {};
   const auto after = parse_expires_after(*label);
   if (!after) return {};

@@ -52,11 +52,12 @@ class TagLifecycle {
  public:
   // `changed(repository)` is told of each repository whose tags were removed, so caches of
   // this process drop them.
-  TagLifecycle(meta::LifecycleStore& lifecycle, BlobService& blobs, Clock& clock,
+  TagLifecycle(meta::LifecycleStore& lifecycle, meta::MetadataStore& metadata, BlobService& blobs, Clock& clock,
                std::function<void(std::string_view repository)> changed);
 
   // After a push of `manifest` with `tags`: gives the tags the expiry its label asks for. A
-  // value that is not a duration is ignored, as Quay does.
+  // value that is not a duration is ignored, as Quay does. An index has the label when every
+  // image in it has the same one (its own annotations win).
   Result<void> apply_expiry_label(std::string_view repository, const meta::ManifestRecord& manifest,
                                   const std::vector<std::string>& tags);
   // Sets or (nullopt) clears a tag's expiry; kManifestUnknown if there is no such tag, kDenied
@@ -75,8 +76,11 @@ class TagLifecycle {
   Result<std::vector<RetentionRemoval>> apply_policy(std::string_view repository, const meta::RetentionPolicy& policy,
                                                      bool dry_run);
   Result<std::vector<std::string>> immutable_patterns_of(std::string_view repository);
+  // The label of an image manifest, or of every image of an index; nullopt if none or they differ.
+  std::optional<std::string> label_of(std::string_view repository, const meta::ManifestRecord& manifest, int depth);
 
   meta::LifecycleStore& lifecycle_;
+  meta::MetadataStore& metadata_;
   BlobService& blobs_;
   Clock& clock_;
   const std::function<void(std::string_view)> changed_;

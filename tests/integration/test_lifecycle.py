@@ -268,6 +268,22 @@ def test_expiry_from_the_label_and_from_the_api(server, admin):
     assert abs(tags["annotated"]["expires_at"] - (pushed_at + 3 * 86400)) < 60  # annotations win
     assert tags["plain"]["expires_at"] is None  # not a duration: ignored, as Quay does
 
+    # An index gets the label its images agree on.
+    children = []
+    for arch, label in (("amd64", "1w"), ("arm64", "1w"), ("s390x", "2d")):
+        body, digest = image(reg, repo, f"child-{arch}", unique("c"), [layer_bytes(unique(arch), 100)],
+                             labels={"quay.expires-after": label})
+        children.append((body, arch))
+    index_type = "application/vnd.oci.image.index.v1+json"
+    for name, members in (("agreed", children[:2]), ("disagreed", children)):
+        index = encode({"schemaVersion": 2, "mediaType": index_type,
+                        "manifests": [descriptor(OCI_MANIFEST, b, platform={"architecture": a, "os": "linux"})
+                                      for b, a in members]})
+        push_manifest(reg, repo, name, index, index_type)
+    tags = {t["name"]: t for t in admin.ok("GET", f"/repositories/{repo}/tags")["tags"]}
+    assert abs(tags["agreed"]["expires_at"] - (pushed_at + 7 * 86400)) < 60
+    assert tags["disagreed"]["expires_at"] is None
+
     # Moving the tag drops the expiry the old image gave it.
     image(reg, repo, "labelled", unique("c"), [layer_bytes(unique("m"), 100)])
     assert admin.ok("GET", f"/repositories/{repo}/tags", params={"q": "labelled"})["tags"][0]["expires_at"] is None
