@@ -30,8 +30,9 @@ bool BlobService::use_due(const Digest& digest) {
 Result<std::uint64_t> BlobService::look_up(std::string_view repository, const Digest& digest) {
   if (!use_due(digest)) return stat(repository, digest);
   const auto now = clock_.unix_seconds();
-  if (auto r = lifecycle_.record_blob_use({digest.str()}, now); !r) return r.error();
-  {
+  // A store that cannot be written (a full disk) still serves reads; the use is recorded by a
+  // later look-up, and a collection cannot write either meanwhile.
+  if (lifecycle_.record_blob_use({digest.str()}, now)) {
     std::lock_guard lock(uses_mutex_);
     if (recorded_uses_.size() >= kMaxRecordedUses) recorded_uses_.clear();
     recorded_uses_[digest.str()] = now;

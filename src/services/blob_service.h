@@ -39,7 +39,8 @@ class BlobService {
   Result<std::uint64_t> stat(std::string_view repository, const Digest& digest);
   // stat() for a client that may go on to reference the blob (HEAD and GET): the look-up is
   // recorded first when it is due, and the link then read from the store, so a collection
-  // either sees the look-up or has removed the link before it is read.
+  // either sees the look-up or has removed the link before it is read. A record that cannot be
+  // written does not fail the read.
   Result<std::uint64_t> look_up(std::string_view repository, const Digest& digest);
   // Whether look_up() of the blob would write (a request that would is sent off the I/O threads).
   bool use_due(const Digest& digest);
