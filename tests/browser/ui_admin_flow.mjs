@@ -420,7 +420,8 @@ const passed = await runFlow(args.artifacts, async (page, shot) => {
   await page.getByTestId('immutable-patterns').fill('v*');
   await page.getByTestId('immutable-save').click();
   check((await visibleText(page.getByTestId('immutable-saved'))).endsWith('Immutable: v*'), 'the patterns should be confirmed');
-  check((await visibleText(page.getByTestId('immutable-current'))) === 'v*', 'the organization\'s patterns');
+  // The list shows the patterns once the save has been read back.
+  await page.getByTestId('immutable-current').getByText('v*', { exact: true }).waitFor();
 
   // A retention policy of the organization: nothing is 30 days old, so its dry run removes nothing.
   await page.getByTestId('retention-older').fill('30 days');
@@ -446,7 +447,9 @@ const passed = await runFlow(args.artifacts, async (page, shot) => {
   await page.getByTestId('immutable-current').getByText('None: every tag can be moved and deleted.').waitFor();
   await page.getByTestId('immutable-patterns').fill('release-*');
   await page.getByTestId('immutable-save').click();
-  check((await visibleText(page.getByTestId('immutable-current'))) === 'release-*', 'the repository\'s patterns');
+  check((await visibleText(page.getByTestId('immutable-saved'))).endsWith('Immutable: release-*'),
+        'the repository\'s patterns should be confirmed');
+  await page.getByTestId('immutable-current').getByText('release-*', { exact: true }).waitFor();
   await page.getByTestId('retention-keep').fill('one');
   await page.getByText('A number from 0 to 1000000').waitFor();
   check(await page.getByTestId('retention-save').isDisabled(), 'keep newest must be a number');
