@@ -33,7 +33,7 @@ UI_ENV = {"PIER_ADMIN_PASSWORD": ADMIN_PASSWORD, "PIER_UI_DIR": str(UI_DIST)}
 # otherwise, blobs may go at once, and every blob is a file of the blob store
 # (none inline in the database), so what a collection frees is known to the byte.
 LIFECYCLE_ENV = {"PIER_GC_INTERVAL": "1h", "PIER_RETENTION_INTERVAL": "1h", "PIER_GC_HISTORY_WINDOW": "14d",
-                 "PIER_GC_BLOB_GRACE": "0s", "PIER_STORAGE_INLINE_MAX_BYTES": "0"}
+                 "PIER_GC_BLOB_GRACE": "3s", "PIER_STORAGE_INLINE_MAX_BYTES": "0"}
 LIFECYCLE_TAGS = ["v1.0", "stable", "dev-1", "dev-2", "dev-3"]
 
 

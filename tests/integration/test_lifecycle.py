@@ -25,11 +25,25 @@ from servers import ADMIN_PASSWORD, start_pier
 LAYER = 40_000  # above storage.inline_max_bytes: kept as a file in the blob store
 
 
+def wait_for_first_collection(reg):
+    """The scheduled collection of the slot a server starts in runs at once; with a grace of 0s
+    it would take the blobs of a push in flight, so tests push only after it ran."""
+    api = Api(reg, "admin", ADMIN_PASSWORD)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if api.ok("GET", "/jobs", params={"kind": "gc", "state": "completed"})["jobs"]:
+            return
+        time.sleep(0.2)
+    raise AssertionError("the first scheduled collection did not run")
+
+
 def lifecycle_server(tmp_path, **settings):
     env = {"PIER_ADMIN_PASSWORD": ADMIN_PASSWORD, "PIER_AUTH_LOGIN_MAX_FAILURES": "100000",
            "PIER_GC_INTERVAL": "24h", "PIER_GC_HISTORY_WINDOW": "0s", "PIER_GC_BLOB_GRACE": "0s"}
     env.update({f"PIER_{k.upper()}": v for k, v in settings.items()})
-    return start_pier(tmp_path, auth=True, env=env)
+    reg = start_pier(tmp_path, auth=True, env=env)
+    wait_for_first_collection(reg)
+    return reg
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from client_tools import Clients, OciLayout, add_image, docker_ref
 from oci_helpers import (OCI_CONFIG, OCI_LAYER, OCI_MANIFEST, call, descriptor, encode, get_manifest, layer_bytes,
                          oci_manifest, push_blob, push_manifest, sha256)
 from servers import ADMIN_PASSWORD, start_pier
+from test_lifecycle import wait_for_first_collection
 from shared_backends import bucket, database, postgres, s3_server  # noqa: F401 (fixtures)
 
 LAYER = 40_000
@@ -33,6 +34,7 @@ def replicas(tmp_path, database, bucket):
     try:
         for n in (1, 2):
             started.append(start_pier(tmp_path / f"replica{n}", auth=True, env=env))
+        wait_for_first_collection(started[0])
         yield started
     finally:
         for reg in started:
