@@ -559,7 +559,7 @@ const passed = await runFlow(args.artifacts, async (page, shot) => {
   let status = await gcStatus();
   check(status['Manifests deleted'] === '0' && status['Blobs deleted'] === '0' && status['Blob store space freed'] === '0 B',
         `nothing collected yet: ${JSON.stringify(status)}`);
-  check(status['History window'].startsWith('2 weeks') && status['Blob grace'] === '0 seconds', `settings: ${JSON.stringify(status)}`);
+  check(status['History window'].startsWith('2 weeks') && status['Blob grace'] === '3 seconds', `settings: ${JSON.stringify(status)}`);
   const runsBefore = Number(status.Runs.split(' ')[0]);
   await page.getByTestId('gc-dry-run').click();
   const gcTitle = page.getByTestId('gc-result-title');
