@@ -10,14 +10,14 @@
 namespace pier::meta {
 namespace {
 
-// Every table of the schema, each after the tables its foreign keys point at.
+// Every table of the schema, each after the tables its foreign keys point at. namespace_blobs and
+// namespace_usage are not copied: the triggers on repository_blobs fill them.
 constexpr std::string_view kTables[] = {
     "repositories",     "blobs",          "repository_blobs",       "blob_contents",       "manifests",
     "manifest_references", "tags",        "tag_history",            "uploads",             "users",
     "namespaces",       "teams",          "team_members",           "robots",              "repository_permissions",
     "default_permissions", "role_bindings", "repository_visibility", "api_tokens",         "browser_sessions",
     "audit_events",     "blob_store_uploads", "immutable_tag_rules", "retention_policies", "namespace_lifecycle"};
-// namespace_blobs and namespace_usage are not copied: the triggers on repository_blobs fill them.
 
 struct Column {
   std::string name;
