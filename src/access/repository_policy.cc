@@ -4,11 +4,6 @@
 
 namespace pier::access {
 
-std::string_view namespace_of(std::string_view repository) {
-  const auto slash = repository.find('/');
-  return slash == std::string_view::npos ? std::string_view() : repository.substr(0, slash);
-}
-
 Result<std::optional<meta::Subject>> RepositoryPolicy::subject_of(const auth::Principal& principal) {
   using Found = std::optional<meta::Subject>;
   switch (principal.kind) {

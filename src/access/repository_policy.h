@@ -18,6 +18,7 @@
 
 #include "auth/authorizer.h"
 #include "common/error.h"
+#include "common/names.h"
 #include "meta/account_store.h"
 #include "meta/metadata_store.h"
 
@@ -54,7 +55,6 @@ class RepositoryPolicy {
   meta::MetadataStore& metadata_;
 };
 
-// "acme" for "acme/app", "" for "app".
-std::string_view namespace_of(std::string_view repository);
+using ::pier::namespace_of;
 
 }  // namespace pier::access

@@ -6,6 +6,7 @@
 
 #include "meta/metadata_store.h"
 #include "services/repository_content.h"
+#include "services/signing_service.h"
 
 namespace pier::api {
 
@@ -18,5 +19,7 @@ boost::json::object tag_event_view(const meta::TagEvent& event);
 // {digest, media_type, size, total_size, artifact_type, config, layers, manifests, platforms,
 //  subject, annotations, tags}
 boost::json::object manifest_view(const services::ManifestInfo& manifest);
+// A manifest's signatures (signing.cc).
+boost::json::array signatures_view(const std::vector<services::SignatureView>& signatures);
 
 }  // namespace pier::api

@@ -27,6 +27,7 @@
 #include "meta/lifecycle_store.h"
 #include "services/garbage_collector.h"
 #include "services/repository_content.h"
+#include "services/signing_service.h"
 #include "services/tag_lifecycle.h"
 
 namespace pier::api {
@@ -43,6 +44,7 @@ struct ManagementServices {
   meta::LifecycleStore& lifecycle;
   services::GarbageCollector& gc;
   services::TagLifecycle& tag_lifecycle;
+  services::SigningService& signing;
 };
 
 // One request to a handler.
@@ -137,6 +139,11 @@ Result<Response> query_audit(Call& call);
 // jobs.cc: the jobs of the metadata database (superusers only), /api/v1/jobs
 Result<Response> list_jobs(Call& call);    // GET
 Result<Response> enqueue_job(Call& call);  // POST
+
+// signing.cc: /api/v1/namespaces/{ns}/signing-policy
+Result<Response> get_signing_policy(Call& call);
+Result<Response> put_signing_policy(Call& call);
+Result<Response> delete_signing_policy(Call& call);
 
 // lifecycle.cc: garbage collection, quotas, history windows, immutable tags, retention, tag expiry
 Result<Response> run_gc(Call& call);                 // POST /api/v1/gc (superusers)

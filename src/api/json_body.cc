@@ -82,6 +82,24 @@ Result<std::vector<std::string>> JsonBody::optional_strings(std::string_view fie
   return strings(field);
 }
 
+Result<std::vector<JsonBody>> JsonBody::optional_objects(std::string_view field,
+                                                         std::initializer_list<std::string_view> fields) const {
+  std::vector<JsonBody> out;
+  const auto* value = find(field);
+  if (value == nullptr) return out;
+  if (!value->is_array()) return bad_field(field, "must be an array of objects");
+  for (std::size_t i = 0; i < value->as_array().size(); ++i) {
+    const auto& item = value->as_array()[i];
+    if (!item.is_object()) return bad_field(field, "must be an array of objects");
+    auto body = parse(boost::json::serialize(item), fields);
+    if (!body) {
+      return make_error(ErrorCode::kBadRequest, std::string(field) + "[" + std::to_string(i) + "]." + body.error().message);
+    }
+    out.push_back(std::move(*body));
+  }
+  return out;
+}
+
 Result<std::optional<std::string>> JsonBody::optional_object(std::string_view field) const {
   const auto* value = find(field);
   if (value == nullptr) return std::optional<std::string>();

@@ -31,6 +31,9 @@ class JsonBody {
   Result<std::optional<std::int64_t>> optional_integer(std::string_view field) const;
   Result<std::vector<std::string>> strings(std::string_view field) const;  // a required array of strings
   Result<std::vector<std::string>> optional_strings(std::string_view field) const;  // absent: empty
+  // An array of objects, each read as a body of its own with the fields listed; absent: empty.
+  Result<std::vector<JsonBody>> optional_objects(std::string_view field,
+                                                 std::initializer_list<std::string_view> fields) const;
   // An object, as JSON text, for whoever reads its fields (a job's args).
   Result<std::optional<std::string>> optional_object(std::string_view field) const;
 

@@ -23,6 +23,7 @@
 #include "api/content_views.h"
 #include "api/handlers.h"
 #include "api/json_body.h"
+#include "api/namespace_scope.h"
 #include "common/glob.h"
 #include "services/tag_lifecycle.h"
 
@@ -37,22 +38,6 @@ constexpr std::size_t kMaxPatterns = 100;
 constexpr std::size_t kMaxPatternLength = 128;
 
 json::value optional_number(const auto& value) { return value ? json::value(*value) : json::value(nullptr); }
-
-Result<std::string_view> namespace_of_path(const Call& call) {
-  const std::string& ns = call.params["ns"];
-  if (auto checked = check_account_name("namespace", ns); !checked) return checked.error();
-  auto kind = call.accounts().namespace_kind(ns);
-  if (!kind) return kind.error();
-  if (!*kind) return make_error(ErrorCode::kNameUnknown, "no such namespace: " + ns);
-  return std::string_view(ns);
-}
-
-Result<std::string_view> managed_namespace(const Call& call) {
-  auto ns = namespace_of_path(call);
-  if (!ns) return ns.error();
-  if (auto allowed = require(call, auth::NamespaceAction::kManage, *ns); !allowed) return allowed.error();
-  return ns;
-}
 
 Result<std::string_view> administered_repository(const Call& call) {
   auto repository = repository_of(call);

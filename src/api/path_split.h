@@ -1,10 +1,11 @@
 // api/path_split.h: two RequestHandlers behind one, chosen by the first path segment.
 //
-// Requests whose path starts with `segment` ("api" for /api/...) go to `matching`, all others
-// to `others`; each response is decorated by the handler its request went to.
+// Requests whose path starts with one of `segments` ("api" for /api/...) go to `matching`, all
+// others to `others`; each response is decorated by the handler its request went to.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/request_handler.h"
 
@@ -12,8 +13,8 @@ namespace pier::api {
 
 class PathSplit final : public RequestHandler {
  public:
-  PathSplit(std::string segment, RequestHandler& matching, RequestHandler& others)
-      : segment_(std::move(segment)), matching_(matching), others_(others) {}
+  PathSplit(std::vector<std::string> segments, RequestHandler& matching, RequestHandler& others)
+      : segments_(std::move(segments)), matching_(matching), others_(others) {}
 
   Result<RequestPlan> plan(Request& request) override { return choose(request).plan(request); }
   Result<Reply> handle(Request& request) override { return choose(request).handle(request); }
@@ -23,10 +24,14 @@ class PathSplit final : public RequestHandler {
 
  private:
   RequestHandler& choose(const Request& request) const {
-    return !request.path.empty() && request.path.front() == segment_ ? matching_ : others_;
+    if (request.path.empty()) return others_;
+    for (const auto& segment : segments_) {
+      if (request.path.front() == segment) return matching_;
+    }
+    return others_;
   }
 
-  std::string segment_;
+  std::vector<std::string> segments_;
   RequestHandler& matching_;
   RequestHandler& others_;
 };

@@ -115,7 +115,11 @@ Result<Response> get_manifest_details(Call& call) {
   if (auto allowed = require_repository(call, auth::Action::kPull, *repository); !allowed) return allowed.error();
   auto manifest = call.content().manifest(*repository, *digest);
   if (!manifest) return manifest.error();
-  return json_response(200, manifest_view(*manifest));
+  auto signatures = call.services.signing.signatures(*repository, *digest);
+  if (!signatures) return signatures.error();
+  auto view = manifest_view(*manifest);
+  view["signatures"] = signatures_view(*signatures);
+  return json_response(200, view);
 }
 
 }  // namespace pier::api

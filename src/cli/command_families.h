@@ -17,5 +17,6 @@ void add_audit_command(CLI::App& app, CommandContext& context);        // audit
 void add_job_commands(CLI::App& app, CommandContext& context);         // jobs
 // gc, quota, history-window, immutable-tags, retention
 void add_lifecycle_commands(CLI::App& app, CommandContext& context);
+void add_signing_commands(CLI::App& app, CommandContext& context);  // signing-policy, signatures
 
 }  // namespace pier::cli

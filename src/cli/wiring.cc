@@ -30,9 +30,13 @@
 #include "meta/copy_to_postgres.h"
 #include "meta/postgres/pg_account_store.h"
 #include "meta/postgres/pg_lifecycle_store.h"
+#include "meta/postgres/pg_signature_store.h"
 #include "meta/sqlite/sqlite_lifecycle_store.h"
+#include "meta/sqlite/sqlite_signature_store.h"
 #include "services/garbage_collector.h"
+#include "services/signing_service.h"
 #include "services/tag_lifecycle.h"
+#include "signing/gpg_keyring.h"
 #include "meta/postgres/pg_job_store.h"
 #include "meta/postgres/pg_store.h"
 #include "meta/sqlite/sqlite_account_store.h"
@@ -108,6 +112,14 @@ std::unique_ptr<meta::LifecycleStore> make_lifecycle_store(const config::Config&
   switch (config.metadata.driver) {
     case config::MetadataDriver::kSqlite: return meta::open_sqlite_lifecycle_store(config.metadata.path);
     case config::MetadataDriver::kPostgres: return meta::open_postgres_lifecycle_store(config.metadata.postgres_url);
+  }
+  throw std::logic_error("unknown metadata driver");
+}
+
+std::unique_ptr<meta::SignatureStore> make_signature_store(const config::Config& config) {
+  switch (config.metadata.driver) {
+    case config::MetadataDriver::kSqlite: return meta::open_sqlite_signature_store(config.metadata.path);
+    case config::MetadataDriver::kPostgres: return meta::open_postgres_signature_store(config.metadata.postgres_url);
   }
   throw std::logic_error("unknown metadata driver");
 }
@@ -261,6 +273,13 @@ int serve(const config::Config& config) {
     }
   });
 
+  auto signature_store = make_signature_store(config);
+  // Every key a namespace trusts, for gpg to verify with; rebuilt from the database as needed.
+  signing::GpgKeyring keyring(config.data_dir / "gnupg");
+  services::SigningService signing(*signature_store, *metadata, blobs, keyring, clock,
+                                   metadata->shared_with_other_processes());
+  if (auto loaded = signing.load(); !loaded) throw std::runtime_error("cannot read signing policies: " + loaded.error().message);
+
   auto directory = make_directory(config, *accounts, *log);
   auth::Authenticator authenticator(*accounts, clock, {config.auth.login_max_failures, config.auth.login_window},
                                     directory ? &directory->accounts : nullptr);
@@ -270,17 +289,17 @@ int serve(const config::Config& config) {
                              token_signing_key(config, *log), policy, *accounts, clock);
   access::AccessControl access_control({config.auth.enabled, config.auth.realm}, policy, tokens, authenticator);
   access::AuditTrail audit(*accounts);
-  registry::RegistryApp registry_app({blobs, uploads, manifests}, {access_control, tokens, audit, clock});
+  registry::RegistryApp registry_app({blobs, uploads, manifests, signing}, {access_control, tokens, audit, clock});
   services::RepositoryContent content(*metadata, manifests, blobs, clock);
   auth::BrowserSessions sessions(*accounts, clock, config.auth.session_ttl);
   auto job_store = make_job_store(config);
   api::ManagementApp management(
       {*accounts, policy, authenticator, access_control, sessions, clock, content, *job_store, *lifecycle, collector,
-       tag_lifecycle});
+       tag_lifecycle, signing});
   // /api/... is the management API, /v2/... the registry, and every other path the web UI.
   ui::UiApp ui_app(config.ui.dir.empty() ? ui::embedded_assets() : ui::folder_assets(config.ui.dir));
-  api::PathSplit registry_or_ui("v2", registry_app, ui_app);
-  api::PathSplit app("api", management, config.ui.enabled ? static_cast<RequestHandler&>(registry_or_ui)
+  api::PathSplit registry_or_ui({"v2", "extensions"}, registry_app, ui_app);
+  api::PathSplit app({"api"}, management, config.ui.enabled ? static_cast<RequestHandler&>(registry_or_ui)
                                                          : static_cast<RequestHandler&>(registry_app));
 
   http::Metrics metrics;

@@ -91,4 +91,37 @@ bool is_valid_account_name(std::string_view name) {
                      [&](char c) { return lower_or_digit(c) || c == '_' || c == '.' || c == '-'; });
 }
 
+std::string_view namespace_of(std::string_view repository) {
+  const auto slash = repository.find('/');
+  return slash == std::string_view::npos ? std::string_view() : repository.substr(0, slash);
+}
+
+namespace {
+constexpr std::string_view kAttachmentSuffixes[] = {".sig", ".att", ".sbom"};
+}  // namespace
+
+std::string signature_tag(const Digest& digest) {
+  return std::string(algorithm_name(digest.algorithm())) + "-" + std::string(digest.hex()) + ".sig";
+}
+
+std::optional<std::string> attached_to(std::string_view tag) {
+  for (auto suffix : kAttachmentSuffixes) {
+    if (!tag.ends_with(suffix)) continue;
+    const auto stem = tag.substr(0, tag.size() - suffix.size());
+    const auto dash = stem.find('-');
+    if (dash == std::string_view::npos) return std::nullopt;
+    std::string text = std::string(stem.substr(0, dash)) + ":" + std::string(stem.substr(dash + 1));
+    if (!Digest::parse(text)) return std::nullopt;
+    return text;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> attachment_tags(const Digest& digest) {
+  const std::string stem = std::string(algorithm_name(digest.algorithm())) + "-" + std::string(digest.hex());
+  std::vector<std::string> tags;
+  for (auto suffix : kAttachmentSuffixes) tags.push_back(stem + std::string(suffix));
+  return tags;
+}
+
 }  // namespace pier

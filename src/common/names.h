@@ -4,9 +4,11 @@
 // name that passes can never contain "..", a leading "/" or any byte outside [a-z0-9._/-].
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "common/digest.h"
 #include "common/error.h"
@@ -34,5 +36,16 @@ bool is_valid_account_name(std::string_view name);
 // Text containing ':' must be a digest (kDigestInvalid otherwise); anything else must be a
 // valid tag (kManifestInvalid otherwise; GET and DELETE callers answer kManifestUnknown).
 Result<Reference> parse_reference(std::string_view text);
+
+// "acme" for "acme/app", "" for "app".
+std::string_view namespace_of(std::string_view repository);
+
+// The attachment tags of cosign's scheme: "<algorithm>-<hex>.sig" holds the signatures of
+// manifest <algorithm>:<hex>, ".att" its attestations and ".sbom" its SBOM. They belong to
+// that manifest and are removed with it.
+std::string signature_tag(const Digest& digest);
+std::vector<std::string> attachment_tags(const Digest& digest);
+// The digest an attachment tag belongs to; nullopt for any other tag.
+std::optional<std::string> attached_to(std::string_view tag);
 
 }  // namespace pier

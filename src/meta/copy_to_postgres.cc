@@ -17,7 +17,8 @@ constexpr std::string_view kTables[] = {
     "manifest_references", "tags",        "tag_history",            "uploads",             "users",
     "namespaces",       "teams",          "team_members",           "robots",              "repository_permissions",
     "default_permissions", "role_bindings", "repository_visibility", "api_tokens",         "browser_sessions",
-    "audit_events",     "blob_store_uploads", "immutable_tag_rules", "retention_policies", "namespace_lifecycle"};
+    "audit_events",     "blob_store_uploads", "immutable_tag_rules", "retention_policies", "namespace_lifecycle",
+    "signing_policies", "signing_keys",   "manifest_signatures"};
 
 struct Column {
   std::string name;

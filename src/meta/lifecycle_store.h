@@ -114,10 +114,12 @@ class LifecycleStore {
   // references) that, checked inside the transaction, no tag points at, no manifest of the
   // repository references, left no tag after `history_since`, was created at or before
   // `created_before` or was tagged once, and whose subject (if any) is gone or untagged and
-  // unreferenced. Returns how many went.
+  // unreferenced. A manifest's attachment tags and what only they reach go with it, their
+  // removal recorded at `now`. Returns how many went.
   virtual Result<std::uint64_t> delete_unreachable_manifests(std::int64_t repository_id,
                                                              const std::vector<std::string>& digests,
-                                                             std::int64_t history_since, std::int64_t created_before) = 0;
+                                                             std::int64_t history_since, std::int64_t created_before,
+                                                             std::int64_t now) = 0;
 
   // --- Garbage collection: blob links and blobs.
   // Links after `after` (by repository id, then digest) that no manifest of their repository

@@ -14,6 +14,7 @@
 #include "common/message.h"
 #include "services/blob_service.h"
 #include "services/manifest_service.h"
+#include "services/signing_service.h"
 #include "services/upload_service.h"
 
 namespace pier::registry {
@@ -22,6 +23,7 @@ struct RegistryServices {
   services::BlobService& blobs;
   services::UploadService& uploads;
   services::ManifestService& manifests;
+  services::SigningService& signing;
 };
 
 struct RegistryAccess {
@@ -56,6 +58,10 @@ Result<Reply> delete_manifest(RegistryServices& s, Request& request);
 Result<Reply> list_tags(RegistryServices& s, Request& request);
 Result<Reply> list_catalog(RegistryServices& s, Request& request, const Visibility& visible);
 Result<Reply> list_referrers(RegistryServices& s, Request& request);
+
+// signature_handler.cc: GET and PUT /extensions/v2/<name>/signatures/<digest>
+Result<Reply> list_signatures(RegistryServices& s, Request& request);
+Result<Reply> put_signature(RegistryServices& s, Request& request);
 
 // token_handler.cc: GET and POST /v2/auth
 Result<Reply> issue_token(RegistryAccess& a, Request& request);

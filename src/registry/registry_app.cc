@@ -20,6 +20,9 @@ bool is_read(Method m) { return m == Method::kGet || m == Method::kHead; }
 // The route a request resolves to; kept on the Request between plan() and handle().
 Route route_of(const Request& request) { return static_cast<Route>(request.route_index); }
 
+// A signature of the API extension is at most 256 KiB, which base64 and its JSON make larger.
+constexpr std::size_t kSignatureBodyLimit = 512 * 1024;
+
 // A form body for the token endpoint is small; anything larger is not one.
 constexpr std::size_t kTokenFormLimit = 64 * 1024;
 
@@ -37,6 +40,7 @@ access::Need need_of(Route route, Method m) {
       return access::Need::kPull;
     case Route::kUploadStart:
     case Route::kUpload: return access::Need::kPush;
+    case Route::kSignatures: return m == Method::kPut ? access::Need::kPush : access::Need::kPull;
   }
   return access::Need::kSignedIn;
 }
@@ -81,7 +85,19 @@ Result<RequestPlan> RegistryApp::plan(Request& request) {
       } else if (!is_read(m)) {
         return method_not_allowed();
       }
-      plan.may_block = plan.may_block || access_.control.may_block(request);
+      plan.may_block = plan.may_block || access_.control.may_block(request) ||
+                       services_.signing.may_verify(request.repository);  // gpg runs
+      return plan;
+    case Route::kSignatures:
+      if (m == Method::kPut) {
+        plan.body = BodyMode::kBuffer;
+        plan.body_limit = kSignatureBodyLimit;
+        plan.may_block = true;
+      } else if (!is_read(m)) {
+        return method_not_allowed();
+      } else {
+        plan.may_block = access_.control.may_block(request);
+      }
       return plan;
     case Route::kBlob:
       if (m == Method::kDelete) {
@@ -141,6 +157,8 @@ Result<Reply> RegistryApp::handle(Request& request) {
   auto reply = dispatch(request, *caller);
   if (reply) {
     if (const auto* response = std::get_if<Response>(&*reply)) audit(request, *caller, *response);
+  } else if (route == Route::kManifest && is_read(request.method) && reply.error().code == ErrorCode::kDenied) {
+    audit_refusal(request, *caller, reply.error());
   }
   return reply;
 }
@@ -201,8 +219,32 @@ Result<Reply> RegistryApp::dispatch(Request& request, const access::Caller& call
       if (m == Method::kDelete) return delete_upload(s, request);
       return get_upload(s, request);
     case Route::kToken: return issue_token(access_, request);
+    case Route::kSignatures:
+      if (m == Method::kPut) return put_signature(s, request);
+      return list_signatures(s, request);
   }
   return make_error(ErrorCode::kRouteUnknown, "no such endpoint");
+}
+
+void RegistryApp::audit_refusal(const Request& request, const access::Caller& caller, const Error& refusal) {
+  boost::json::object detail;
+  detail["reference"] = request.reference;
+  detail["reason"] = refusal.message;
+  record_event(request, caller, "pull_refused", std::move(detail));
+}
+
+void RegistryApp::record_event(const Request& request, const access::Caller& caller, std::string_view action,
+                               boost::json::object detail) {
+  meta::AuditEvent event;
+  event.at = access_.clock.unix_seconds();
+  if (caller.principal.kind != auth::PrincipalKind::kAnonymous) event.actor = caller.principal.name;
+  event.actor_kind = auth::actor_kind_of(caller.principal.kind);
+  event.client_address = request.remote_address;
+  event.action = std::string(action);
+  event.namespace_name = std::string(access::namespace_of(request.repository));
+  event.repository = request.repository;
+  event.detail = boost::json::serialize(detail);
+  access_.audit.record(std::move(event));
 }
 
 void RegistryApp::audit(const Request& request, const access::Caller& caller, const Response& response) {
@@ -227,6 +269,8 @@ void RegistryApp::audit(const Request& request, const access::Caller& caller, co
     return;
   } else if ((route == Route::kManifest || route == Route::kBlob) && m == Method::kDelete && response.status == 202) {
     action = "delete";
+  } else if (route == Route::kSignatures && m == Method::kPut && response.status == 201) {
+    action = "sign";
   } else {
     return;
   }
@@ -234,20 +278,13 @@ void RegistryApp::audit(const Request& request, const access::Caller& caller, co
   detail["reference"] = request.reference;
   if (auto digest = header_of(response, "Docker-Content-Digest"); !digest.empty()) detail["digest"] = digest;
   if (route == Route::kBlob) detail["blob"] = true;
-  meta::AuditEvent event;
-  event.at = access_.clock.unix_seconds();
-  event.actor = std::string(actor);
-  event.actor_kind = auth::actor_kind_of(caller.principal.kind);
-  event.client_address = request.remote_address;
-  event.action = std::string(action);
-  event.namespace_name = std::string(access::namespace_of(request.repository));
-  event.repository = request.repository;
-  event.detail = boost::json::serialize(detail);
-  access_.audit.record(std::move(event));
+  record_event(request, caller, action, std::move(detail));
 }
 
 void RegistryApp::decorate(const Request&, Response& response) const {
   response.header("Docker-Distribution-API-Version", "registry/2.0");
+  // containers/image reads it from the answer to its unauthenticated ping of /v2/.
+  response.header("X-Registry-Supports-Signatures", "1");
 }
 
 Response empty_response(unsigned status) {

@@ -2,6 +2,9 @@
 #pragma once
 
 #include <cstddef>
+#include <string_view>
+
+#include <boost/json/object.hpp>
 
 #include "common/request_handler.h"
 #include "registry/handlers.h"
@@ -26,6 +29,10 @@ class RegistryApp final : public RequestHandler {
   // nullopt when there is none, so that nothing tells the caller where else the blob exists.
   Result<std::optional<std::string>> mount_source(const Request& request, const access::Caller& caller);
   void audit(const Request& request, const access::Caller& caller, const Response& response);
+  // A pull the namespace's signing policy refused.
+  void audit_refusal(const Request& request, const access::Caller& caller, const Error& refusal);
+  void record_event(const Request& request, const access::Caller& caller, std::string_view action,
+                    boost::json::object detail);
 
   RegistryServices services_;
   RegistryAccess access_;

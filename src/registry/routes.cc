@@ -21,6 +21,12 @@ Error unknown_route() { return make_error(ErrorCode::kRouteUnknown, "no such end
 
 Result<Route> match_route(Request& request) {
   const auto& s = request.path;
+  if (s.size() >= 5 && s[0] == "extensions" && s[1] == "v2" && s[s.size() - 2] == "signatures") {
+    request.reference = s.back();
+    request.repository = join(s, 2, s.size() - 2);
+    if (auto checked = check_repository_name(request.repository); !checked) return checked.error();
+    return Route::kSignatures;
+  }
   if (s.empty() || s[0] != "v2") return unknown_route();
   const std::size_t n = s.size();
   if (n == 1 || (n == 2 && s[1].empty())) return Route::kBase;
@@ -64,6 +70,7 @@ std::string_view route_label(Route route, Method method) {
     case Route::kUpload: return "upload";
     case Route::kReferrers: return "referrers";
     case Route::kToken: return "token";
+    case Route::kSignatures: return read ? "signatures_read" : "signatures_put";
   }
   return "unknown";
 }

@@ -19,6 +19,7 @@ enum class Route {
   kUpload,        // /v2/<name>/blobs/uploads/<id>
   kReferrers,     // /v2/<name>/referrers/<digest>
   kToken,         // /v2/auth: the token endpoint of Docker token auth
+  kSignatures,    // /extensions/v2/<name>/signatures/<digest>: the signature API extension
 };
 
 // Matches the request's path, fills request.repository / reference / upload_id, and checks

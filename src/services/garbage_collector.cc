@@ -150,7 +150,8 @@ Result<void> GarbageCollector::collect_manifests(const Cutoffs& cutoffs, bool dr
                                              doomed.begin() + static_cast<std::ptrdiff_t>(
                                                                   std::min(doomed.size(), from + kManifestBatch)));
         auto gone = paced([&] {
-          return lifecycle_.delete_unreachable_manifests(repository.id, batch, history_since, cutoffs.created_before);
+          return lifecycle_.delete_unreachable_manifests(repository.id, batch, history_since, cutoffs.created_before,
+                                                         cutoffs.now);
         });
         if (!gone) return gone.error();
         deleted += *gone;

@@ -20,7 +20,9 @@ from registry::Route (src/registry/routes.h), each probed for the methods it ser
 
 from __future__ import annotations
 
+import base64
 import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -462,7 +464,16 @@ REGISTRY_PATHS = {  # registry::Route -> its path, with {name} the repository's
     "kManifest": "/v2/{name}/manifests/{reference}", "kBlob": "/v2/{name}/blobs/{digest}",
     "kUploadStart": "/v2/{name}/blobs/uploads/", "kUpload": "/v2/{name}/blobs/uploads/{id}",
     "kReferrers": "/v2/{name}/referrers/{digest}", "kToken": "/v2/auth",
+    "kSignatures": "/extensions/v2/{name}/signatures/{digest}",
 }
+
+
+def new_signature(w: World, c: Caller) -> Req:
+    """A signature of the API extension under a fresh name (the name must be new each time)."""
+    name = f"{w.manifest_digest}@{secrets.token_hex(16)}"
+    return Req(f"/extensions/v2/{APP}/signatures/{w.manifest_digest}",
+               json={"schemaVersion": 2, "type": "atomic", "name": name,
+                     "content": base64.b64encode(b"signature").decode()})
 
 
 def blob_upload(w: World, c: Caller, repository_name: str, **params) -> Req:
@@ -598,6 +609,12 @@ ROUTES = [
     api("PUT", "/namespaces/{ns}/quota", namespace("administer"), 200,
         lambda w, c: Req(f"/api/v1/namespaces/{ORG}/quota", json={"limit_bytes": 1 << 50})),
     api("DELETE", "/namespaces/{ns}/quota", namespace("administer"), 204, api_path(f"/namespaces/{ORG}/quota")),
+    api("GET", "/namespaces/{ns}/signing-policy", namespace("manage"), 200,
+        api_path(f"/namespaces/{ORG}/signing-policy")),
+    api("PUT", "/namespaces/{ns}/signing-policy", namespace("manage"), 200,
+        lambda w, c: Req(f"/api/v1/namespaces/{ORG}/signing-policy", json={"enforce": False, "keys": []})),
+    api("DELETE", "/namespaces/{ns}/signing-policy", namespace("manage"), 204,
+        api_path(f"/namespaces/{ORG}/signing-policy")),
     api("GET", "/namespaces/{ns}/history-window", namespace("manage"), 200,
         api_path(f"/namespaces/{ORG}/history-window")),
     api("PUT", "/namespaces/{ns}/history-window", namespace("manage"), 200,
@@ -664,6 +681,11 @@ ROUTES = [
     v2("DELETE", "kUpload", repository("push"), 204, lambda w, c: Req(w.spare_upload())),
     v2("GET", "kReferrers", repository("pull"), 200, lambda w, c: Req(f"/v2/{APP}/referrers/{w.manifest_digest}")),
     v2("HEAD", "kReferrers", repository("pull"), 200, lambda w, c: Req(f"/v2/{APP}/referrers/{w.manifest_digest}")),
+    v2("GET", "kSignatures", repository("pull"), 200,
+       lambda w, c: Req(f"/extensions/v2/{APP}/signatures/{w.manifest_digest}")),
+    v2("HEAD", "kSignatures", repository("pull"), 200,
+       lambda w, c: Req(f"/extensions/v2/{APP}/signatures/{w.manifest_digest}")),
+    v2("PUT", "kSignatures", repository("push"), 201, new_signature),
     v2("GET", "kToken", PUBLIC, 200,
        lambda w, c: Req("/v2/auth", params={"service": "pier", "scope": TOKEN_SCOPES}), check=check_token),
     v2("HEAD", "kToken", PUBLIC, 200, lambda w, c: Req("/v2/auth", params={"service": "pier", "scope": TOKEN_SCOPES})),

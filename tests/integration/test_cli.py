@@ -27,7 +27,7 @@ import requests
 
 import yaml_subset
 from api_client import Api, expect, message, new_organization, new_user, unique
-from oci_helpers import push_oci_image
+from oci_helpers import OCI_CONFIG, OCI_MANIFEST, descriptor, encode, push_blob, push_manifest, push_oci_image, sha256
 from registry_auth import get_token, granted
 from servers import ADMIN_PASSWORD, PIER_BINARY, free_port, start_pier
 
@@ -604,6 +604,77 @@ def test_lifecycle_commands(cli, server, admin):
     assert cli.json("tag", "expire", repo, left, "--never")["expires_at"] is None
     assert cli.json("tag", "expire", repo, left, "--in", "3d")["expires_at"] > 0
     cli.fails(2, "tag", "expire", repo, left)
+
+
+def cosign_key_pair(directory: Path) -> tuple[Path, Path]:
+    """An ECDSA P-256 key pair as cosign makes them: the private and the public key's files."""
+    private, public = directory / "cosign.key", directory / "cosign.pub"
+    subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", str(private)], check=True)
+    subprocess.run(["openssl", "ec", "-in", str(private), "-pubout", "-out", str(public)], check=True,
+                   capture_output=True)
+    return private, public
+
+
+def push_cosign_signature(reg, repo: str, digest: str, private_key: Path) -> None:
+    """The signature cosign pushes for `digest`: a manifest tagged sha256-<hex>.sig whose layer is
+    the simple-signing payload, signed in its annotation."""
+    payload = json.dumps({"critical": {"identity": {"docker-reference": f"{reg.host}/{repo}"},
+                                       "image": {"docker-manifest-digest": digest},
+                                       "type": "cosign container image signature"}, "optional": None}).encode()
+    signature = subprocess.run(["openssl", "dgst", "-sha256", "-sign", str(private_key)], input=payload,
+                               capture_output=True, check=True).stdout
+    push_blob(reg, repo, payload)
+    config = json.dumps({"architecture": "", "os": "", "rootfs": {"type": "layers", "diff_ids": []}}).encode()
+    push_blob(reg, repo, config)
+    layer = {**descriptor("application/vnd.dev.cosign.simplesigning.v1+json", payload),
+             "annotations": {"dev.cosignproject.cosign/signature": base64.b64encode(signature).decode()}}
+    body = encode({"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": descriptor(OCI_CONFIG, config),
+                   "layers": [layer]})
+    push_manifest(reg, repo, digest.replace(":", "-") + ".sig", body, OCI_MANIFEST)
+
+
+def test_signing_policy_and_signatures(cli, server, admin, tmp_path):
+    org = new_organization(admin)
+    repo = f"{org}/app"
+    private_key, public_key = cosign_key_pair(tmp_path)
+    body, _ = push_oci_image(admin.registry(), repo, "v1", seed=f"cli-signing-{org}")
+    digest = sha256(body)
+    assert cli.json("signatures", repo, digest) == {"signatures": []}
+
+    # A namespace without a policy; then one trusted cosign key, not enforced by default.
+    assert cli.json("signing-policy", "show", org) == {"namespace": org, "enforce": False, "keys": []}
+    assert fields(cli.table("signing-policy", "show", org)) == [{"ENFORCE": "false", "TYPE": "-", "KEY ID": "-"}]
+    policy = cli.json("signing-policy", "set", org, "--cosign-key", public_key)
+    assert policy == admin.ok("GET", f"/namespaces/{org}/signing-policy")
+    assert policy["enforce"] is False and len(policy["keys"]) == 1, policy
+    key = policy["keys"][0]
+    assert key["type"] == "cosign" and key["key_id"].startswith("sha256:"), key
+    assert key["public_key"].strip() == public_key.read_text().strip()
+
+    # The image's cosign signature, verified by the trusted key.
+    push_cosign_signature(admin.registry(), repo, digest, private_key)
+    [signature] = cli.json("signatures", repo, digest)["signatures"]
+    assert (signature["type"], signature["key_id"], signature["verified"], signature["source"]) == (
+        "cosign", key["key_id"], True, "tag"), signature
+    assert fields(cli.table("signatures", repo, digest)) == [
+        {"TYPE": "cosign", "KEY ID": key["key_id"], "VERIFIED": "true", "SOURCE": "tag"}]
+
+    # Enforced, then not: the table shows the flag beside each key.
+    assert cli.json("signing-policy", "set", org, "--enforce", "--cosign-key", public_key)["enforce"] is True
+    assert fields(cli.table("signing-policy", "show", org)) == [
+        {"ENFORCE": "true", "TYPE": "cosign", "KEY ID": key["key_id"]}]
+    assert cli.yaml("signing-policy", "set", org, "--no-enforce", "--cosign-key", public_key)["enforce"] is False
+    assert admin.ok("GET", f"/namespaces/{org}/signing-policy")["enforce"] is False
+
+    # Refusals: the server's word on a key it cannot use, and a file that is not there.
+    not_a_key = tmp_path / "not-a-key.pem"
+    not_a_key.write_text("hello\n")
+    assert "keys[0]" in cli.fails(1, "signing-policy", "set", org, "--cosign-key", not_a_key)
+    cli.fails(2, "signing-policy", "set", org, "--gpg-key", tmp_path / "missing.asc")
+    assert "at least one trusted key" in cli.fails(1, "signing-policy", "set", org, "--enforce")
+
+    assert cli.ok("signing-policy", "delete", org) == f"removed the signing policy of {org}\n"
+    assert admin.ok("GET", f"/namespaces/{org}/signing-policy") == {"namespace": org, "enforce": False, "keys": []}
 
 
 def test_organization_and_user_listings(cli, server, admin):

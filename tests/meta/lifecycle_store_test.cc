@@ -75,7 +75,7 @@ class LifecycleStoreSuite : public ::testing::TestWithParam<Backend> {
 
   // Whether the collector's deletion of one manifest went through.
   bool gone(std::int64_t id, std::string_view content, std::int64_t history_since, std::int64_t created_before) {
-    return lifecycle_->delete_unreachable_manifests(id, {d(content).str()}, history_since, created_before).value() == 1;
+    return lifecycle_->delete_unreachable_manifests(id, {d(content).str()}, history_since, created_before, 1000).value() == 1;
   }
 
   const ManifestNode* node(const std::vector<ManifestNode>& graph, std::string_view content) {
@@ -132,7 +132,7 @@ TEST_P(LifecycleStoreSuite, AManifestIsDeletedOnlyWhenNothingReachesIt) {
   EXPECT_TRUE(gone(id, "fresh", 100, 50));
   ASSERT_TRUE(metadata_->delete_tag(repo_, "multi", 40));
   // In one transaction, in order: the index goes first, so its child is no longer referenced.
-  EXPECT_EQ(lifecycle_->delete_unreachable_manifests(id, {d("index").str(), d("child").str()}, 40, 100).value(), 2u);
+  EXPECT_EQ(lifecycle_->delete_unreachable_manifests(id, {d("index").str(), d("child").str()}, 40, 100, 1000).value(), 2u);
   EXPECT_FALSE(metadata_->get_manifest(repo_, d("child")).value());
   EXPECT_FALSE(gone(id, "child", 40, 100));
 }

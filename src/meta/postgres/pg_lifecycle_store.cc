@@ -151,13 +151,16 @@ class PostgresLifecycleStore final : public LifecycleStore {
   }
 
   Result<std::uint64_t> delete_unreachable_manifests(std::int64_t repository_id, const std::vector<std::string>& digests,
-                                                     std::int64_t history_since, std::int64_t created_before) override {
+                                                     std::int64_t history_since, std::int64_t created_before,
+                                                     std::int64_t now) override {
     return db_.write<std::uint64_t>([&](Connection& db) -> Result<std::uint64_t> {
       std::uint64_t deleted = 0;
       for (const auto& digest : digests) {
         if (!unreachable(db, repository_id, digest, history_since, created_before)) continue;
-        deleted += static_cast<std::uint64_t>(
-            db.query("DELETE FROM manifests WHERE repository_id = $1 AND digest = $2", {repository_id, digest}).affected());
+        if (db.query("DELETE FROM manifests WHERE repository_id = $1 AND digest = $2", {repository_id, digest}).affected() == 0) {
+          continue;
+        }
+        deleted += 1 + postgres::delete_attachments(db, repository_id, digest, now);
       }
       return deleted;
     });

@@ -303,8 +303,11 @@ class PostgresStore final : public MetadataStore {
         db.query("DELETE FROM tags WHERE repository_id = $1 AND name = $2", {*repo, tag});
       }
       // A tag moved here meanwhile keeps the manifest: the foreign key refuses the delete.
-      return db.query("DELETE FROM manifests WHERE repository_id = $1 AND digest = $2", {*repo, digest.str()})
-                 .affected() > 0;
+      if (db.query("DELETE FROM manifests WHERE repository_id = $1 AND digest = $2", {*repo, digest.str()}).affected() == 0) {
+        return false;
+      }
+      delete_attachments(db, *repo, digest.str(), now);
+      return true;
     });
   }
 

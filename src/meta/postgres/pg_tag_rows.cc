@@ -1,5 +1,7 @@
 #include "meta/postgres/pg_tag_rows.h"
 
+#include "common/names.h"
+
 namespace pier::meta::postgres {
 
 std::optional<std::int64_t> find_repository_id(Connection& db, std::string_view repository) {
@@ -65,6 +67,34 @@ std::optional<Error> move_tag(Connection& db, std::int64_t repo, std::string_vie
            {repo, tag, digest, now});
   record_tag_move(db, repo, tag, previous.value_or(""), digest, now);
   return std::nullopt;
+}
+
+std::uint64_t delete_attachments(Connection& db, std::int64_t repo, std::string_view digest, std::int64_t now) {
+  const auto parsed = Digest::parse(digest);
+  if (!parsed) return 0;
+  std::uint64_t deleted = 0;
+  for (const auto& tag : attachment_tags(*parsed)) {
+    lock_tag(db, repo, tag);
+    const auto target = tag_target(db, repo, tag);
+    if (!target || immutable_rule_for(immutable_rules(db, repo), tag)) continue;
+    db.query("DELETE FROM tags WHERE repository_id = $1 AND name = $2", {repo, tag});
+    record_tag_move(db, repo, tag, *target, "", now);
+    // Locked before it is checked, as the collector does: a push referencing it meanwhile waits.
+    if (db.query("SELECT 1 FROM manifests WHERE repository_id = $1 AND digest = $2 FOR UPDATE", {repo, *target}).empty()) {
+      continue;
+    }
+    const bool reached =
+        db.query("SELECT EXISTS (SELECT 1 FROM tags WHERE repository_id = $1 AND manifest_digest = $2) "
+                 "OR EXISTS (SELECT 1 FROM manifest_references WHERE repository_id = $1 AND child_digest = $2) "
+                 "OR EXISTS (SELECT 1 FROM manifests WHERE repository_id = $1 AND subject = $2)",
+                 {repo, *target})
+            .boolean(0, 0);
+    if (reached) continue;
+    deleted += delete_attachments(db, repo, *target, now);
+    deleted += static_cast<std::uint64_t>(
+        db.query("DELETE FROM manifests WHERE repository_id = $1 AND digest = $2", {repo, *target}).affected());
+  }
+  return deleted;
 }
 
 }  // namespace pier::meta::postgres

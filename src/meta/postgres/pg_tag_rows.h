@@ -32,4 +32,10 @@ std::optional<Error> refuse_immutable_deletion(Connection& db, std::int64_t repo
 std::optional<Error> move_tag(Connection& db, std::int64_t repo, std::string_view tag, std::string_view digest,
                               std::int64_t now);
 
+// Removes the attachment tags (common/names.h) of manifest `digest`, which is being deleted,
+// recording each removal, and each manifest they pointed at that no other tag, manifest or
+// subject still reaches, with its own attachments. An immutable attachment tag stays, with
+// what it points at. Returns how many manifests went.
+std::uint64_t delete_attachments(Connection& db, std::int64_t repo, std::string_view digest, std::int64_t now);
+
 }  // namespace pier::meta::postgres

@@ -301,7 +301,9 @@ class SqliteStore final : public MetadataStore {
       for (const auto& tag : tags) record_tag_move(db, *repo, tag, digest.str(), "", now);
       db.prepare("DELETE FROM tags WHERE repository_id = ? AND manifest_digest = ?").bind(1, *repo).bind(2, digest.str()).run();
       db.prepare("DELETE FROM manifests WHERE repository_id = ? AND digest = ?").bind(1, *repo).bind(2, digest.str()).run();
-      return db.changes() > 0;
+      if (db.changes() == 0) return false;
+      delete_attachments(db, *repo, digest.str(), now);
+      return true;
     });
   }
 

@@ -1,5 +1,6 @@
 #include "meta/sqlite/tag_rows.h"
 
+#include "common/names.h"
 #include "meta/lifecycle_rules.h"
 
 namespace pier::meta::sqlite {
@@ -61,6 +62,28 @@ std::optional<Error> move_tag(Connection& db, std::int64_t repo, std::string_vie
       .bind(1, repo).bind(2, tag).bind(3, digest).bind(4, now).run();
   record_tag_move(db, repo, tag, previous.value_or(""), digest, now);
   return std::nullopt;
+}
+
+std::uint64_t delete_attachments(Connection& db, std::int64_t repo, std::string_view digest, std::int64_t now) {
+  const auto parsed = Digest::parse(digest);
+  if (!parsed) return 0;
+  std::uint64_t deleted = 0;
+  for (const auto& tag : attachment_tags(*parsed)) {
+    const auto target = tag_target(db, repo, tag);
+    if (!target || immutable_rule_for(immutable_rules(db, repo), tag)) continue;
+    db.prepare("DELETE FROM tags WHERE repository_id = ? AND name = ?").bind(1, repo).bind(2, tag).run();
+    record_tag_move(db, repo, tag, *target, "", now);
+    auto reached = db.prepare(
+        "SELECT EXISTS (SELECT 1 FROM tags WHERE repository_id = ?1 AND manifest_digest = ?2) "
+        "OR EXISTS (SELECT 1 FROM manifest_references WHERE repository_id = ?1 AND child_digest = ?2) "
+        "OR EXISTS (SELECT 1 FROM manifests WHERE repository_id = ?1 AND subject = ?2)");
+    reached.bind(1, repo).bind(2, *target);
+    if (reached.step() && reached.integer(0) != 0) continue;
+    deleted += delete_attachments(db, repo, *target, now);
+    db.prepare("DELETE FROM manifests WHERE repository_id = ? AND digest = ?").bind(1, repo).bind(2, *target).run();
+    deleted += static_cast<std::uint64_t>(db.changes());
+  }
+  return deleted;
 }
 
 }  // namespace pier::meta::sqlite
