@@ -4,6 +4,7 @@ cosign-format signatures (made with OpenSSL, as Debian's skopeo cannot make them
 the signing policy that refuses to serve unsigned images to podman and skopeo."""
 
 import base64
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -17,8 +18,9 @@ import requests
 from api_client import Api, expect, message, new_organization, unique
 from client_tools import Clients, build_multi_arch_layout, build_single_arch_layout, docker_ref
 from oci_helpers import (OCI_CONFIG, OCI_EMPTY, OCI_MANIFEST, call, descriptor, encode, get_manifest, push_blob,
-                         push_manifest, sha256)
+                         push_manifest, push_oci_image, sha256)
 from servers import ADMIN_PASSWORD, start_distribution, start_pier
+from shared_backends import bucket, database, postgres, s3_server  # noqa: F401 (fixtures)
 
 COSIGN_PAYLOAD = "application/vnd.dev.cosign.simplesigning.v1+json"
 COSIGN_ARTIFACT = "application/vnd.dev.cosign.artifact.sig.v1+json"
@@ -303,8 +305,8 @@ def refused_events(admin, namespace: str) -> list[dict]:
 def test_enforced_policy_serves_only_what_a_trusted_key_signed(clients, server, admin, token_registry, gpg, signer,
                                                                stranger, cosign_key, tmp_path):
     namespace = new_organization(admin)
-    gpg_signed = push_image(clients, server, tmp_path, f"{namespace}/gpg-signed", sign_by=signer)
-    index = push_image(clients, server, tmp_path, f"{namespace}/multi", sign_by=signer, multi=True)
+    push_image(clients, server, tmp_path, f"{namespace}/gpg-signed", sign_by=signer)
+    push_image(clients, server, tmp_path, f"{namespace}/multi", sign_by=signer, multi=True)
     push_image(clients, server, tmp_path, f"{namespace}/unsigned")
     push_image(clients, server, tmp_path, f"{namespace}/stranger", sign_by=stranger)
     cosigned = push_image(clients, server, tmp_path, f"{namespace}/cosigned")
@@ -336,7 +338,6 @@ def test_enforced_policy_serves_only_what_a_trusted_key_signed(clients, server, 
                         src_registry=server)
     # The signature manifest itself is served: clients read it to verify.
     assert get_manifest(admin.registry(), f"{namespace}/cosigned", cosigned.replace(":", "-") + ".sig").status_code == 200
-    assert gpg_signed and index
 
     events = refused_events(admin, namespace)
     assert {e["repository"] for e in events} >= {f"{namespace}/unsigned", f"{namespace}/stranger"}
@@ -347,3 +348,42 @@ def test_enforced_policy_serves_only_what_a_trusted_key_signed(clients, server, 
     admin.ok("DELETE", f"/namespaces/{namespace}/signing-policy", status=204)
     assert admin.ok("GET", f"/namespaces/{namespace}/signing-policy") == {"namespace": namespace, "enforce": False,
                                                                            "keys": []}
+
+
+def test_replicas_share_policies_keys_and_signatures(tmp_path, database, bucket, gpg, signer, cosign_key):
+    """On PostgreSQL + S3: a policy set through one replica is enforced by the other at once, and
+    the other verifies with keys it learns from the database."""
+    env = {"PIER_ADMIN_PASSWORD": ADMIN_PASSWORD, "PIER_METADATA_DRIVER": "postgres",
+           "PIER_METADATA_POSTGRES_URL": database, "PIER_AUTH_TOKEN_KEY": str(tmp_path / "token-key.pem"), **bucket}
+    first = start_pier(tmp_path / "replica1", auth=True, env=env)
+    second = start_pier(tmp_path / "replica2", auth=True, env=env)
+    try:
+        on_first, on_second = Api(first, "admin", ADMIN_PASSWORD), Api(second, "admin", ADMIN_PASSWORD)
+        namespace = new_organization(on_first)
+        through_first = on_first.token_registry()
+        through_second = dataclasses.replace(second, extra={**second.extra, "auth": through_first.extra["auth"]})
+        push_oci_image(through_first, f"{namespace}/unsigned", "v1", seed=unique("u"))
+        _, cosigned = push_oci_image(through_first, f"{namespace}/cosigned", "v1", seed=unique("c"))
+        _, gpg_signed = push_oci_image(through_first, f"{namespace}/gpg-signed", "v1", seed=unique("g"))
+        push_cosign_signature(through_first, f"{namespace}/cosigned", cosigned["digest"], cosign_key, as_referrer=True,
+                              subject_size=cosigned["size"])
+        payload = json.dumps({"critical": {"identity": {"docker-reference": f"{first.host}/{namespace}/gpg-signed:v1"},
+                                           "image": {"docker-manifest-digest": gpg_signed["digest"]},
+                                           "type": "atomic container signature"}, "optional": {}}).encode()
+        signed_message = gpg.run("--local-user", signer, "--sign", data=payload)
+        put = call(through_first, "PUT", f"/extensions/v2/{namespace}/gpg-signed/signatures/{gpg_signed['digest']}",
+                   json={"schemaVersion": 2, "type": "atomic", "name": f"{gpg_signed['digest']}@{'0f' * 16}",
+                         "content": base64.b64encode(signed_message).decode()})
+        assert put.status_code == 201, put.text
+
+        set_policy(on_first, namespace, True, [("gpg", gpg.public_key(signer)), ("cosign", cosign_key.public_pem)])
+        expect(get_manifest(through_second, f"{namespace}/unsigned", "v1"), 403, "DENIED")
+        for repository in ("cosigned", "gpg-signed"):
+            assert get_manifest(through_second, f"{namespace}/{repository}", "v1").status_code == 200, repository
+        assert [(s["type"], s["verified"]) for s in signatures(on_second, f"{namespace}/gpg-signed", gpg_signed["digest"])] \
+            == [("gpg", True)]
+        set_policy(on_first, namespace, False, [])
+        assert get_manifest(through_second, f"{namespace}/unsigned", "v1").status_code == 200
+    finally:
+        first.stop()
+        second.stop()
