@@ -3,7 +3,8 @@
 //
 //   pier login SERVER / logout / whoami
 //   pier user | org | team | robot | perm | repo | default-perm | role-binding | token ...
-//   pier audit
+//   pier audit | jobs
+//   pier gc | quota | history-window | immutable-tags | retention | signing-policy | signatures
 // Each has --help. Exit codes: cli/outcome.h; the session (server and token): client/session.h;
 // where the login is kept: client/config_file.h; --output: client/output.h.
 #pragma once

@@ -81,9 +81,11 @@ const std::vector<client::Column>& removal_columns() {
 
 // A field of the answer's policy ("-" when there is no policy or no such field).
 std::string policy_cell(const json::object& answer, std::string_view key) {
-  const auto& policy = member(answer, "policy");
-  if (!policy.is_object()) return "-";
-  const auto& value = member(policy, key);
+  // Not member(answer, ...): that would copy `answer` into a temporary json::value and return a
+  // reference into it.
+  const auto* policy = answer.if_contains("policy");
+  if (policy == nullptr || !policy->is_object()) return "-";
+  const auto& value = member(*policy, key);
   if (value.is_null()) return "-";
   return value.is_string() ? std::string(value.as_string()) : json::serialize(value);
 }

@@ -1,5 +1,5 @@
 // Image signing from the command line: pier signing-policy (show, set, delete), a namespace's
-// trusted keys and whether pushes must be signed by one of them, and pier signatures, the
+// trusted keys and whether only images one of them signed are served, and pier signatures, the
 // signatures of one manifest as the server verified them.
 #include <fstream>
 #include <sstream>
@@ -90,7 +90,7 @@ void add_signing_policy_commands(CLI::App& app, CommandContext& context) {
         [&](client::ApiClient& api) { return show_policy(context, api.put(policy_path(*args), body)); });
   });
   set->add_flag("--enforce,!--no-enforce", args->enforce,
-                "refuse pushes of manifests no trusted key signed (default: --no-enforce)");
+                "serve only images a trusted key signed (default: --no-enforce)");
   set->add_option("--gpg-key", args->gpg_key_files, "an ASCII-armored GPG public key to trust (repeatable)")
       ->check(CLI::ExistingFile);
   set->add_option("--cosign-key", args->cosign_key_files, "a PEM cosign (ECDSA P-256) public key to trust (repeatable)")
@@ -109,8 +109,9 @@ void add_signing_policy_commands(CLI::App& app, CommandContext& context) {
 
 // A key id the server could not tell (an unverifiable signature) reads "unknown", not "-".
 const client::Column kKeyIdColumn{"KEY ID", [](const json::object& signature) {
-                                    const auto& key_id = member(signature, "key_id");
-                                    return key_id.is_string() ? std::string(key_id.as_string()) : std::string("unknown");
+                                    const auto* key_id = signature.if_contains("key_id");
+                                    return key_id && key_id->is_string() ? std::string(key_id->as_string())
+                                                                         : std::string("unknown");
                                   }};
 
 const std::vector<client::Column>& signature_columns() {

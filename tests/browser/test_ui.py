@@ -20,6 +20,7 @@ from client_tools import Clients, build_single_arch_layout  # noqa: E402
 from oci_helpers import push_oci_image, sha256  # noqa: E402
 from registry_auth import get_token, granted  # noqa: E402
 from servers import start_pier  # noqa: E402
+from test_cli import cosign_key_pair, push_cosign_signature  # noqa: E402
 
 UI_DIST = REPO_ROOT / "ui" / "dist"
 ARTIFACTS = REPO_ROOT / "build" / "test-artifacts" / "browser"
@@ -140,7 +141,16 @@ def check_lifecycle(admin: Api, lifecycle: dict) -> None:
         len(removed), sum(images[t]["blobs"] for t in removed), freed), gc
 
 
-def test_keyboard_sign_in_teams_tokens_history_visibility_audit_lifecycle(tmp_path):
+def push_signed_image(admin: Api, organization: str, directory: Path) -> dict:
+    """An image in a repository of its own with one cosign signature, for the flow's signing steps."""
+    repository = f"{organization}/signed"
+    private_key, public_key = cosign_key_pair(directory)
+    body, _ = push_oci_image(admin.registry(), repository, "v1", seed="signed build")
+    push_cosign_signature(admin.registry(), repository, sha256(body), private_key)
+    return {"repository": repository, "digest": sha256(body), "cosign_public_key": public_key.read_text()}
+
+
+def test_keyboard_sign_in_teams_tokens_history_visibility_audit_lifecycle_signing(tmp_path):
     node = check_prerequisites()
     fresh_artifacts(ADMIN_ARTIFACTS)
     pier = start_pier(tmp_path / "pier", auth=True, env={**UI_ENV, **LIFECYCLE_ENV})
@@ -154,6 +164,7 @@ def test_keyboard_sign_in_teams_tokens_history_visibility_audit_lifecycle(tmp_pa
         assert sha256(old) != sha256(new)
         wait_for_pushes(admin, repository, 2)
         lifecycle = push_lifecycle_images(admin)
+        signing = push_signed_image(admin, organization, tmp_path / "cosign")
         anonymous = get_token(pier, f"repository:{repository}:pull")
         assert anonymous.status_code != 200 or "pull" not in granted(anonymous.json()["token"]).get(
             f"repository:{repository}", set()), "the repository should start private"
@@ -163,7 +174,7 @@ def test_keyboard_sign_in_teams_tokens_history_visibility_audit_lifecycle(tmp_pa
         setup.write_text(json.dumps({"organization": organization, "member": member, "repository": repository,
                                      "tag": tag, "old_digest": sha256(old), "new_digest": sha256(new),
                                      "new_user": created_user, "new_password": created_password,
-                                     "lifecycle": lifecycle}))
+                                     "lifecycle": lifecycle, "signing": signing}))
         flow = subprocess.run(
             [node, str(HERE / "ui_admin_flow.mjs"), "--base-url", pier.url, "--password", ADMIN_PASSWORD,
              "--artifacts", str(ADMIN_ARTIFACTS), "--setup", str(setup)],
@@ -195,6 +206,9 @@ def test_keyboard_sign_in_teams_tokens_history_visibility_audit_lifecycle(tmp_pa
         assert public.status_code == 200, public.text
         assert "pull" in granted(public.json()["token"])[f"repository:{repository}"]
         check_lifecycle(admin, lifecycle)
+        policy = admin.ok("GET", f"/namespaces/{organization}/signing-policy")
+        assert policy["enforce"] is True and [k["type"] for k in policy["keys"]] == ["cosign"], policy
+        assert policy["keys"][0]["public_key"].strip() == signing["cosign_public_key"].strip(), policy
     finally:
         pier.stop()
         shutil.copy(pier.log_path, ADMIN_ARTIFACTS / "pier.log")

@@ -5,16 +5,20 @@
 // filtered by repository; then the image lifecycle: an organization's quota and usage, its history
 // window, immutable tag patterns (an immutable tag's deletion and expiry refused), tag expiry in
 // the tags table, retention policies with a dry run then a real run, and garbage collection (a dry
-// run, a collection, the usage it freed). A screenshot is saved after every step. Exits non-zero
-// on the first failure.
+// run, a collection, the usage it freed); last, an organization's signing policy: a key the server
+// refuses, a trusted cosign key and enforcement, and a signed manifest's signature before and after
+// its key is trusted. A screenshot is saved after every step. Exits non-zero on the first failure.
 //
 // node ui_admin_flow.mjs --base-url URL --password PW --artifacts DIR --setup FILE
 // The setup (JSON) names what test_ui.py prepared through the API:
 // {organization, member, repository, tag, old_digest, new_digest, new_user, new_password,
-//  lifecycle: {organization, repository, images: {tag: {digest, bytes, blobs}}}}; the tag was
+//  lifecycle: {organization, repository, images: {tag: {digest, bytes, blobs}}},
+//  signing: {repository, digest, cosign_public_key}}; the tag was
 // pushed twice, old_digest first; new_user does not exist yet; each lifecycle tag is an image of
 // its own (bytes: its config and layers; blobs: how many), nothing else is in that organization,
-// and garbage collection and retention run only when the flow asks.
+// and garbage collection and retention run only when the flow asks. The signing repository is in
+// `organization`, which has no signing policy; its image has one cosign signature (a signature tag)
+// made by the key of cosign_public_key.
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -44,6 +48,10 @@ const TOKEN_NAME = 'ci-read';
 const NEW_USER = setup.new_user;
 const NEW_PASSWORD = setup.new_password;
 const PULLER = 'system:image-puller';
+
+const SIGNED_REPO = setup.signing.repository;
+const SIGNED_DIGEST = setup.signing.digest;
+const COSIGN_KEY = setup.signing.cosign_public_key;
 
 const LAB = setup.lifecycle.organization;
 const LAB_REPO = setup.lifecycle.repository;
@@ -603,5 +611,59 @@ const passed = await runFlow(args.artifacts, async (page, shot) => {
   await windowText.getByText("the registry's default").waitFor();
   check((await windowText.innerText()).includes('kept for 2 weeks'), `history window: ${await windowText.innerText()}`);
   await shot(page, 'organization-after-gc');
+
+  // ---- Signing. The image's signature is not verified while no policy trusts its key.
+  const signaturesOfImage = async () => {
+    await page.goto(`${base}/repository/${SIGNED_REPO}@${SIGNED_DIGEST}`);
+    return tableRows(page.getByTestId('signatures-table'));
+  };
+  let signatures = await signaturesOfImage();
+  check(signatures.length === 1 && signatures[0].Type === 'cosign' && signatures[0]['Key ID'] === 'unknown' &&
+        signatures[0].Verified === 'Not verified' && signatures[0].Source === 'tag',
+        `signatures before the key is trusted: ${JSON.stringify(signatures)}`);
+
+  // A key the server refuses, with its reason; then removed before it is saved.
+  await page.goto(`${base}/organization/${ORG}?tab=signing`);
+  const enforce = page.getByTestId('signing-enforce');
+  await page.getByTestId('signing-card').getByText('No trusted keys').waitFor();
+  check(!(await enforce.isChecked()), 'a namespace without a policy does not enforce');
+  await page.getByTestId('signing-key-type').selectOption('cosign');
+  await page.getByTestId('signing-key-text').fill('not a key');
+  await page.getByTestId('signing-key-add').click();
+  await page.getByTestId('signing-save').click();
+  const keyRefusal = await visibleText(page.getByTestId('signing-card').getByTestId('error-alert'));
+  check(keyRefusal.includes('keys[0]'), `the server's refusal should name the key: ${keyRefusal}`);
+  await page.getByTestId('signing-key-remove').click();
+  await page.getByTestId('signing-card').getByText('No trusted keys').waitFor();
+
+  // A trusted cosign key, saved and read back after a reload.
+  await page.getByTestId('signing-key-text').fill(COSIGN_KEY);
+  await page.getByTestId('signing-key-add').click();
+  await page.getByTestId('signing-save').click();
+  await page.getByTestId('signing-saved').getByText('Saved: signatures are checked, not required').waitFor();
+  await page.reload();
+  let keys = await tableRows(page.getByTestId('signing-keys'));
+  check(keys.length === 1 && keys[0].Type === 'cosign' && keys[0]['Key ID'].startsWith('sha256:'),
+        `trusted keys after a reload: ${JSON.stringify(keys)}`);
+  const keyId = keys[0]['Key ID'];
+  check(!(await enforce.isChecked()), 'the policy should not enforce yet');
+  await shot(page, 'signing-key-trusted');
+
+  // Enforced: only signed images are served from now on.
+  await enforce.check({ force: true }); // PatternFly draws the switch over its hidden checkbox
+  await page.getByTestId('signing-unsaved').waitFor();
+  await page.getByTestId('signing-save').click();
+  await page.getByTestId('signing-saved').getByText('Saved: only signed images are served').waitFor();
+  await page.reload();
+  await page.getByTestId('signing-keys').waitFor();
+  check(await enforce.isChecked(), 'the saved policy should enforce');
+  keys = await tableRows(page.getByTestId('signing-keys'));
+  check(keys.length === 1 && keys[0]['Key ID'] === keyId, `trusted keys once enforced: ${JSON.stringify(keys)}`);
+  await shot(page, 'signing-enforced');
+
+  signatures = await signaturesOfImage();
+  check(signatures.length === 1 && signatures[0]['Key ID'] === keyId && signatures[0].Verified === 'Verified',
+        `signatures once the key is trusted: ${JSON.stringify(signatures)}`);
+  await shot(page, 'signature-verified');
 });
 if (passed) console.log('ui admin flow passed');

@@ -145,6 +145,7 @@ const passed = await runFlow(args.artifacts, async (page, shot) => {
   const manifest = page.getByTestId('manifest-view');
   await manifest.waitFor();
   check((await manifest.innerText()).includes('Layers (2)'), 'manifest view should list two layers');
+  await manifest.getByTestId('signatures-empty').getByText('No signatures').waitFor();
   await shot(page, 'manifest');
 
   // Phone width: the sidebar folds behind the masthead toggle, content still readable.

@@ -608,6 +608,7 @@ def test_lifecycle_commands(cli, server, admin):
 
 def cosign_key_pair(directory: Path) -> tuple[Path, Path]:
     """An ECDSA P-256 key pair as cosign makes them: the private and the public key's files."""
+    directory.mkdir(parents=True, exist_ok=True)
     private, public = directory / "cosign.key", directory / "cosign.pub"
     subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", str(private)], check=True)
     subprocess.run(["openssl", "ec", "-in", str(private), "-pubout", "-out", str(public)], check=True,

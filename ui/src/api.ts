@@ -43,6 +43,16 @@ export type Tag = {
 };
 export type TagMove = { tag: string; old_digest: string | null; new_digest: string | null; changed_at: number };
 export type Descriptor = { digest: string; media_type: string; size: number };
+export type SignatureType = 'gpg' | 'cosign';
+/** A signature of a manifest; `name` is the signature's own name or the digest of the manifest holding it. */
+export type Signature = {
+  type: SignatureType;
+  /** null when the server could not tell which key made it. */
+  key_id: string | null;
+  verified: boolean;
+  source: 'extension' | 'tag' | 'referrer';
+  name: string;
+};
 export type Manifest = {
   digest: string;
   media_type: string;
@@ -56,6 +66,7 @@ export type Manifest = {
   subject: string | null;
   annotations: Record<string, string>;
   tags: string[];
+  signatures: Signature[];
 };
 export type Organization = { name: string; created_at: number; is_admin?: boolean };
 export type Team = { name: string; role: TeamRole; members: string[] };
@@ -112,6 +123,10 @@ export type Quota = {
   blob_count: number;
   state: QuotaState;
 };
+/** A key a namespace trusts; the server works out `key_id` (a GPG fingerprint or sha256:hex). */
+export type SigningKey = { type: SignatureType; key_id: string; public_key: string };
+export type SigningPolicy = { namespace: string; enforce: boolean; keys: SigningKey[] };
+export type SigningPolicyChange = { enforce: boolean; keys: { type: SignatureType; public_key: string }[] };
 export type HistoryWindow = { namespace: string; history_window: number; default: boolean };
 /** A policy as the server shows it: older_than in seconds. */
 export type RetentionPolicy = {
@@ -385,6 +400,12 @@ export const api = {
   setHistoryWindow: (ns: string, window: string) =>
     request<HistoryWindow>('PUT', `/namespaces/${encodeURIComponent(ns)}/history-window`, { history_window: window }),
   resetHistoryWindow: (ns: string) => request('DELETE', `/namespaces/${encodeURIComponent(ns)}/history-window`),
+
+  signingPolicy: (ns: string) =>
+    request<SigningPolicy>('GET', `/namespaces/${encodeURIComponent(ns)}/signing-policy`),
+  setSigningPolicy: (ns: string, policy: SigningPolicyChange) =>
+    request<SigningPolicy>('PUT', `/namespaces/${encodeURIComponent(ns)}/signing-policy`, policy),
+  deleteSigningPolicy: (ns: string) => request('DELETE', `/namespaces/${encodeURIComponent(ns)}/signing-policy`),
 
   gc: () => request<GcStatus>('GET', '/gc'),
   runGc: (dryRun: boolean) => request<GcReport>('POST', '/gc', { dry_run: dryRun }),

@@ -19,6 +19,7 @@ import { DefaultPermissionsPanel, RoleBindingsPanel } from '../components/Namesp
 import { RobotsPanel } from '../components/RobotsPanel';
 import { TeamsPanel } from '../components/TeamsPanel';
 import { NamespaceLifecyclePanel } from '../components/LifecyclePanels';
+import { SigningPolicyPanel } from '../components/SigningPolicyPanel';
 import { useLoad, usePageTitle, useTabParam } from '../hooks';
 import { useUser } from '../session';
 
@@ -89,6 +90,11 @@ export function OrganizationPage() {
         {isAdmin && (
           <Tab eventKey="lifecycle" title={<TabTitleText>Lifecycle</TabTitleText>} data-testid="tab-lifecycle">
             <NamespaceLifecyclePanel namespace={name} isSuperuser={user.superuser} />
+          </Tab>
+        )}
+        {isAdmin && (
+          <Tab eventKey="signing" title={<TabTitleText>Signing</TabTitleText>} data-testid="tab-signing">
+            <SigningPolicyPanel namespace={name} />
           </Tab>
         )}
       </Tabs>

@@ -7,6 +7,7 @@ import {
 import { Td, Tr } from '@patternfly/react-table';
 import { api, type Descriptor } from '../../api';
 import { CompactLabels, CopyText, DataTable, Detail, ErrorAlert, Loading } from '../../components/common';
+import { SignaturesTable } from '../../components/SignaturesTable';
 import { humanSize, platformsText, platformText, shortDigest } from '../../format';
 import { useLoad } from '../../hooks';
 
@@ -84,6 +85,9 @@ export function ManifestView({ repository, digest }: { repository: string; diges
           </Detail>
         )}
       </DescriptionList>
+
+      <Title headingLevel="h3">Signatures</Title>
+      <SignaturesTable signatures={m.signatures} />
 
       {isIndex && (
         <>
