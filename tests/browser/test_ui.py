@@ -20,7 +20,7 @@ from client_tools import Clients, build_single_arch_layout  # noqa: E402
 from oci_helpers import push_oci_image, sha256  # noqa: E402
 from registry_auth import get_token, granted  # noqa: E402
 from servers import start_pier  # noqa: E402
-from test_cli import cosign_key_pair, push_cosign_signature  # noqa: E402
+from signing_tools import CosignKey, push_cosign_signature  # noqa: E402
 
 UI_DIST = REPO_ROOT / "ui" / "dist"
 ARTIFACTS = REPO_ROOT / "build" / "test-artifacts" / "browser"
@@ -144,10 +144,10 @@ def check_lifecycle(admin: Api, lifecycle: dict) -> None:
 def push_signed_image(admin: Api, organization: str, directory: Path) -> dict:
     """An image in a repository of its own with one cosign signature, for the flow's signing steps."""
     repository = f"{organization}/signed"
-    private_key, public_key = cosign_key_pair(directory)
+    key = CosignKey(directory)
     body, _ = push_oci_image(admin.registry(), repository, "v1", seed="signed build")
-    push_cosign_signature(admin.registry(), repository, sha256(body), private_key)
-    return {"repository": repository, "digest": sha256(body), "cosign_public_key": public_key.read_text()}
+    push_cosign_signature(admin.registry(), repository, sha256(body), key)
+    return {"repository": repository, "digest": sha256(body), "cosign_public_key": key.public_pem}
 
 
 def test_keyboard_sign_in_teams_tokens_history_visibility_audit_lifecycle_signing(tmp_path):

@@ -27,9 +27,10 @@ import requests
 
 import yaml_subset
 from api_client import Api, expect, message, new_organization, new_user, unique
-from oci_helpers import OCI_CONFIG, OCI_MANIFEST, descriptor, encode, push_blob, push_manifest, push_oci_image, sha256
+from oci_helpers import push_oci_image, sha256
 from registry_auth import get_token, granted
 from servers import ADMIN_PASSWORD, PIER_BINARY, free_port, start_pier
+from signing_tools import CosignKey, push_cosign_signature
 
 TIMEOUT = 60
 
@@ -606,38 +607,11 @@ def test_lifecycle_commands(cli, server, admin):
     cli.fails(2, "tag", "expire", repo, left)
 
 
-def cosign_key_pair(directory: Path) -> tuple[Path, Path]:
-    """An ECDSA P-256 key pair as cosign makes them: the private and the public key's files."""
-    directory.mkdir(parents=True, exist_ok=True)
-    private, public = directory / "cosign.key", directory / "cosign.pub"
-    subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", str(private)], check=True)
-    subprocess.run(["openssl", "ec", "-in", str(private), "-pubout", "-out", str(public)], check=True,
-                   capture_output=True)
-    return private, public
-
-
-def push_cosign_signature(reg, repo: str, digest: str, private_key: Path) -> None:
-    """The signature cosign pushes for `digest`: a manifest tagged sha256-<hex>.sig whose layer is
-    the simple-signing payload, signed in its annotation."""
-    payload = json.dumps({"critical": {"identity": {"docker-reference": f"{reg.host}/{repo}"},
-                                       "image": {"docker-manifest-digest": digest},
-                                       "type": "cosign container image signature"}, "optional": None}).encode()
-    signature = subprocess.run(["openssl", "dgst", "-sha256", "-sign", str(private_key)], input=payload,
-                               capture_output=True, check=True).stdout
-    push_blob(reg, repo, payload)
-    config = json.dumps({"architecture": "", "os": "", "rootfs": {"type": "layers", "diff_ids": []}}).encode()
-    push_blob(reg, repo, config)
-    layer = {**descriptor("application/vnd.dev.cosign.simplesigning.v1+json", payload),
-             "annotations": {"dev.cosignproject.cosign/signature": base64.b64encode(signature).decode()}}
-    body = encode({"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": descriptor(OCI_CONFIG, config),
-                   "layers": [layer]})
-    push_manifest(reg, repo, digest.replace(":", "-") + ".sig", body, OCI_MANIFEST)
-
-
 def test_signing_policy_and_signatures(cli, server, admin, tmp_path):
     org = new_organization(admin)
     repo = f"{org}/app"
-    private_key, public_key = cosign_key_pair(tmp_path)
+    cosign = CosignKey(tmp_path)
+    public_key = cosign.public
     body, _ = push_oci_image(admin.registry(), repo, "v1", seed=f"cli-signing-{org}")
     digest = sha256(body)
     assert cli.json("signatures", repo, digest) == {"signatures": []}
@@ -653,7 +627,7 @@ def test_signing_policy_and_signatures(cli, server, admin, tmp_path):
     assert key["public_key"].strip() == public_key.read_text().strip()
 
     # The image's cosign signature, verified by the trusted key.
-    push_cosign_signature(admin.registry(), repo, digest, private_key)
+    push_cosign_signature(admin.registry(), repo, digest, cosign)
     [signature] = cli.json("signatures", repo, digest)["signatures"]
     assert (signature["type"], signature["key_id"], signature["verified"], signature["source"]) == (
         "cosign", key["key_id"], True, "tag"), signature
