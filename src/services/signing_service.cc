@@ -47,6 +47,10 @@ Result<void> SigningService::load() {
 }
 
 void SigningService::remember_enforcing(std::string_view namespace_name, bool enforce) {
+  {
+    std::lock_guard policies_lock(policies_mutex_);
+    policies_.erase(std::string(namespace_name));
+  }
   std::unique_lock lock(enforcing_mutex_);
   if (enforce) {
     enforcing_.emplace(namespace_name);
@@ -275,40 +279,73 @@ bool SigningService::may_verify(std::string_view repository) const {
   return enforcing_.count(std::string(namespace_of(repository))) > 0;
 }
 
-Result<std::optional<meta::SigningPolicy>> SigningService::enforced_policy(std::string_view namespace_name) {
+Result<std::shared_ptr<const SigningService::Enforced>> SigningService::enforced(std::string_view namespace_name) {
+  using Found = std::shared_ptr<const Enforced>;
   if (!shared_) {
-    if (!any_enforcing_.load(std::memory_order_relaxed)) return std::optional<meta::SigningPolicy>();
-    std::shared_lock lock(enforcing_mutex_);
-    if (enforcing_.count(std::string(namespace_name)) == 0) return std::optional<meta::SigningPolicy>();
+    if (!any_enforcing_.load(std::memory_order_relaxed)) return Found();
+    {
+      std::shared_lock lock(enforcing_mutex_);
+      if (enforcing_.count(std::string(namespace_name)) == 0) return Found();
+    }
+    std::lock_guard lock(policies_mutex_);
+    if (auto it = policies_.find(std::string(namespace_name)); it != policies_.end()) return it->second;
   }
   auto policy = store_.signing_policy(namespace_name);
   if (!policy) return policy.error();
-  if (!*policy || !(*policy)->enforce) return std::optional<meta::SigningPolicy>();
+  if (!*policy || !(*policy)->enforce) return Found();
   // Replicas learn here that a namespace enforces: later requests verify off the I/O threads.
   any_enforcing_ = true;
-  return policy;
+  auto parsed = std::make_shared<Enforced>();
+  parsed->trust = trust_of(**policy);
+  parsed->fingerprint = std::string(namespace_name);
+  for (const auto& key : (*policy)->keys) parsed->fingerprint += "/" + key.key_id;
+  if (!shared_) {
+    std::lock_guard lock(policies_mutex_);
+    policies_[std::string(namespace_name)] = parsed;
+  }
+  return Found(std::move(parsed));
+}
+
+bool SigningService::admitted_recently(const std::string& key) {
+  std::lock_guard lock(admitted_mutex_);
+  const auto it = admitted_.find(key);
+  return it != admitted_.end() && std::chrono::steady_clock::now() < it->second;
+}
+
+void SigningService::remember_admitted(const std::string& key) {
+  std::lock_guard lock(admitted_mutex_);
+  if (admitted_.size() >= kMaxAdmitted) admitted_.clear();
+  admitted_[key] = std::chrono::steady_clock::now() + kAdmittedFor;
 }
 
 Result<void> SigningService::admit(std::string_view repository, const meta::StoredManifest& manifest) {
   const auto namespace_name = namespace_of(repository);
-  auto policy = enforced_policy(namespace_name);
+  auto policy = enforced(namespace_name);
   if (!policy) return policy.error();
   if (!*policy || !signing::is_runnable(manifest.media_type, manifest.content)) return {};
   auto digest = Digest::parse(manifest.digest);
   if (!digest) return digest.error();
-  const auto trust = trust_of(**policy);
-  auto signed_itself = signed_by_trusted(repository, *digest, *trust);
+  const std::string decision = (*policy)->fingerprint + "\n" + std::string(repository) + "@" + manifest.digest;
+  if (admitted_recently(decision)) return {};
+  const auto& trust = *(*policy)->trust;
+  auto signed_itself = signed_by_trusted(repository, *digest, trust);
   if (!signed_itself) return signed_itself.error();
-  if (*signed_itself) return {};
+  if (*signed_itself) {
+    remember_admitted(decision);
+    return {};
+  }
   // A client pulls an index's images by digest after verifying the index's signature.
   auto indexes = store_.indexes_listing(repository, *digest);
   if (!indexes) return indexes.error();
   for (const auto& index : *indexes) {
     auto index_digest = Digest::parse(index);
     if (!index_digest) continue;
-    auto signed_index = signed_by_trusted(repository, *index_digest, *trust);
+    auto signed_index = signed_by_trusted(repository, *index_digest, trust);
     if (!signed_index) return signed_index.error();
-    if (*signed_index) return {};
+    if (*signed_index) {
+      remember_admitted(decision);
+      return {};
+    }
   }
   return make_error(ErrorCode::kDenied, std::string(repository) + "@" + manifest.digest +
                                             " is not signed by a key that namespace " + std::string(namespace_name) +

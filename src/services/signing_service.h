@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -84,7 +85,15 @@ class SigningService {
 
  private:
   struct Trust;
-  Result<std::optional<meta::SigningPolicy>> enforced_policy(std::string_view namespace_name);
+  // An enforced policy with its parsed keys; `fingerprint` names the key set.
+  struct Enforced {
+    std::shared_ptr<const Trust> trust;
+    std::string fingerprint;
+  };
+  // nullptr when the namespace enforces no policy.
+  Result<std::shared_ptr<const Enforced>> enforced(std::string_view namespace_name);
+  bool admitted_recently(const std::string& key);
+  void remember_admitted(const std::string& key);
   std::shared_ptr<const Trust> trust_of(const meta::SigningPolicy& policy);
   Result<std::vector<SignatureView>> verify_all(std::string_view repository, const Digest& digest, const Trust& trust,
                                                 bool stop_at_first_verified);
@@ -100,6 +109,16 @@ class SigningService {
   signing::GpgKeyring& keyring_;
   Clock& clock_;
   const bool shared_;
+
+  // Each enforced policy, parsed, when this process sees every change (not shared).
+  std::mutex policies_mutex_;
+  std::unordered_map<std::string, std::shared_ptr<const Enforced>> policies_;
+  // Manifests recently found signed, by key set, repository and digest: pulls of one image come
+  // in bursts. A signature deleted stops counting within kAdmittedFor; a key removed, at once.
+  static constexpr std::chrono::seconds kAdmittedFor{5};
+  static constexpr std::size_t kMaxAdmitted = 10000;
+  std::mutex admitted_mutex_;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> admitted_;
 
   mutable std::shared_mutex enforcing_mutex_;
   std::unordered_set<std::string> enforcing_;  // this process's view; exact when not shared

@@ -143,6 +143,11 @@ TEST_F(SigningServiceTest, AnEnforcedPolicyServesOnlyWhatATrustedKeySigned) {
   ASSERT_EQ(unverified.size(), 1u);
   EXPECT_FALSE(unverified[0].verified);
   EXPECT_TRUE(unverified[0].key_id.empty());
+
+  // A key no longer trusted stops counting at once, though its images were just served.
+  enforce_with(stranger);
+  EXPECT_FALSE(admit(by_tag));
+  EXPECT_TRUE(admit(by_stranger));
 }
 
 TEST_F(SigningServiceTest, SignatureManifestsAndTheChildrenOfASignedIndexAreServed) {
