@@ -5,7 +5,7 @@ set -euo pipefail
 build_packages=(
   g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libsqlite3-dev libpq-dev libargon2-dev libcurl4-openssl-dev libarchive-dev libldap-dev libgpgme-dev gnupg
+  libssl-dev libsqlite3-dev libpq-dev libargon2-dev libcurl4-openssl-dev libarchive-dev libldap-dev libgpgme-dev gnupg libdpkg-dev librpm-dev
   libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
