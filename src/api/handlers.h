@@ -144,6 +144,7 @@ Result<Response> enqueue_job(Call& call);  // POST
 Result<Response> get_signing_policy(Call& call);
 Result<Response> put_signing_policy(Call& call);
 Result<Response> delete_signing_policy(Call& call);
+Result<Response> get_signing_keys(Call& call);  // GET /api/v1/namespaces/{ns}/signing-keys
 
 // lifecycle.cc: garbage collection, quotas, history windows, immutable tags, retention, tag expiry
 Result<Response> run_gc(Call& call);                 // POST /api/v1/gc (superusers)

@@ -65,6 +65,7 @@ constexpr std::array kRoutes = {
   Route{kGet,    "/api/v1/namespaces/{ns}/signing-policy",             "api_signing_policy", get_signing_policy},
   Route{kPut,    "/api/v1/namespaces/{ns}/signing-policy",             "api_signing_policy", put_signing_policy},
   Route{kDelete, "/api/v1/namespaces/{ns}/signing-policy",             "api_signing_policy", delete_signing_policy},
+  Route{kGet,    "/api/v1/namespaces/{ns}/signing-keys",               "api_signing_policy", get_signing_keys},
 
   // Longest literal suffix first: see routes.h.
   Route{kPut,    "/api/v1/repositories/{repository...}/permissions/{kind}/{name}", "api_permissions", put_permission},

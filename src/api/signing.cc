@@ -1,7 +1,9 @@
 // Image signing:
-//   GET    /api/v1/namespaces/{ns}/signing-policy -> {namespace, enforce, keys: [{type, public_key, key_id}]}
+//   GET    /api/v1/namespaces/{ns}/signing-policy -> {enforce, keys: [{type, public_key}]}, as it was put
 //   PUT    /api/v1/namespaces/{ns}/signing-policy {enforce, keys: [{type: "gpg"|"cosign", public_key}]}
 //   DELETE /api/v1/namespaces/{ns}/signing-policy
+//   GET    /api/v1/namespaces/{ns}/signing-keys -> {namespace, enforce, keys: [{type, key_id, public_key}]}:
+//          the policy with each key's identity (a GPG fingerprint, a cosign key's sha256)
 // A namespace's policy is for whoever may manage the namespace. The signatures of a manifest
 // are shown with it (tags.cc: GET .../manifests/{digest}).
 #include "api/change_log.h"
@@ -16,7 +18,16 @@ namespace json = boost::json;
 
 namespace {
 
-json::object policy_view(std::string_view ns, const std::optional<meta::SigningPolicy>& policy) {
+// The policy as it was put: a client reads back exactly what it sent.
+json::object policy_view(const std::optional<meta::SigningPolicy>& policy) {
+  json::array keys;
+  if (policy) {
+    for (const auto& key : policy->keys) keys.push_back(json::object{{"type", key.type}, {"public_key", key.public_key}});
+  }
+  return {{"enforce", policy && policy->enforce}, {"keys", std::move(keys)}};
+}
+
+json::object keys_view(std::string_view ns, const std::optional<meta::SigningPolicy>& policy) {
   json::array keys;
   if (policy) {
     for (const auto& key : policy->keys) {
@@ -51,7 +62,15 @@ Result<Response> get_signing_policy(Call& call) {
   if (!ns) return ns.error();
   auto policy = call.services.signing.policy(*ns);
   if (!policy) return policy.error();
-  return json_response(200, policy_view(*ns, *policy));
+  return json_response(200, policy_view(*policy));
+}
+
+Result<Response> get_signing_keys(Call& call) {
+  auto ns = managed_namespace(call);
+  if (!ns) return ns.error();
+  auto policy = call.services.signing.policy(*ns);
+  if (!policy) return policy.error();
+  return json_response(200, keys_view(*ns, *policy));
 }
 
 Result<Response> put_signing_policy(Call& call) {
@@ -77,7 +96,7 @@ Result<Response> put_signing_policy(Call& call) {
   return once_recorded(record_change(call, kRepositoryChange, *ns, std::nullopt,
                                      {{"change", "signing_policy_set"}, {"enforce", policy->enforce},
                                       {"keys", key_ids(*policy)}}),
-                       json_response(200, policy_view(*ns, *policy)));
+                       json_response(200, policy_view(*policy)));
 }
 
 Result<Response> delete_signing_policy(Call& call) {

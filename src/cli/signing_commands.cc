@@ -27,6 +27,11 @@ std::string policy_path(const SigningArgs& args) {
   return "/namespaces/" + client::path_segment(args.namespace_name) + "/signing-policy";
 }
 
+// The policy with each key's identity.
+std::string keys_path(const SigningArgs& args) {
+  return "/namespaces/" + client::path_segment(args.namespace_name) + "/signing-keys";
+}
+
 Outcome<std::string> file_text(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) return Failure{kExitFailed, "cannot read " + path};
@@ -79,15 +84,17 @@ void add_signing_policy_commands(CLI::App& app, CommandContext& context) {
   auto* show = context.command(*policy, "show", "a namespace's trusted keys and whether they are enforced",
                                [&context, args] {
                                  return context.with_api([&](client::ApiClient& api) {
-                                   return show_policy(context, api.get(policy_path(*args)));
+                                   return show_policy(context, api.get(keys_path(*args)));
                                  });
                                });
   auto* set = context.command(*policy, "set", "replace a namespace's signing policy", [&context, args]() -> Outcome<> {
     auto keys = keys_of_files(*args);
     if (!keys) return keys.error();
     const json::object body{{"enforce", args->enforce}, {"keys", std::move(*keys)}};
-    return context.with_api(
-        [&](client::ApiClient& api) { return show_policy(context, api.put(policy_path(*args), body)); });
+    return context.with_api([&](client::ApiClient& api) -> Outcome<> {
+      if (auto put = api.put(policy_path(*args), body); !put) return context.show(put, policy_columns());
+      return show_policy(context, api.get(keys_path(*args)));
+    });
   });
   set->add_flag("--enforce,!--no-enforce", args->enforce,
                 "serve only images a trusted key signed (default: --no-enforce)");

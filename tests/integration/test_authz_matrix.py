@@ -615,6 +615,7 @@ ROUTES = [
         lambda w, c: Req(f"/api/v1/namespaces/{ORG}/signing-policy", json={"enforce": False, "keys": []})),
     api("DELETE", "/namespaces/{ns}/signing-policy", namespace("manage"), 204,
         api_path(f"/namespaces/{ORG}/signing-policy")),
+    api("GET", "/namespaces/{ns}/signing-keys", namespace("manage"), 200, api_path(f"/namespaces/{ORG}/signing-keys")),
     api("GET", "/namespaces/{ns}/history-window", namespace("manage"), 200,
         api_path(f"/namespaces/{ORG}/history-window")),
     api("PUT", "/namespaces/{ns}/history-window", namespace("manage"), 200,

@@ -620,7 +620,7 @@ def test_signing_policy_and_signatures(cli, server, admin, tmp_path):
     assert cli.json("signing-policy", "show", org) == {"namespace": org, "enforce": False, "keys": []}
     assert fields(cli.table("signing-policy", "show", org)) == [{"ENFORCE": "false", "TYPE": "-", "KEY ID": "-"}]
     policy = cli.json("signing-policy", "set", org, "--cosign-key", public_key)
-    assert policy == admin.ok("GET", f"/namespaces/{org}/signing-policy")
+    assert policy == admin.ok("GET", f"/namespaces/{org}/signing-keys")
     assert policy["enforce"] is False and len(policy["keys"]) == 1, policy
     key = policy["keys"][0]
     assert key["type"] == "cosign" and key["key_id"].startswith("sha256:"), key
@@ -649,7 +649,7 @@ def test_signing_policy_and_signatures(cli, server, admin, tmp_path):
     assert "at least one trusted key" in cli.fails(1, "signing-policy", "set", org, "--enforce")
 
     assert cli.ok("signing-policy", "delete", org) == f"removed the signing policy of {org}\n"
-    assert admin.ok("GET", f"/namespaces/{org}/signing-policy") == {"namespace": org, "enforce": False, "keys": []}
+    assert admin.ok("GET", f"/namespaces/{org}/signing-policy") == {"enforce": False, "keys": []}
 
 
 def test_organization_and_user_listings(cli, server, admin):

@@ -401,10 +401,13 @@ export const api = {
     request<HistoryWindow>('PUT', `/namespaces/${encodeURIComponent(ns)}/history-window`, { history_window: window }),
   resetHistoryWindow: (ns: string) => request('DELETE', `/namespaces/${encodeURIComponent(ns)}/history-window`),
 
+  // The policy with each key's identity (signing-policy itself answers only what was put).
   signingPolicy: (ns: string) =>
-    request<SigningPolicy>('GET', `/namespaces/${encodeURIComponent(ns)}/signing-policy`),
-  setSigningPolicy: (ns: string, policy: SigningPolicyChange) =>
-    request<SigningPolicy>('PUT', `/namespaces/${encodeURIComponent(ns)}/signing-policy`, policy),
+    request<SigningPolicy>('GET', `/namespaces/${encodeURIComponent(ns)}/signing-keys`),
+  setSigningPolicy: async (ns: string, policy: SigningPolicyChange) => {
+    await request('PUT', `/namespaces/${encodeURIComponent(ns)}/signing-policy`, policy);
+    return request<SigningPolicy>('GET', `/namespaces/${encodeURIComponent(ns)}/signing-keys`);
+  },
   deleteSigningPolicy: (ns: string) => request('DELETE', `/namespaces/${encodeURIComponent(ns)}/signing-policy`),
 
   gc: () => request<GcStatus>('GET', '/gc'),
