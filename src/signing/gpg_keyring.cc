@@ -2,6 +2,7 @@
 
 #include <gpgme.h>
 
+#include <fstream>
 #include <memory>
 
 namespace pier::signing {
@@ -63,6 +64,9 @@ GpgKeyring::GpgKeyring(std::filesystem::path home) : home_(std::move(home)) {
   std::error_code ec;
   std::filesystem::create_directories(home_, ec);
   std::filesystem::permissions(home_, std::filesystem::perms::owner_all, ec);
+  // Verifying and importing public keys need no gpg-agent; left to itself gpg would start one,
+  // a daemon that outlives the server.
+  std::ofstream(home_ / "gpg.conf") << "no-autostart\n";
 }
 
 Result<std::vector<std::string>> GpgKeyring::import(std::string_view armored) {
