@@ -27,6 +27,7 @@
 #include "meta/lifecycle_store.h"
 #include "services/garbage_collector.h"
 #include "services/repository_content.h"
+#include "services/scan_service.h"
 #include "services/signing_service.h"
 #include "services/tag_lifecycle.h"
 
@@ -45,6 +46,7 @@ struct ManagementServices {
   services::GarbageCollector& gc;
   services::TagLifecycle& tag_lifecycle;
   services::SigningService& signing;
+  services::ScanService& scanning;
 };
 
 // One request to a handler.
@@ -139,6 +141,15 @@ Result<Response> query_audit(Call& call);
 // jobs.cc: the jobs of the metadata database (superusers only), /api/v1/jobs
 Result<Response> list_jobs(Call& call);    // GET
 Result<Response> enqueue_job(Call& call);  // POST
+
+// scanning.cc: vulnerability data, scan reports, SBOMs and vulnerability policies
+Result<Response> import_vulnerabilities(Call& call);
+Result<Response> get_vulnerability_database(Call& call);
+Result<Response> get_manifest_vulnerabilities(Call& call);
+Result<Response> get_manifest_sbom(Call& call);
+Result<Response> get_vulnerability_policy(Call& call);
+Result<Response> put_vulnerability_policy(Call& call);
+Result<Response> delete_vulnerability_policy(Call& call);
 
 // signing.cc: /api/v1/namespaces/{ns}/signing-policy
 Result<Response> get_signing_policy(Call& call);

@@ -31,7 +31,7 @@ Result<RequestPlan> ManagementApp::plan(Request& request) {
   request.route_index = static_cast<int>(*index);
   RequestPlan plan;
   plan.body = BodyMode::kBuffer;
-  plan.body_limit = kMaxBodyBytes;
+  plan.body_limit = routes()[*index].body_limit != 0 ? routes()[*index].body_limit : kMaxBodyBytes;
   // Signing in may block (Argon2), and so may every handler behind it; the open route serves
   // a constant.
   plan.may_block = routes()[*index].access != Access::kAnyone;

@@ -43,6 +43,7 @@ Result<void> remove_namespace_content(const Call& call, std::string_view namespa
   if (auto r = lifecycle.set_history_window(namespace_name, std::nullopt); !r) return r;
   if (auto r = lifecycle.set_immutable_patterns(meta::RuleScope::kNamespace, namespace_name, {}); !r) return r;
   if (auto r = call.services.signing.remove_policy(namespace_name); !r) return r;
+  if (auto r = call.services.scanning.remove_policy(namespace_name); !r) return r;
   return lifecycle.set_retention_policy(meta::RuleScope::kNamespace, namespace_name, std::nullopt, call.now());
 }
 

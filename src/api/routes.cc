@@ -66,6 +66,10 @@ constexpr std::array kRoutes = {
   Route{kPut,    "/api/v1/namespaces/{ns}/signing-policy",             "api_signing_policy", put_signing_policy},
   Route{kDelete, "/api/v1/namespaces/{ns}/signing-policy",             "api_signing_policy", delete_signing_policy},
   Route{kGet,    "/api/v1/namespaces/{ns}/signing-keys",               "api_signing_policy", get_signing_keys},
+  Route{kGet,    "/api/v1/namespaces/{ns}/vulnerability-policy",       "api_vulnerability_policy", get_vulnerability_policy},
+  Route{kPut,    "/api/v1/namespaces/{ns}/vulnerability-policy",       "api_vulnerability_policy", put_vulnerability_policy},
+  Route{kDelete, "/api/v1/namespaces/{ns}/vulnerability-policy",       "api_vulnerability_policy",
+         delete_vulnerability_policy},
 
   // Longest literal suffix first: see routes.h.
   Route{kPut,    "/api/v1/repositories/{repository...}/permissions/{kind}/{name}", "api_permissions", put_permission},
@@ -76,6 +80,9 @@ constexpr std::array kRoutes = {
   Route{kGet,    "/api/v1/repositories/{repository...}/tags/{tag}/history", "api_tag_history", get_tag_history},
   Route{kPut,    "/api/v1/repositories/{repository...}/tags/{tag}",    "api_tags",         put_tag},
   Route{kDelete, "/api/v1/repositories/{repository...}/tags/{tag}",    "api_tags",         delete_tag},
+  Route{kGet,    "/api/v1/repositories/{repository...}/manifests/{digest}/vulnerabilities", "api_vulnerabilities",
+         get_manifest_vulnerabilities},
+  Route{kGet,    "/api/v1/repositories/{repository...}/manifests/{digest}/sbom", "api_sbom", get_manifest_sbom},
   Route{kGet,    "/api/v1/repositories/{repository...}/manifests/{digest}", "api_manifests", get_manifest_details},
   Route{kGet,    "/api/v1/repositories/{repository...}/permissions",   "api_permissions",  list_permissions},
   Route{kPut,    "/api/v1/repositories/{repository...}/visibility",    "api_visibility",   put_visibility},
@@ -102,6 +109,10 @@ constexpr std::array kRoutes = {
 
   Route{kGet,    "/api/v1/gc",                                         "api_gc",           get_gc},
   Route{kPost,   "/api/v1/gc",                                         "api_gc",           run_gc},
+
+  Route{kGet,    "/api/v1/vulnerabilities",                            "api_vulnerability_data", get_vulnerability_database},
+  Route{kPost,   "/api/v1/vulnerabilities/import",                     "api_vulnerability_data", import_vulnerabilities,
+         Access::kSignedIn, kMaxImportBytes},
 
   Route{kGet,    "/api/v1/jobs",                                       "api_jobs",         list_jobs},
   Route{kPost,   "/api/v1/jobs",                                       "api_jobs",         enqueue_job},

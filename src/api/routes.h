@@ -45,7 +45,11 @@ struct Route {
   std::string_view label;    // a fixed label for metrics and the access log
   Handler handler;
   Access access = Access::kSignedIn;
+  std::size_t body_limit = 0;  // bytes a request body may have; 0: management_app.h's kMaxBodyBytes
 };
+
+// Vulnerability data as osv.dev publishes it: a zip of an ecosystem's records.
+inline constexpr std::size_t kMaxImportBytes = std::size_t{512} << 20;
 
 // The values of a matched route's parameters, by the names in its pattern.
 class RouteParams {

@@ -22,6 +22,7 @@
 #include "auth/ldap_accounts.h"
 #include "auth/ldap_directory.h"
 #include "cli/lifecycle_jobs.h"
+#include "cli/scan_jobs.h"
 #include "cli/maintenance_jobs.h"
 #include "common/clock.h"
 #include "http/server.h"
@@ -38,9 +39,11 @@
 #include "services/tag_lifecycle.h"
 #include "signing/gpg_keyring.h"
 #include "meta/postgres/pg_job_store.h"
+#include "meta/postgres/pg_vulnerability_store.h"
 #include "meta/postgres/pg_store.h"
 #include "meta/sqlite/sqlite_account_store.h"
 #include "meta/sqlite/sqlite_job_store.h"
+#include "meta/sqlite/sqlite_vulnerability_store.h"
 #include "meta/sqlite/sqlite_store.h"
 #include "registry/registry_app.h"
 #include "services/blob_service.h"
@@ -120,6 +123,14 @@ std::unique_ptr<meta::SignatureStore> make_signature_store(const config::Config&
   switch (config.metadata.driver) {
     case config::MetadataDriver::kSqlite: return meta::open_sqlite_signature_store(config.metadata.path);
     case config::MetadataDriver::kPostgres: return meta::open_postgres_signature_store(config.metadata.postgres_url);
+  }
+  throw std::logic_error("unknown metadata driver");
+}
+
+std::unique_ptr<meta::VulnerabilityStore> make_vulnerability_store(const config::Config& config) {
+  switch (config.metadata.driver) {
+    case config::MetadataDriver::kSqlite: return meta::open_sqlite_vulnerability_store(config.metadata.path);
+    case config::MetadataDriver::kPostgres: return meta::open_postgres_vulnerability_store(config.metadata.postgres_url);
   }
   throw std::logic_error("unknown metadata driver");
 }
@@ -266,11 +277,19 @@ int serve(const config::Config& config) {
   services::GarbageCollector collector(*lifecycle, *blob_store, clock,
                                        {config.gc.history_window, config.gc.blob_grace}, content_changed);
   services::TagLifecycle tag_lifecycle(*lifecycle, *metadata, blobs, clock, content_changed);
-  manifests.observe_pushes([&tag_lifecycle, &log](std::string_view repository, const meta::ManifestRecord& manifest,
-                                                  const std::vector<std::string>& tags) {
+  auto vulnerability_store = make_vulnerability_store(config);
+  services::ScanService scanning(*vulnerability_store, *metadata, manifests, blobs, uploads, clock,
+                                 metadata->shared_with_other_processes());
+  if (auto loaded = scanning.load(); !loaded) {
+    throw std::runtime_error("cannot read vulnerability policies: " + loaded.error().message);
+  }
+  manifests.observe_pushes([&tag_lifecycle, &scanning, &log](std::string_view repository,
+                                                             const meta::ManifestRecord& manifest,
+                                                             const std::vector<std::string>& tags) {
     if (auto applied = tag_lifecycle.apply_expiry_label(repository, manifest, tags); !applied) {
       log->error("cannot apply the expiry label of {}@{}: {}", repository, manifest.digest, applied.error().message);
     }
+    scanning.pushed(repository, manifest.digest);
   });
 
   auto signature_store = make_signature_store(config);
@@ -289,13 +308,13 @@ int serve(const config::Config& config) {
                              token_signing_key(config, *log), policy, *accounts, clock);
   access::AccessControl access_control({config.auth.enabled, config.auth.realm}, policy, tokens, authenticator);
   access::AuditTrail audit(*accounts);
-  registry::RegistryApp registry_app({blobs, uploads, manifests, signing}, {access_control, tokens, audit, clock});
+  registry::RegistryApp registry_app({blobs, uploads, manifests, signing, scanning}, {access_control, tokens, audit, clock});
   services::RepositoryContent content(*metadata, manifests, blobs, clock);
   auth::BrowserSessions sessions(*accounts, clock, config.auth.session_ttl);
   auto job_store = make_job_store(config);
   api::ManagementApp management(
       {*accounts, policy, authenticator, access_control, sessions, clock, content, *job_store, *lifecycle, collector,
-       tag_lifecycle, signing});
+       tag_lifecycle, signing, scanning});
   // /api/... is the management API, /v2/... the registry, and every other path the web UI.
   ui::UiApp ui_app(config.ui.dir.empty() ? ui::embedded_assets() : ui::folder_assets(config.ui.dir));
   api::PathSplit registry_or_ui({"v2", "extensions"}, registry_app, ui_app);
@@ -308,6 +327,7 @@ int serve(const config::Config& config) {
     return count ? static_cast<double>(*count) : -1.0;
   });
   add_gc_metrics(metrics, collector.totals());
+  add_scan_metrics(metrics, scanning.totals());
 
   http::ServerOptions options;
   options.host = config.listen_host();
@@ -331,6 +351,7 @@ int serve(const config::Config& config) {
   jobs::JobRunner job_runner(*job_store, clock, make_logger("jobs", config.log.level), job_runner_options(config));
   add_maintenance_jobs(job_runner, {uploads, *accounts, sessions, *job_store, clock, log}, config);
   add_lifecycle_jobs(job_runner, {collector, tag_lifecycle, log}, config);
+  add_scan_jobs(job_runner, *job_store, clock, scanning, log);
   const auto flush_audit = [&audit, &log] {
     if (auto flushed = audit.flush(); !flushed) log->error("cannot write audit events: {}", flushed.error().message);
     if (const auto dropped = audit.take_dropped()) log->error("audit queue full: {} events dropped", dropped);

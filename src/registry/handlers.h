@@ -14,6 +14,7 @@
 #include "common/message.h"
 #include "services/blob_service.h"
 #include "services/manifest_service.h"
+#include "services/scan_service.h"
 #include "services/signing_service.h"
 #include "services/upload_service.h"
 
@@ -24,6 +25,7 @@ struct RegistryServices {
   services::UploadService& uploads;
   services::ManifestService& manifests;
   services::SigningService& signing;
+  services::ScanService& scanning;
 };
 
 struct RegistryAccess {

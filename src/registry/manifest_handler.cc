@@ -27,6 +27,7 @@ Result<Reply> get_manifest(RegistryServices& s, Request& request) {
   if (!manifest) return manifest.error();
   const auto& stored = **manifest;
   if (auto admitted = s.signing.admit(request.repository, stored); !admitted) return admitted.error();
+  if (auto admitted = s.scanning.admit(request.repository, stored); !admitted) return admitted.error();
   if (!acceptable(request, stored.media_type)) {
     return make_error(ErrorCode::kManifestUnknown,
                       "manifest is of media type " + stored.media_type + ", which the request does not Accept");

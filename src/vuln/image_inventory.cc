@@ -1,80 +1,110 @@
 #include "vuln/image_inventory.h"
 
+#include <boost/json.hpp>
+
 #include <algorithm>
 
 #include "vuln/layer_paths.h"
 #include "vuln/layer_stack.h"
 #include "vuln/os_release.h"
+#include "vuln/package_json.h"
 
 namespace pier::vuln {
+
+namespace json = boost::json;
 
 namespace {
 
 // The os-release spec: /etc/os-release wins over /usr/lib/os-release.
-std::optional<EcosystemRelease> os_of(const std::vector<const LayerFile*>& files) {
-  const LayerFile* chosen = nullptr;
+std::optional<EcosystemRelease> os_of(const std::vector<const IndexedFile*>& files) {
+  const IndexedFile* chosen = nullptr;
   for (const auto* file : files) {
     if (file->path == "etc/os-release") chosen = file;
     if (file->path == "usr/lib/os-release" && chosen == nullptr) chosen = file;
   }
-  if (chosen == nullptr) return std::nullopt;
-  return distribution_of(parse_os_release(chosen->bytes));
+  if (chosen == nullptr || !chosen->os_release) return std::nullopt;
+  return distribution_of(*chosen->os_release);
 }
 
-bool has_file(const std::vector<const LayerFile*>& files, InventoryFile kind) {
-  return std::ranges::any_of(files, [&](const LayerFile* file) { return inventory_file_at(file->path) == kind; });
+bool has_file(const std::vector<const IndexedFile*>& files, InventoryFile kind) {
+  return std::ranges::any_of(files, [&](const IndexedFile* file) { return file->kind == kind; });
 }
 
 // When os-release says nothing Pier can use, the package database still says which family.
-std::optional<EcosystemRelease> os_from_databases(const std::vector<const LayerFile*>& files) {
+std::optional<EcosystemRelease> os_from_databases(const std::vector<const IndexedFile*>& files) {
   if (has_file(files, InventoryFile::kDpkgStatus) || has_file(files, InventoryFile::kDpkgStatusFragment)) {
     return EcosystemRelease{Ecosystem::kDebian, ""};
   }
   if (has_file(files, InventoryFile::kApkInstalled)) return EcosystemRelease{Ecosystem::kAlpine, ""};
+  if (has_file(files, InventoryFile::kRpmDatabase)) return EcosystemRelease{Ecosystem::kRedHat, ""};
   return std::nullopt;
 }
 
-void append(std::vector<Package>& packages, std::vector<Package> more) {
-  packages.insert(packages.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+bool is_rpm_distribution(Ecosystem ecosystem) {
+  return ecosystem == Ecosystem::kRedHat || ecosystem == Ecosystem::kRockyLinux || ecosystem == Ecosystem::kAlmaLinux;
+}
+
+// The distribution a database's packages belong to, which only the whole image tells.
+Ecosystem distribution_for(InventoryFile kind, const std::optional<EcosystemRelease>& os, Ecosystem parsed_as) {
+  const bool dpkg = kind == InventoryFile::kDpkgStatus || kind == InventoryFile::kDpkgStatusFragment;
+  if (dpkg) return os && os->ecosystem == Ecosystem::kUbuntu ? Ecosystem::kUbuntu : Ecosystem::kDebian;
+  if (kind == InventoryFile::kRpmDatabase) return os && is_rpm_distribution(os->ecosystem) ? os->ecosystem : Ecosystem::kRedHat;
+  return parsed_as;
 }
 
 }  // namespace
 
-ImageInventory inventory_of(const std::vector<LayerFindings>& layers_in_order) {
+ImageInventory inventory_of(const std::vector<LayerIndex>& layers_in_order) {
   const auto files = stacked_files(layers_in_order);
   ImageInventory inventory;
   inventory.os = os_of(files);
   if (!inventory.os) inventory.os = os_from_databases(files);
-  const auto dpkg_distribution =
-      inventory.os && inventory.os->ecosystem == Ecosystem::kUbuntu ? Ecosystem::kUbuntu : Ecosystem::kDebian;
-
   for (const auto* file : files) {
-    const auto kind = inventory_file_at(file->path);
-    if (!kind) continue;
-    switch (*kind) {
-      case InventoryFile::kDpkgStatus:
-        append(inventory.packages, parse_dpkg_status(file->bytes, dpkg_distribution, file->path));
-        break;
-      case InventoryFile::kDpkgStatusFragment:
-        append(inventory.packages, parse_dpkg_status_fragment(file->bytes, dpkg_distribution, file->path));
-        break;
-      case InventoryFile::kApkInstalled:
-        append(inventory.packages, parse_apk_installed(file->bytes, file->path));
-        break;
-      case InventoryFile::kPythonMetadata:
-        if (auto package = parse_python_metadata(file->bytes, file->path)) inventory.packages.push_back(*package);
-        break;
-      case InventoryFile::kNpmPackage:
-        if (auto package = parse_npm_package_json(file->bytes, file->path)) inventory.packages.push_back(*package);
-        break;
-      case InventoryFile::kOsRelease:
-      case InventoryFile::kRpmDatabase: break;
+    for (auto package : file->packages) {
+      package.ecosystem = distribution_for(file->kind, inventory.os, package.ecosystem);
+      inventory.packages.push_back(std::move(package));
     }
   }
   std::ranges::sort(inventory.packages);
   const auto duplicates = std::ranges::unique(inventory.packages);
   inventory.packages.erase(duplicates.begin(), duplicates.end());
   return inventory;
+}
+
+ImageInventory inventory_of(const std::vector<LayerFindings>& layers_in_order) {
+  std::vector<LayerIndex> indexes;
+  indexes.reserve(layers_in_order.size());
+  for (const auto& layer : layers_in_order) indexes.push_back(index_layer(layer));
+  return inventory_of(indexes);
+}
+
+std::string osv_ecosystem_name(const EcosystemRelease& ecosystem) {
+  std::string name(osv_name(ecosystem.ecosystem));
+  if (!ecosystem.release.empty()) name += ":" + ecosystem.release;
+  return name;
+}
+
+std::string inventory_json(const ImageInventory& inventory) {
+  json::object root{{"packages", packages_json(inventory.packages)}};
+  root["os"] = inventory.os ? json::value(osv_ecosystem_name(*inventory.os)) : json::value(nullptr);
+  return json::serialize(root);
+}
+
+Result<ImageInventory> parse_inventory(std::string_view text) {
+  try {
+    const auto root = json::parse(text).as_object();
+    ImageInventory inventory;
+    if (const auto& os = root.at("os"); os.is_string()) {
+      inventory.os = parse_ecosystem(os.as_string());
+      if (!inventory.os) throw std::invalid_argument("unknown ecosystem");
+    }
+    auto packages = packages_of(root.at("packages"));
+    if (!packages) return packages.error();
+    inventory.packages = std::move(*packages);
+    return inventory;
+  } catch (const std::exception& e) {
+    return make_error(ErrorCode::kInternal, std::string("a stored image inventory is damaged: ") + e.what());
+  }
 }
 
 }  // namespace pier::vuln

@@ -21,6 +21,7 @@ enum class InventoryFile {
   kPythonMetadata,      // <any>.dist-info/METADATA, <any>.egg-info/PKG-INFO
   kNpmPackage,          // node_modules/<name>/package.json, node_modules/@scope/<name>/package.json
   kRpmDatabase,         // var/lib/rpm/rpmdb.sqlite, var/lib/rpm/Packages
+  kGoBinary,            // an executable with Go build information (found by content, not by path)
 };
 
 // nullopt for a file the inventory does not read. `path` is normalized.

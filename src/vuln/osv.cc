@@ -127,6 +127,9 @@ Result<OsvRecord> parse_osv(std::string_view text) {
   auto aliases = optional_texts(object, "aliases", record.id);
   auto summary = optional_text(object, "summary", record.id);
   auto modified = optional_text(object, "modified", record.id);
+  auto withdrawn = optional_text(object, "withdrawn", record.id);
+  if (!withdrawn) return withdrawn.error();
+  record.withdrawn = !withdrawn->empty();
   if (!aliases) return aliases.error();
   if (!summary) return summary.error();
   if (!modified) return modified.error();

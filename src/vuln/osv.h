@@ -40,6 +40,7 @@ struct OsvRecord {
   std::vector<std::string> aliases;
   std::string summary;
   std::string modified;
+  bool withdrawn = false;  // the feed took the record back: it affects nothing
   std::vector<std::string> cvss_vectors;  // CVSS_V3 scores of `severity`
   std::string severity_text;              // database_specific.severity, if any
   std::vector<OsvAffected> affected;      // only ecosystems Pier scans

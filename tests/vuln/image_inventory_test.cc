@@ -118,7 +118,7 @@ TEST(Inventory, TheOsReleaseOfTheFinalFilesystem) {
   const auto removed_os_release = read({file("etc/.wh.os-release", "")});
   EXPECT_EQ(inventory_of({read({file("etc/os-release", ubuntu)}), removed_os_release, dpkg_only}).os,
             (EcosystemRelease{Ecosystem::kDebian, ""}));
-  EXPECT_EQ(inventory_of({}), ImageInventory{});
+  EXPECT_EQ(inventory_of(std::vector<LayerFindings>{}), ImageInventory{});
 }
 
 TEST(Inventory, DistrolessAndDuplicates) {
