@@ -18,5 +18,6 @@ void add_job_commands(CLI::App& app, CommandContext& context);         // jobs
 // gc, quota, history-window, immutable-tags, retention
 void add_lifecycle_commands(CLI::App& app, CommandContext& context);
 void add_signing_commands(CLI::App& app, CommandContext& context);  // signing-policy, signatures
+void add_scan_commands(CLI::App& app, CommandContext& context);  // vuln, scan, vulnerability-policy
 
 }  // namespace pier::cli

@@ -58,13 +58,23 @@ Result<json::value> ApiClient::patch(std::string_view path, const json::value& b
 Result<json::value> ApiClient::remove(std::string_view path) { return call("DELETE", path, nullptr); }
 
 Result<json::value> ApiClient::call(std::string_view method, std::string_view path, const json::value* body) {
+  if (body == nullptr) return send(method, path, std::nullopt);
+  return send(method, path, std::pair{json::serialize(*body), std::string("application/json")});
+}
+
+Result<json::value> ApiClient::post_bytes(std::string_view path, std::string bytes, std::string_view content_type) {
+  return send("POST", path, std::pair{std::move(bytes), std::string(content_type)});
+}
+
+Result<json::value> ApiClient::send(std::string_view method, std::string_view path,
+                                    std::optional<std::pair<std::string, std::string>> body_and_type) {
   HttpRequest request;
   request.method = std::string(method);
   request.url = server_ + "/api/v1" + std::string(path);
   request.headers.emplace_back("Accept: application/json");
-  if (body != nullptr) {
-    request.headers.emplace_back("Content-Type: application/json");
-    request.body = json::serialize(*body);
+  if (body_and_type) {
+    request.headers.push_back("Content-Type: " + body_and_type->second);
+    request.body = std::move(body_and_type->first);
   }
   if (const auto* basic = std::get_if<BasicAuth>(&credentials_)) request.basic_auth = *basic;
   if (const auto* bearer = std::get_if<BearerToken>(&credentials_)) {

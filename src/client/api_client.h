@@ -7,7 +7,9 @@
 // answer at all, kInternal for other 5xx, kBadRequest for other 4xx.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <variant>
 
@@ -38,9 +40,13 @@ class ApiClient {
   Result<boost::json::value> put(std::string_view path, const boost::json::value& body);
   Result<boost::json::value> patch(std::string_view path, const boost::json::value& body);
   Result<boost::json::value> remove(std::string_view path);  // DELETE
+  // A POST whose body is not JSON built here: a file as it is (a zip, a JSON document).
+  Result<boost::json::value> post_bytes(std::string_view path, std::string bytes, std::string_view content_type);
 
  private:
   Result<boost::json::value> call(std::string_view method, std::string_view path, const boost::json::value* body);
+  Result<boost::json::value> send(std::string_view method, std::string_view path,
+                                  std::optional<std::pair<std::string, std::string>> body_and_type);
 
   std::string server_;
   Credentials credentials_;
