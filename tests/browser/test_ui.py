@@ -4,8 +4,11 @@ the freshly built ui/dist (PIER_UI_DIR: the build in the binary may be older; it
 tests/integration/test_ui_serving.py's). Screenshots of every step go to
 build/test-artifacts/browser/ (the second flow's to its admin/ folder)."""
 
+import gzip
+import io
 import json
 import shutil
+import tarfile
 import subprocess
 import sys
 import time
@@ -17,7 +20,8 @@ sys.path.insert(0, str(REPO_ROOT / "tests" / "integration"))
 
 from api_client import Api, new_organization, new_user  # noqa: E402
 from client_tools import Clients, build_single_arch_layout  # noqa: E402
-from oci_helpers import push_oci_image, sha256  # noqa: E402
+from oci_helpers import (OCI_CONFIG, OCI_LAYER, OCI_MANIFEST, descriptor, encode, oci_manifest,  # noqa: E402
+                         push_blob, push_manifest, push_oci_image, sha256)
 from registry_auth import get_token, granted  # noqa: E402
 from servers import start_pier  # noqa: E402
 from signing_tools import CosignKey, push_cosign_signature  # noqa: E402
@@ -150,7 +154,84 @@ def push_signed_image(admin: Api, organization: str, directory: Path) -> dict:
     return {"repository": repository, "digest": sha256(body), "cosign_public_key": key.public_pem}
 
 
-def test_keyboard_sign_in_teams_tokens_history_visibility_audit_lifecycle_signing(tmp_path):
+# What the flow's scanning steps find: one Debian package with one known vulnerability.
+DPKG_STATUS = b"""Package: zlib1g
+Status: install ok installed
+Priority: required
+Section: libs
+Installed-Size: 168
+Architecture: amd64
+Multi-Arch: same
+Version: 1:1.2.13.dfsg-1
+Description: compression library - runtime
+
+"""
+OS_RELEASE = b"""PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+NAME="Debian GNU/Linux"
+VERSION_ID="12"
+VERSION_CODENAME=bookworm
+ID=debian
+"""
+OSV_RECORD = {
+    "schema_version": "1.6.0",
+    "id": "DSA-9999-1",
+    "aliases": ["CVE-2099-0001"],
+    "modified": "2099-01-01T00:00:00Z",
+    "published": "2099-01-01T00:00:00Z",
+    "summary": "zlib - security update (browser test)",
+    "affected": [{"package": {"ecosystem": "Debian:12", "name": "zlib1g"},
+                  "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1:1.2.13.dfsg-2"}]}]}],
+    "database_specific": {"severity": "high"},
+}
+
+
+def layer_of(files: dict[str, bytes]) -> tuple[bytes, bytes]:
+    """A gzipped tar layer holding `files` (and their directories): (the blob, the tar it unpacks to)."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        directories = sorted({"/".join(name.split("/")[:i]) for name in files for i in range(1, name.count("/") + 1)})
+        for directory in directories:
+            info = tarfile.TarInfo(directory + "/")
+            info.type, info.mode = tarfile.DIRTYPE, 0o755
+            tar.addfile(info)
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), 0o644
+            tar.addfile(info, io.BytesIO(data))
+    return gzip.compress(raw.getvalue(), mtime=0), raw.getvalue()
+
+
+def push_scanned_image(admin: Api) -> dict:
+    """A vulnerability database of one OSV record, and a Debian image with the package it affects in
+    an organization of its own (no signing policy there), scanned before the flow starts."""
+    imported = admin.ok("POST", "/vulnerabilities/import", OSV_RECORD)
+    assert imported["imported"] == 1, imported
+    organization = new_organization(admin, "sec")
+    repository, tag = f"{organization}/debian", "12"
+    layer, tar = layer_of({"etc/os-release": OS_RELEASE, "var/lib/dpkg/status": DPKG_STATUS})
+    config = encode({"architecture": "amd64", "os": "linux", "config": {"Env": ["PATH=/usr/bin:/bin"]},
+                     "rootfs": {"type": "layers", "diff_ids": [sha256(tar)]}})
+    reg = admin.registry()
+    push_blob(reg, repository, config)
+    push_blob(reg, repository, layer)
+    body = oci_manifest(descriptor(OCI_CONFIG, config), [descriptor(OCI_LAYER, layer)])
+    digest = push_manifest(reg, repository, tag, body, OCI_MANIFEST)
+    deadline = time.monotonic() + 60
+    while True:
+        report = admin.ok("GET", f"/repositories/{repository}/manifests/{digest}/vulnerabilities")
+        if report["status"] != "queued":
+            break
+        assert time.monotonic() < deadline, f"the image is still queued after 60s: {report}"
+        time.sleep(0.2)
+    assert report["status"] == "scanned", report
+    found = [(v["id"], v["package"], v["installed_version"], v["fixed_version"], v["severity"])
+             for v in report["vulnerabilities"]]
+    assert found == [("DSA-9999-1", "zlib1g", "1:1.2.13.dfsg-1", "1:1.2.13.dfsg-2", "high")], report
+    assert report["sbom"] is not None, report
+    return {"organization": organization, "repository": repository, "tag": tag, "digest": digest}
+
+
+def test_keyboard_sign_in_teams_tokens_history_visibility_audit_lifecycle_signing_scanning(tmp_path):
     node = check_prerequisites()
     fresh_artifacts(ADMIN_ARTIFACTS)
     pier = start_pier(tmp_path / "pier", auth=True, env={**UI_ENV, **LIFECYCLE_ENV})
@@ -165,6 +246,7 @@ def test_keyboard_sign_in_teams_tokens_history_visibility_audit_lifecycle_signin
         wait_for_pushes(admin, repository, 2)
         lifecycle = push_lifecycle_images(admin)
         signing = push_signed_image(admin, organization, tmp_path / "cosign")
+        scanning = push_scanned_image(admin)
         anonymous = get_token(pier, f"repository:{repository}:pull")
         assert anonymous.status_code != 200 or "pull" not in granted(anonymous.json()["token"]).get(
             f"repository:{repository}", set()), "the repository should start private"
@@ -174,7 +256,8 @@ def test_keyboard_sign_in_teams_tokens_history_visibility_audit_lifecycle_signin
         setup.write_text(json.dumps({"organization": organization, "member": member, "repository": repository,
                                      "tag": tag, "old_digest": sha256(old), "new_digest": sha256(new),
                                      "new_user": created_user, "new_password": created_password,
-                                     "lifecycle": lifecycle, "signing": signing}))
+                                     "lifecycle": lifecycle, "signing": signing,
+                                     "scanning": scanning}))
         flow = subprocess.run(
             [node, str(HERE / "ui_admin_flow.mjs"), "--base-url", pier.url, "--password", ADMIN_PASSWORD,
              "--artifacts", str(ADMIN_ARTIFACTS), "--setup", str(setup)],
@@ -209,6 +292,8 @@ def test_keyboard_sign_in_teams_tokens_history_visibility_audit_lifecycle_signin
         policy = admin.ok("GET", f"/namespaces/{organization}/signing-policy")
         assert policy["enforce"] is True and [k["type"] for k in policy["keys"]] == ["cosign"], policy
         assert policy["keys"][0]["public_key"].strip() == signing["cosign_public_key"].strip(), policy
+        assert admin.ok("GET", f"/namespaces/{scanning['organization']}/vulnerability-policy") == {
+            "block_severity": None, "allow": []}
     finally:
         pier.stop()
         shutil.copy(pier.log_path, ADMIN_ARTIFACTS / "pier.log")

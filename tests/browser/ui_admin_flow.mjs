@@ -7,18 +7,25 @@
 // the tags table, retention policies with a dry run then a real run, and garbage collection (a dry
 // run, a collection, the usage it freed); last, an organization's signing policy: a key the server
 // refuses, a trusted cosign key and enforcement, and a signed manifest's signature before and after
-// its key is trusted. A screenshot is saved after every step. Exits non-zero on the first failure.
+// its key is trusted; then vulnerability scanning: a scanned image's findings, filtered, its SBOM
+// downloaded, its severity summary in the tags table, and a namespace's vulnerability policy
+// (blocking, an allow list, removed). A screenshot is saved after every step. Exits non-zero on the
+// first failure.
 //
 // node ui_admin_flow.mjs --base-url URL --password PW --artifacts DIR --setup FILE
 // The setup (JSON) names what test_ui.py prepared through the API:
 // {organization, member, repository, tag, old_digest, new_digest, new_user, new_password,
 //  lifecycle: {organization, repository, images: {tag: {digest, bytes, blobs}}},
-//  signing: {repository, digest, cosign_public_key}}; the tag was
+//  signing: {repository, digest, cosign_public_key},
+//  scanning: {organization, repository, tag, digest}}; the tag was
 // pushed twice, old_digest first; new_user does not exist yet; each lifecycle tag is an image of
 // its own (bytes: its config and layers; blobs: how many), nothing else is in that organization,
 // and garbage collection and retention run only when the flow asks. The signing repository is in
 // `organization`, which has no signing policy; its image has one cosign signature (a signature tag)
-// made by the key of cosign_public_key.
+// made by the key of cosign_public_key. The scanning image (scanned already, with the scanning
+// organization to itself, which has no policies) is Debian 12 with one package, zlib1g
+// 1:1.2.13.dfsg-1, which the vulnerability database's one record, DSA-9999-1 (alias
+// CVE-2099-0001, high), says is fixed in 1:1.2.13.dfsg-2.
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -53,6 +60,11 @@ const SIGNED_REPO = setup.signing.repository;
 const SIGNED_DIGEST = setup.signing.digest;
 const COSIGN_KEY = setup.signing.cosign_public_key;
 
+const SCAN_ORG = setup.scanning.organization;
+const SCAN_REPO = setup.scanning.repository;
+const SCAN_TAG = setup.scanning.tag;
+const SCAN_DIGEST = setup.scanning.digest;
+
 const LAB = setup.lifecycle.organization;
 const LAB_REPO = setup.lifecycle.repository;
 const IMAGES = setup.lifecycle.images;
@@ -86,6 +98,38 @@ async function apiGet(path) {
   });
   check(resp.status === 200, `GET ${path}: ${resp.status}`);
   return resp.json();
+}
+
+/** Pulls a manifest as admin; the status and, if refused, the first OCI error. */
+async function pullManifest(repository, reference) {
+  const resp = await fetch(`${base}/v2/${repository}/manifests/${reference}`, {
+    headers: {
+      Authorization: `Basic ${Buffer.from(`admin:${args.password}`).toString('base64')}`,
+      Accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json',
+    },
+    signal: AbortSignal.timeout(TIMEOUT),
+  });
+  const text = await resp.text();
+  let error = null;
+  if (resp.status !== 200) {
+    try {
+      error = JSON.parse(text).errors?.[0] ?? null;
+    } catch {
+      error = { code: 'NOT JSON', message: text.slice(0, 200) };
+    }
+  }
+  return { status: resp.status, error };
+}
+
+/** Pulls until `accept` likes the answer (a policy may take a moment to reach the registry). */
+async function pullUntil(repository, reference, accept, what) {
+  const deadline = Date.now() + TIMEOUT;
+  for (;;) {
+    const pulled = await pullManifest(repository, reference);
+    if (accept(pulled)) return pulled;
+    check(Date.now() < deadline, `${what}: the pull answered ${JSON.stringify(pulled)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 async function whoamiWithToken(token) {
@@ -665,5 +709,120 @@ const passed = await runFlow(args.artifacts, async (page, shot) => {
   check(signatures.length === 1 && signatures[0]['Key ID'] === keyId && signatures[0].Verified === 'Verified',
         `signatures once the key is trusted: ${JSON.stringify(signatures)}`);
   await shot(page, 'signature-verified');
+
+  // ---- Scanning. The image's report: status, packages, OS and a severity summary as the API says.
+  const scanReport = await apiGet(`/repositories/${SCAN_REPO}/manifests/${SCAN_DIGEST}/vulnerabilities`);
+  check(scanReport.status === 'scanned' && scanReport.os === 'Debian:12', `the report: ${JSON.stringify(scanReport)}`);
+  await page.goto(`${base}/repository/${SCAN_REPO}@${SCAN_DIGEST}`);
+  await page.getByRole('heading', { name: 'Vulnerabilities', exact: true }).waitFor();
+  const scan = await details(page.getByTestId('vulnerability-details'));
+  check(scan.Status === 'Scanned' && scan.Packages === String(scanReport.packages) && scan.OS === 'Debian:12' &&
+        scan.Vulnerabilities === '1 high' && scan.Scanned,
+        `the scan's details: ${JSON.stringify(scan)}`);
+  const highCount = page.getByTestId('vulnerability-count-high');
+  check((await visibleText(highCount)) === '1 high', 'the summary should count one high finding');
+  const findingsTable = page.getByRole('grid', { name: 'Vulnerabilities', exact: true });
+  let findings = await tableRows(findingsTable);
+  check(findings.length === 1, `one finding expected: ${JSON.stringify(findings)}`);
+  const [finding] = findings;
+  check(finding.ID === 'DSA-9999-1\nCVE-2099-0001' && finding.Package === 'zlib1g' &&
+        finding.Installed === '1:1.2.13.dfsg-1' && finding.Fixed === '1:1.2.13.dfsg-2' && finding.Severity === 'High' &&
+        finding.Ecosystem === 'Debian:12',
+        `the finding's row: ${JSON.stringify(finding)}`);
+  await findingsTable.scrollIntoViewIfNeeded(); // the page scrolls inside its layout: the table in the shot
+  await shot(page, 'vulnerabilities');
+
+  // Filters: by text on the alias and the package, by severity; a filter matching nothing says so.
+  const search = page.getByLabel('Filter vulnerabilities by id, alias or package');
+  const severity = page.getByRole('combobox', { name: 'Severity', exact: true });
+  const noMatch = page.getByText('No vulnerability matches', { exact: true });
+  await search.fill('cve-2099');
+  await page.getByTestId('vulnerability-shown').getByText('1 found', { exact: true }).waitFor();
+  check((await tableRows(findingsTable)).length === 1, 'the alias should match the finding');
+  await search.fill('openssl');
+  await noMatch.waitFor();
+  check((await visibleText(page.getByTestId('vulnerability-shown'))) === '0 of 1 shown', 'nothing is openssl');
+  await noMatch.scrollIntoViewIfNeeded();
+  await shot(page, 'vulnerabilities-filtered-out');
+  await search.fill('zlib');
+  await findingsTable.waitFor();
+  await severity.selectOption({ label: 'Critical only' });
+  await noMatch.waitFor();
+  await severity.selectOption({ label: 'High and above' });
+  await findingsTable.waitFor();
+  findings = await tableRows(findingsTable);
+  check(findings.length === 1 && findings[0].Package === 'zlib1g', `high and above, zlib: ${JSON.stringify(findings)}`);
+  await findingsTable.scrollIntoViewIfNeeded();
+  await shot(page, 'vulnerabilities-filtered');
+
+  // The SBOM: saved under the repository's name and the short digest, an SPDX 2.3 document.
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: TIMEOUT }),
+    page.getByRole('button', { name: 'Download SBOM' }).click(),
+  ]);
+  const expectedName = `${SCAN_REPO.replaceAll('/', '-')}-${SCAN_DIGEST.split(':')[1].slice(0, 12)}.spdx.json`;
+  check(download.suggestedFilename() === expectedName,
+        `the SBOM's file name: ${download.suggestedFilename()}, expected ${expectedName}`);
+  const sbom = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  check(sbom.spdxVersion === 'SPDX-2.3', `the SBOM's spdxVersion: ${sbom.spdxVersion}`);
+  check(JSON.stringify(sbom).includes('zlib1g'), 'the SBOM should list zlib1g');
+
+  // The tags table sums up each tag's scan.
+  await page.goto(`${base}/repository/${SCAN_REPO}`);
+  const scanTag = page.getByTestId(`tag-row-${SCAN_TAG}`);
+  await scanTag.locator('td[data-label="Vulnerabilities"]').getByText('1 high', { exact: true }).waitFor();
+  await shot(page, 'tags-vulnerabilities');
+
+  // The namespace's policy, from its organization's Vulnerabilities tab: none yet.
+  await page.goto(`${base}/organization/${SCAN_ORG}`);
+  await page.getByRole('tab', { name: 'Vulnerabilities' }).click();
+  await page.waitForURL(`${base}/organization/${SCAN_ORG}?tab=vulnerabilities`);
+  const policyCard = page.getByTestId('vuln-policy-card');
+  const current = policyCard.getByTestId('vuln-policy-current');
+  await current.getByText('Images are served whatever their vulnerabilities.', { exact: true }).waitFor();
+  await policyCard.getByText('No allowed vulnerabilities').waitFor();
+  check(!(await policyCard.getByRole('button', { name: 'Remove policy' }).isVisible()), 'no policy to remove yet');
+  const db = await visibleText(policyCard.getByTestId('vuln-database'));
+  check(db.startsWith('The vulnerability database holds 1 record'), `the database's status: ${db}`);
+  const blockSeverity = policyCard.getByLabel('Block images with vulnerabilities of');
+  check((await blockSeverity.inputValue()) === '', 'no severity is blocked yet');
+
+  // Block high and worse: saved, still set after a reload, and the image is refused.
+  await blockSeverity.selectOption({ label: 'High' });
+  await policyCard.getByTestId('vuln-policy-unsaved').waitFor();
+  await policyCard.getByRole('button', { name: 'Save policy' }).click();
+  await policyCard.getByTestId('vuln-policy-saved')
+    .getByText('Saved: images with high or worse vulnerabilities are not served').waitFor();
+  await page.reload();
+  await current.getByText('Images with high or worse vulnerabilities are not served.', { exact: true }).waitFor();
+  check((await blockSeverity.inputValue()) === 'high', 'the saved policy should block high');
+  await shot(page, 'vulnerability-policy-saved');
+  const pullRefused = await pullUntil(SCAN_REPO, SCAN_DIGEST, (p) => p.status === 403, 'high findings should be refused');
+  check(pullRefused.error?.code === 'DENIED' && pullRefused.error.message.includes('zlib1g'),
+        `the refusal: ${JSON.stringify(pullRefused)}`);
+
+  // The finding allowed by its alias: the image is served again.
+  const allowInput = policyCard.getByLabel('Allow', { exact: true });
+  await allowInput.fill('CVE-2099-0001');
+  await allowInput.press('Enter');
+  const allowed = await tableRows(policyCard.getByRole('grid', { name: 'Allowed vulnerabilities' }));
+  check(allowed.length === 1 && allowed[0].ID === 'CVE-2099-0001', `the allow list: ${JSON.stringify(allowed)}`);
+  await policyCard.getByRole('button', { name: 'Save policy' }).click();
+  await policyCard.getByTestId('vuln-policy-saved').waitFor();
+  await page.reload();
+  await current.getByText('Images with high or worse vulnerabilities are not served, unless each such finding is on the allow list (1 id).', { exact: true }).waitFor();
+  await policyCard.getByRole('button', { name: 'Remove CVE-2099-0001 from the allow list' }).waitFor();
+  await policyCard.getByRole('button', { name: 'Save policy' }).scrollIntoViewIfNeeded();
+  await shot(page, 'vulnerability-policy-allowed');
+  await pullUntil(SCAN_REPO, SCAN_DIGEST, (p) => p.status === 200, 'an allowed finding should not block');
+
+  // Removed: nothing blocked, nothing allowed.
+  await policyCard.getByRole('button', { name: 'Remove policy' }).click();
+  await page.getByTestId('confirm-dialog').getByRole('button', { name: 'Remove', exact: true }).click();
+  await policyCard.getByTestId('vuln-policy-saved').getByText('Policy removed', { exact: false }).waitFor();
+  await current.getByText('Images are served whatever their vulnerabilities.', { exact: true }).waitFor();
+  await policyCard.getByText('No allowed vulnerabilities').waitFor();
+  check((await blockSeverity.inputValue()) === '', 'the removed policy blocks nothing');
+  await shot(page, 'vulnerability-policy-removed');
 });
 if (passed) console.log('ui admin flow passed');

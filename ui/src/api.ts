@@ -164,6 +164,38 @@ export type GcReport = {
   database_bytes_freed: number;
   seconds: number;
 };
+/** How bad a finding is, in the server's words (worst first: critical, high, medium, low, none, unknown). */
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'none' | 'unknown';
+/** A namespace's threshold: images with a finding at or above it are not served. */
+export type BlockSeverity = 'low' | 'medium' | 'high' | 'critical';
+export type ScanStatus = 'queued' | 'scanned' | 'failed';
+/** One known vulnerability of one installed package; fixed_version is "" when no fix is known. */
+export type Vulnerability = {
+  id: string;
+  aliases: string[];
+  package: string;
+  installed_version: string;
+  fixed_version: string;
+  severity: Severity;
+  ecosystem: string;
+  summary: string;
+};
+export type SeverityCounts = Record<Severity, number>;
+/** A manifest's scan; an index's is the union of its images'. */
+export type VulnerabilityReport = {
+  status: ScanStatus;
+  packages: number;
+  /** The image's distribution, e.g. "Debian:12"; null when it has none Pier knows. */
+  os: string | null;
+  scanned_at: number | null;
+  error: string | null;
+  summary: SeverityCounts;
+  vulnerabilities: Vulnerability[];
+  /** The SPDX document the scan made, also attached to the image as a referrer. */
+  sbom: { digest: string; artifact_type: string } | null;
+};
+export type VulnerabilityDatabase = { records: number; generation: number; imported_at: number | null };
+export type VulnerabilityPolicy = { block_severity: BlockSeverity | null; allow: string[] };
 export type Page<K extends string, T> = { [key in K]: T[] } & { next: string | number | null };
 
 let csrfToken: string | null = null;
@@ -240,6 +272,27 @@ export async function request<T = void>(method: string, path: string, body?: unk
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/** A GET whose answer is a file (not JSON): its bytes, with the server's error body turned into ApiError. */
+export async function requestBlob(path: string, accept: string): Promise<Blob> {
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${path}`, { headers: { Accept: accept }, credentials: 'same-origin' });
+  } catch (e) {
+    throw new ApiError(0, 'NETWORK', `Pier could not be reached (${(e as Error).message})`);
+  }
+  if (!response.ok) {
+    const error = await errorOf(response);
+    if (response.status === 401) onSignedOut?.();
+    throw error;
+  }
+  return response.blob();
+}
+
+/** The API path of one manifest of a repository. */
+function manifestPath(repo: string, digest: string): string {
+  return `/repositories/${repoPath(repo)}/manifests/${encodeURIComponent(digest)}`;
+}
+
 export const api = {
   getSession: () => request<Session>('GET', '/session'),
   signIn: (username: string, password: string) => request<Session>('POST', '/session', { username, password }),
@@ -270,8 +323,7 @@ export const api = {
     request('DELETE', `/repositories/${repoPath(repo)}/tags/${encodeURIComponent(tag)}`),
   setTagExpiry: (repo: string, tag: string, expiry: TagExpiry) =>
     request<Tag>('PUT', `/repositories/${repoPath(repo)}/tags/${encodeURIComponent(tag)}/expiration`, expiry),
-  manifest: (repo: string, digest: string) =>
-    request<Manifest>('GET', `/repositories/${repoPath(repo)}/manifests/${encodeURIComponent(digest)}`),
+  manifest: (repo: string, digest: string) => request<Manifest>('GET', manifestPath(repo, digest)),
 
   permissions: (repo: string) =>
     request<{ permissions: Permission[] }>('GET', `/repositories/${repoPath(repo)}/permissions`),
@@ -409,6 +461,22 @@ export const api = {
     return request<SigningPolicy>('GET', `/namespaces/${encodeURIComponent(ns)}/signing-keys`);
   },
   deleteSigningPolicy: (ns: string) => request('DELETE', `/namespaces/${encodeURIComponent(ns)}/signing-policy`),
+
+  vulnerabilityDatabase: () => request<VulnerabilityDatabase>('GET', '/vulnerabilities'),
+  vulnerabilities: (repo: string, digest: string) =>
+    request<VulnerabilityReport>('GET', `${manifestPath(repo, digest)}/vulnerabilities`),
+  /** The image's SPDX 2.3 document, as the file to save. */
+  sbom: (repo: string, digest: string) =>
+    requestBlob(`${manifestPath(repo, digest)}/sbom`, 'application/spdx+json, application/json'),
+  vulnerabilityPolicy: (ns: string) =>
+    request<VulnerabilityPolicy>('GET', `/namespaces/${encodeURIComponent(ns)}/vulnerability-policy`),
+  // Read back after the change, whatever the PUT answers.
+  setVulnerabilityPolicy: async (ns: string, policy: VulnerabilityPolicy) => {
+    await request('PUT', `/namespaces/${encodeURIComponent(ns)}/vulnerability-policy`, policy);
+    return request<VulnerabilityPolicy>('GET', `/namespaces/${encodeURIComponent(ns)}/vulnerability-policy`);
+  },
+  deleteVulnerabilityPolicy: (ns: string) =>
+    request('DELETE', `/namespaces/${encodeURIComponent(ns)}/vulnerability-policy`),
 
   gc: () => request<GcStatus>('GET', '/gc'),
   runGc: (dryRun: boolean) => request<GcReport>('POST', '/gc', { dry_run: dryRun }),

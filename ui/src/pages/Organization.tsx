@@ -20,6 +20,7 @@ import { RobotsPanel } from '../components/RobotsPanel';
 import { TeamsPanel } from '../components/TeamsPanel';
 import { NamespaceLifecyclePanel } from '../components/LifecyclePanels';
 import { SigningPolicyPanel } from '../components/SigningPolicyPanel';
+import { VulnerabilityPolicyPanel } from '../components/VulnerabilityPolicyPanel';
 import { useLoad, usePageTitle, useTabParam } from '../hooks';
 import { useUser } from '../session';
 
@@ -95,6 +96,15 @@ export function OrganizationPage() {
         {isAdmin && (
           <Tab eventKey="signing" title={<TabTitleText>Signing</TabTitleText>} data-testid="tab-signing">
             <SigningPolicyPanel namespace={name} />
+          </Tab>
+        )}
+        {isAdmin && (
+          <Tab
+            eventKey="vulnerabilities"
+            title={<TabTitleText>Vulnerabilities</TabTitleText>}
+            data-testid="tab-vulnerabilities"
+          >
+            <VulnerabilityPolicyPanel namespace={name} />
           </Tab>
         )}
       </Tabs>

@@ -8,6 +8,7 @@ import { Td, Tr } from '@patternfly/react-table';
 import { api, type Descriptor } from '../../api';
 import { CompactLabels, CopyText, DataTable, Detail, ErrorAlert, Loading } from '../../components/common';
 import { SignaturesTable } from '../../components/SignaturesTable';
+import { VulnerabilitiesPanel } from '../../components/VulnerabilitiesPanel';
 import { humanSize, platformsText, platformText, shortDigest } from '../../format';
 import { useLoad } from '../../hooks';
 
@@ -88,6 +89,9 @@ export function ManifestView({ repository, digest }: { repository: string; diges
 
       <Title headingLevel="h3">Signatures</Title>
       <SignaturesTable signatures={m.signatures} />
+
+      <Title headingLevel="h3">Vulnerabilities</Title>
+      <VulnerabilitiesPanel key={m.digest} repository={repository} digest={m.digest} />
 
       {isIndex && (
         <>

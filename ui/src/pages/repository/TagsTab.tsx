@@ -17,6 +17,7 @@ import {
 import { expiryText, formatTime, humanSize, platformsText, pullCommand, relativeTime, shortDigest } from '../../format';
 import { useCursorPages, useLoad } from '../../hooks';
 import { TagExpiryModal } from './TagExpiryModal';
+import { newReportCache, TagVulnerabilities } from '../../components/TagVulnerabilities';
 
 const PAGE_SIZE = 100;
 
@@ -36,6 +37,8 @@ export function TagsTab({
   const after = pages.after;
   const [deleting, setDeleting] = useState<Tag | null>(null);
   const [expiring, setExpiring] = useState<Tag | null>(null);
+  // A digest's report is asked for once while the tab stays open, and again after a reload.
+  const [reports, setReports] = useState(newReportCache);
 
   const tags = useLoad(() => api.tags(repository, { q, after, limit: PAGE_SIZE }), [repository, q, after]);
   const rows = tags.data?.tags ?? [];
@@ -55,7 +58,10 @@ export function TagsTab({
                 variant="plain"
                 aria-label="Reload tags"
                 icon={<SyncAltIcon />}
-                onClick={tags.reload}
+                onClick={() => {
+                  setReports(newReportCache());
+                  tags.reload();
+                }}
                 data-testid="tags-reload"
               />
             </Tooltip>
@@ -80,7 +86,16 @@ export function TagsTab({
         <DataTable
           label="Tags"
           testId="tags-table"
-          columns={['Tag', 'Digest', 'Size', 'OS/Arch', { title: 'Last pushed', wrap: true }, 'Expires', 'Pull']}
+          columns={[
+            'Tag',
+            'Digest',
+            'Size',
+            'OS/Arch',
+            { title: 'Vulnerabilities', wrap: true },
+            { title: 'Last pushed', wrap: true },
+            'Expires',
+            'Pull',
+          ]}
           actions
         >
           {rows.map((tag) => (
@@ -98,6 +113,9 @@ export function TagsTab({
                 {humanSize(tag.size)}
               </Td>
               <Td dataLabel="OS/Arch">{platformsText(tag.platforms)}</Td>
+              <Td dataLabel="Vulnerabilities" modifier="nowrap">
+                <TagVulnerabilities cache={reports} repository={repository} digest={tag.digest} />
+              </Td>
               <Td dataLabel="Last pushed">
                 <span title={formatTime(tag.last_modified)}>{relativeTime(tag.last_modified)}</span>
               </Td>
