@@ -12,6 +12,7 @@ build_packages=(
 test_packages=(
   python3 python3-pytest python3-requests openssl
   skopeo podman buildah docker-registry uidmap slapd ldap-utils chromium postgresql-15
+  rpm db5.3-util  # tests/vuln/rpm_database_test.cc builds RPM databases of both formats
 )
 bench_packages=(wrk nginx-light apache2-utils)  # apache2-utils: htpasswd -B for docker-registry's htpasswd file
 # clang-14 with its compiler-rt: libFuzzer and the sanitizer runtimes.

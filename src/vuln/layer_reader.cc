@@ -11,6 +11,7 @@
 #include <set>
 #include <string_view>
 
+#include "vuln/go_buildinfo.h"
 #include "vuln/layer_paths.h"
 
 namespace pier::vuln {
@@ -98,6 +99,54 @@ Result<std::optional<std::string>> read_entry_data(archive* reader, const Source
   }
 }
 
+constexpr std::string_view kElfMagic{"\x7f" "ELF", 4};
+
+bool is_executable(archive_entry* entry) { return (archive_entry_perm(entry) & 0111) != 0; }
+
+// A Go binary's build information, read in one pass over the entry's data that stops once it
+// is complete; nullopt for a file that is no ELF executable or holds none.
+Result<std::optional<std::string>> read_go_buildinfo(archive* reader, const SourceState& state) {
+  GoBuildInfoFinder finder;
+  std::string head;  // the first bytes, until there are enough to tell an ELF file
+  char chunk[kReadBlockBytes];
+  while (!finder.done()) {
+    const la_ssize_t got = archive_read_data(reader, chunk, sizeof chunk);
+    if (got < 0) return archive_failure(reader, state);
+    if (got == 0) break;
+    const std::string_view bytes(chunk, static_cast<std::size_t>(got));
+    if (head.size() < kElfMagic.size()) {
+      head.append(bytes.substr(0, kElfMagic.size() - head.size()));
+      if (!kElfMagic.starts_with(head)) return std::optional<std::string>();
+    }
+    finder.feed(bytes);
+  }
+  return std::move(finder).take();
+}
+
+// An executable whose path says nothing: kept only when it is a Go binary. Any other
+// executable may have replaced a Go binary of a lower layer, so it hides that as an unread
+// file of interest would.
+Result<void> collect_executable(archive* reader, archive_entry* entry, std::string path, const SourceState& state,
+                                FindingsCollector& collector) {
+  if (const char* link_target = archive_entry_hardlink(entry)) {
+    const auto* target_bytes = collector.kept(normalize_layer_path(link_target));
+    if (target_bytes && target_bytes->starts_with(kGoBuildInfoMagic)) {
+      collector.keep(std::move(path), *target_bytes);
+    } else {
+      collector.replace_with_unread(path);
+    }
+    return {};
+  }
+  auto buildinfo = read_go_buildinfo(reader, state);
+  if (!buildinfo) return buildinfo.error();
+  if (*buildinfo) {
+    collector.keep(std::move(path), std::move(**buildinfo));
+  } else {
+    collector.replace_with_unread(path);
+  }
+  return {};
+}
+
 // One entry of the archive into `collector`; an error only when the archive is unreadable.
 Result<void> collect_entry(archive* reader, archive_entry* entry, const SourceState& state,
                            FindingsCollector& collector) {
@@ -108,7 +157,16 @@ Result<void> collect_entry(archive* reader, archive_entry* entry, const SourceSt
     collector.apply(std::move(*whiteout));
     return {};
   }
-  if (!inventory_file_at(path) || archive_entry_filetype(entry) == AE_IFDIR) return {};
+  const bool regular = archive_entry_filetype(entry) == AE_IFREG;
+  if (!inventory_file_at(path)) {
+    // libarchive gives a hard link's entry no file type.
+    const bool file = regular || archive_entry_hardlink(entry) != nullptr;
+    if (file && is_executable(entry)) return collect_executable(reader, entry, std::move(path), state, collector);
+    // Whatever follows a Go binary kept earlier in this layer at its path replaces it.
+    if (collector.kept(path)) collector.replace_with_unread(path);
+    return {};
+  }
+  if (archive_entry_filetype(entry) == AE_IFDIR) return {};
   if (const char* link_target = archive_entry_hardlink(entry)) {
     // A hard link to a file kept earlier in this layer carries no data of its own.
     if (const auto* target_bytes = collector.kept(normalize_layer_path(link_target))) {
@@ -118,7 +176,6 @@ Result<void> collect_entry(archive* reader, archive_entry* entry, const SourceSt
     }
     return {};
   }
-  const bool regular = archive_entry_filetype(entry) == AE_IFREG;
   if (!regular || archive_entry_size(entry) > static_cast<la_int64_t>(kMaxLayerFileBytes)) {
     collector.replace_with_unread(path);
     return {};

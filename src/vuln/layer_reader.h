@@ -21,10 +21,13 @@ struct LayerFile {
 };
 
 struct LayerFindings {
-  std::vector<LayerFile> files;  // the files of interest (layer_paths.h), sorted by path
+  // The files of interest (layer_paths.h), sorted by path; of a Go binary, only its build
+  // information (go_buildinfo.h).
+  std::vector<LayerFile> files;
   // Paths whose lower-layer versions, and everything below them, are gone: whiteouts, and files
   // of interest this layer replaced with something not kept (a symlink, a file over the size
-  // bound), which hide the lower version all the same. Sorted.
+  // bound), which hide the lower version all the same; and executables that are no Go binary,
+  // since one may replace a Go binary of a lower layer. Sorted.
   std::vector<std::string> removed_paths;
   std::vector<std::string> opaque_dirs;  // everything below each is gone from lower layers. Sorted.
   friend bool operator==(const LayerFindings&, const LayerFindings&) = default;

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "test_dirs.h"
+#include "vuln/go_buildinfo.h"
 #include "vuln/image_fixture.h"
 #include "vuln/tar_layer.h"
 
@@ -33,6 +34,61 @@ LayerFindings expected_base_findings() {
 }
 
 Result<LayerFindings> read_blob(const std::string& blob) { return read_layer(source_over(blob)); }
+
+// tar_layer writes every file 0644; Go binaries are looked for among executables only.
+struct EntryWithMode {
+  TarEntry entry;
+  int permissions = 0644;
+};
+EntryWithMode executable(TarEntry entry) { return {std::move(entry), 0755}; }
+EntryWithMode plain(TarEntry entry) { return {std::move(entry), 0644}; }
+
+// An uncompressed layer of `entries`.
+std::string layer_with_modes(const std::vector<EntryWithMode>& entries) {
+  std::string blob;
+  std::unique_ptr<archive, int (*)(archive*)> writer(archive_write_new(), &archive_write_free);
+  archive_write_set_format_pax_restricted(writer.get());
+  const auto append = [](archive*, void* sink, const void* bytes, size_t size) -> la_ssize_t {
+    static_cast<std::string*>(sink)->append(static_cast<const char*>(bytes), size);
+    return static_cast<la_ssize_t>(size);
+  };
+  if (archive_write_open2(writer.get(), &blob, nullptr, append, nullptr, nullptr) != ARCHIVE_OK) {
+    throw std::runtime_error(archive_error_string(writer.get()));
+  }
+  for (const auto& [entry, permissions] : entries) {
+    std::unique_ptr<archive_entry, void (*)(archive_entry*)> header(archive_entry_new(), &archive_entry_free);
+    archive_entry_set_pathname(header.get(), entry.path.c_str());
+    archive_entry_set_perm(header.get(), permissions);
+    archive_entry_set_filetype(header.get(), entry.kind == TarEntry::Kind::kSymlink ? AE_IFLNK : AE_IFREG);
+    if (entry.kind == TarEntry::Kind::kSymlink) archive_entry_set_symlink(header.get(), entry.link_target.c_str());
+    if (entry.kind == TarEntry::Kind::kHardlink) archive_entry_set_hardlink(header.get(), entry.link_target.c_str());
+    archive_entry_set_size(header.get(), static_cast<la_int64_t>(entry.bytes.size()));
+    if (archive_write_header(writer.get(), header.get()) != ARCHIVE_OK) {
+      throw std::runtime_error(archive_error_string(writer.get()));
+    }
+    if (!entry.bytes.empty()) archive_write_data(writer.get(), entry.bytes.data(), entry.bytes.size());
+  }
+  archive_write_close(writer.get());
+  return blob;
+}
+
+// A Go binary's build information header and strings (go_buildinfo_test.cc reads them in detail).
+std::string go_buildinfo_blob() {
+  std::string blob(kGoBuildInfoMagic);
+  blob += "\x08\x02";
+  blob.resize(32, '\0');
+  return blob + char(8) + "go1.21.5" + char(0);
+}
+
+// An ELF executable holding `buildinfo` past 1 MiB of code, as Go puts it in its data segment,
+// then more than the reader keeps.
+std::string elf_binary(std::string_view buildinfo) {
+  std::string binary = "\x7f" "ELF";
+  binary.resize(std::size_t{1} << 20, '\x90');
+  binary.append(buildinfo);
+  binary.resize(binary.size() + 2 * kGoBuildInfoBytes, '\x01');
+  return binary;
+}
 
 TEST(LayerReader, KeepsTheFilesOfInterestOfAGzipLayer) {
   const auto findings = read_blob(tar_layer(base_layer_entries(), Compression::kGzip));
@@ -149,6 +205,48 @@ TEST(LayerReader, ReadsLayerFiles) {
   const auto missing = read_layer_file(dir.path() / "missing");
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, ErrorCode::kInternal);
+}
+
+TEST(LayerReader, KeepsOnlyTheBuildInformationOfGoBinaries) {
+  const auto go = elf_binary(go_buildinfo_blob());
+  const auto kept = go.substr(std::size_t{1} << 20, kGoBuildInfoBytes);
+  const auto findings = read_blob(layer_with_modes({
+      executable(file("usr/local/bin/server", go)),
+      executable(file("usr/bin/ls", elf_binary("no build information here"))),
+      executable(file("usr/bin/start.sh", "#!/bin/sh\nexec server\n")),
+      plain(file("opt/not-executable", go)),
+      executable(hardlink("usr/local/bin/server-link", "usr/local/bin/server")),
+      executable(file("usr/bin/tiny", "\x7f" "E")),  // too short to be an ELF file
+  }));
+  ASSERT_TRUE(findings) << findings.error().message;
+  LayerFindings expected;
+  expected.files = {{"usr/local/bin/server", kept}, {"usr/local/bin/server-link", kept}};
+  // Any other executable may replace a Go binary of a lower layer.
+  expected.removed_paths = {"usr/bin/ls", "usr/bin/start.sh", "usr/bin/tiny"};
+  EXPECT_EQ(*findings, expected);
+  EXPECT_EQ(kept.size(), kGoBuildInfoBytes);
+  const auto packages = parse_go_buildinfo(kept, "usr/local/bin/server");
+  ASSERT_EQ(packages.size(), 1u);
+  EXPECT_EQ(packages[0].version, "v1.21.5");
+}
+
+TEST(LayerReader, WhatReplacesAGoBinaryInItsLayerHidesIt) {
+  const auto go = elf_binary(go_buildinfo_blob());
+  const auto findings = read_blob(layer_with_modes({
+      executable(file("app/a", go)),
+      plain(symlink("app/a", "/bin/true")),
+      executable(file("app/b", go)),
+      executable(file("app/b", "#!/bin/sh\n")),
+      executable(file("app/c", go)),
+      plain(file("app/c", "not executable")),
+      executable(file("app/d", "#!/bin/sh\n")),
+      executable(file("app/d", go)),
+  }));
+  ASSERT_TRUE(findings) << findings.error().message;
+  LayerFindings expected;
+  expected.files = {{"app/d", go.substr(std::size_t{1} << 20, kGoBuildInfoBytes)}};
+  expected.removed_paths = {"app/a", "app/b", "app/c", "app/d"};
+  EXPECT_EQ(*findings, expected);
 }
 
 }  // namespace
