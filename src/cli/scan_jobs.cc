@@ -17,17 +17,19 @@ constexpr int kRescanAttempts = 5;
 void add_scan_jobs(jobs::JobRunner& runner, meta::JobStore& jobs, Clock& clock, services::ScanService& scanning,
                    std::shared_ptr<spdlog::logger> log) {
   scanning.set_requesters(
-      [&jobs, &clock](std::string_view repository, std::string_view digest) -> Result<void> {
+      [&runner, &jobs, &clock](std::string_view repository, std::string_view digest) -> Result<void> {
         meta::NewJob job{"scan", boost::json::serialize(boost::json::object{{"repository", repository}, {"digest", digest}}),
                          clock.unix_seconds(), kScanAttempts, std::nullopt};
         auto enqueued = jobs.enqueue(job);
         if (!enqueued) return enqueued.error();
+        runner.poke();
         return {};
       },
-      [&jobs, &clock](std::int64_t generation) -> Result<void> {
+      [&runner, &jobs, &clock](std::int64_t generation) -> Result<void> {
         meta::NewJob job{"rescan", "{}", clock.unix_seconds(), kRescanAttempts, "rescan@" + std::to_string(generation)};
         auto enqueued = jobs.enqueue(job);
         if (!enqueued) return enqueued.error();
+        runner.poke();
         return {};
       });
 

@@ -49,7 +49,9 @@ void JobRunner::start() {
   // Nobody else runs these jobs, so none still running can have a live holder: waiting out the
   // heartbeat timeout after a crash would only delay them.
   if (!shared_) rescue(std::numeric_limits<std::int64_t>::max(), clock_.unix_seconds());
-  workers_ = std::make_unique<JobWorkers>(store_, clock_, log_, std::move(handlers_), options_.workers);
+  workers_ = std::make_unique<JobWorkers>(store_, clock_, log_, std::move(handlers_), options_.workers, [this] {
+    if (more_due_.exchange(false)) poke();
+  });
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -63,6 +65,14 @@ void JobRunner::stop() {
   if (thread_.joinable()) thread_.join();
   if (workers_) workers_->stop();
   if (elector_) elector_->resign();
+}
+
+void JobRunner::poke() {
+  {
+    std::lock_guard lock(mutex_);
+    poked_ = true;
+  }
+  wake_.notify_all();
 }
 
 bool JobRunner::leads() const {
@@ -83,6 +93,10 @@ void JobRunner::loop() {
   auto next_poll = next_campaign;
   std::unique_lock lock(mutex_);
   while (!stopping_) {
+    if (poked_) {
+      poked_ = false;
+      next_poll = Steady::now();
+    }
     lock.unlock();
     const auto at = Steady::now();
     if (at >= next_campaign) {
@@ -109,7 +123,7 @@ void JobRunner::loop() {
       next_poll = at + options_.poll_interval;
     }
     lock.lock();
-    wake_.wait_until(lock, std::min({next_campaign, next_beat, next_poll}), [this] { return stopping_; });
+    wake_.wait_until(lock, std::min({next_campaign, next_beat, next_poll}), [this] { return stopping_ || poked_; });
   }
 }
 
@@ -137,6 +151,7 @@ void JobRunner::claim_and_run(std::int64_t now) {
     log_->warn("cannot claim jobs: {}", claimed.error().message);
     return;
   }
+  more_due_ = claimed->size() == idle;
   for (auto& job : *claimed) {
     log_->debug("running job {} ({}) attempt {}", job.id, job.kind, job.attempt);
     workers_->run(std::move(job));

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <chrono>
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -64,6 +65,8 @@ class JobRunner {
 
   void start();
   void stop();
+  // Polls now rather than at the next interval: a job was just enqueued by this process.
+  void poke();
 
   const std::string& replica_id() const { return options_.replica_id; }
   // Whether this replica led at its last campaign.
@@ -90,6 +93,10 @@ class JobRunner {
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mutex_
   bool leads_ = false;     // guarded by mutex_
+  bool poked_ = false;     // guarded by mutex_
+  // The last poll claimed as many jobs as workers were idle, so more may be due: a worker that
+  // frees up polls again at once rather than idling until the next interval.
+  std::atomic<bool> more_due_{false};
   std::thread thread_;
 };
 

@@ -47,8 +47,9 @@ class JobWorkers::Attempt final : public JobContext {
 };
 
 JobWorkers::JobWorkers(meta::JobStore& store, Clock& clock, std::shared_ptr<spdlog::logger> log,
-                       std::map<std::string, JobHandler> handlers, unsigned threads)
-    : store_(store), clock_(clock), log_(std::move(log)), handlers_(std::move(handlers)), thread_count_(threads) {
+                       std::map<std::string, JobHandler> handlers, unsigned threads, std::function<void()> freed)
+    : store_(store), clock_(clock), log_(std::move(log)), handlers_(std::move(handlers)), thread_count_(threads),
+      freed_(std::move(freed)) {
   for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
 }
 
@@ -119,8 +120,11 @@ void JobWorkers::work() {
       }
     }
     finish(job, *attempt, std::move(outcome));
-    std::lock_guard lock(mutex_);
-    running_.erase(job.id);
+    {
+      std::lock_guard lock(mutex_);
+      running_.erase(job.id);
+    }
+    if (freed_) freed_();
   }
 }
 

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,8 +30,9 @@ namespace pier::jobs {
 
 class JobWorkers {
  public:
+  // `freed` is called on a worker thread each time one finishes an attempt.
   JobWorkers(meta::JobStore& store, Clock& clock, std::shared_ptr<spdlog::logger> log,
-             std::map<std::string, JobHandler> handlers, unsigned threads);
+             std::map<std::string, JobHandler> handlers, unsigned threads, std::function<void()> freed = {});
   ~JobWorkers();  // stop()
   JobWorkers(const JobWorkers&) = delete;
   JobWorkers& operator=(const JobWorkers&) = delete;
@@ -59,6 +61,7 @@ class JobWorkers {
   const std::shared_ptr<spdlog::logger> log_;
   const std::map<std::string, JobHandler> handlers_;
   const std::size_t thread_count_;
+  const std::function<void()> freed_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<meta::Job> waiting_;                     // guarded by mutex_

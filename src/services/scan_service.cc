@@ -279,7 +279,8 @@ Result<meta::ManifestScan> ScanService::scan_manifest(std::string_view repositor
       scan.packages = static_cast<std::int64_t>(scanned->inventory.packages.size());
       if (scanned->inventory.os) scan.os = vuln::osv_ecosystem_name(*scanned->inventory.os);
       scan.findings = vuln::findings_json((*index)->findings(scanned->inventory));
-      scan.sbom = vuln::spdx_document(repository, manifest.digest, scanned->inventory, scan.scanned_at);
+      // Before the scan is stored: a report that says "scanned" names an SBOM its client finds.
+      if (auto attached = attach_sbom(repository, manifest, scan); !attached) return attached.error();
     }
   }
   if (auto put = store_.put_manifest_scan(scan); !put) return put.error();
@@ -392,13 +393,22 @@ Result<void> ScanService::put_blob(std::string_view repository, std::string_view
   return {};
 }
 
+Result<std::optional<std::string>> ScanService::sbom_of(std::string_view repository, const meta::ManifestScan& scan) {
+  if (scan.kind != "image" || scan.status != "scanned" || scan.inventory.empty()) return std::optional<std::string>();
+  auto inventory = vuln::parse_inventory(scan.inventory);
+  if (!inventory) return inventory.error();
+  return std::optional<std::string>(vuln::spdx_document(repository, scan.digest, *inventory, scan.scanned_at));
+}
+
 Result<void> ScanService::attach_sbom(std::string_view repository, const meta::StoredManifest& manifest,
                                       const meta::ManifestScan& scan) {
-  if (scan.kind != "image" || scan.sbom.empty()) return {};
-  const auto artifact = sbom_artifact(manifest, scan.sbom, scan.scanned_at);
+  auto sbom = sbom_of(repository, scan);
+  if (!sbom) return sbom.error();
+  if (!*sbom) return {};
+  const auto artifact = sbom_artifact(manifest, **sbom, scan.scanned_at);
   if (manifests_.get(repository, artifact.manifest_digest.str())) return {};
   if (auto put = put_blob(repository, kEmptyConfig, digest_of(kEmptyConfig)); !put) return put.error();
-  if (auto put = put_blob(repository, scan.sbom, artifact.layer_digest); !put) return put.error();
+  if (auto put = put_blob(repository, **sbom, artifact.layer_digest); !put) return put.error();
   auto pushed = manifests_.put(repository, artifact.manifest_digest.str(), artifact.manifest, media_type::kOciManifest, {});
   if (!pushed) return pushed.error();
   return {};
@@ -421,8 +431,13 @@ Result<ScanReport> ScanService::report(std::string_view repository, const Digest
   report.scanned_at = s.scanned_at;
   report.error = s.error;
   report.findings_json = s.findings;
-  if (s.kind == "image" && !s.sbom.empty()) {
-    report.sbom_digest = sbom_artifact(**manifest, s.sbom, s.scanned_at).manifest_digest.str();
+  auto sbom = sbom_of(repository, s);
+  if (!sbom) return sbom.error();
+  // Named once it is attached in this repository (an image scanned in another is attached here
+  // by its own scan job).
+  if (*sbom) {
+    auto artifact = sbom_artifact(**manifest, **sbom, s.scanned_at).manifest_digest.str();
+    if (manifests_.get(repository, artifact)) report.sbom_digest = std::move(artifact);
   }
   return report;
 }
@@ -431,8 +446,8 @@ Result<std::optional<std::string>> ScanService::sbom(std::string_view repository
   if (auto manifest = manifests_.get(repository, digest.str()); !manifest) return manifest.error();
   auto scan = store_.manifest_scan(digest.str());
   if (!scan) return scan.error();
-  if (!*scan || (*scan)->sbom.empty()) return std::optional<std::string>();
-  return std::optional<std::string>((*scan)->sbom);
+  if (!*scan) return std::optional<std::string>();
+  return sbom_of(repository, **scan);
 }
 
 Result<std::optional<meta::VulnerabilityPolicy>> ScanService::policy(std::string_view namespace_name) {

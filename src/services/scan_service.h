@@ -109,6 +109,8 @@ class ScanService {
   Result<meta::ManifestScan> scan_manifest(std::string_view repository, const meta::StoredManifest& manifest, int depth);
   Result<std::string> index_findings(const meta::ManifestScan& index_scan);
   Result<std::string> layer_index_json(const std::string& digest, std::uint64_t size);
+  // The image's SPDX document as `repository` holds it; nullopt for anything else.
+  Result<std::optional<std::string>> sbom_of(std::string_view repository, const meta::ManifestScan& scan);
   Result<void> attach_sbom(std::string_view repository, const meta::StoredManifest& manifest,
                            const meta::ManifestScan& scan);
   Result<void> put_blob(std::string_view repository, std::string_view bytes, const Digest& digest);

@@ -28,8 +28,7 @@ CREATE TABLE manifest_scans (
   os TEXT NOT NULL DEFAULT '',
   generation BIGINT NOT NULL DEFAULT 0,
   scanned_at BIGINT NOT NULL,
-  error TEXT NOT NULL DEFAULT '',
-  sbom TEXT NOT NULL DEFAULT ''
+  error TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX manifest_scans_by_generation ON manifest_scans (kind, generation, digest);
 

@@ -31,8 +31,7 @@ CREATE TABLE manifest_scans (
   os TEXT NOT NULL DEFAULT '',
   generation INTEGER NOT NULL DEFAULT 0,
   scanned_at INTEGER NOT NULL,
-  error TEXT NOT NULL DEFAULT '',
-  sbom TEXT NOT NULL DEFAULT ''
+  error TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 CREATE INDEX manifest_scans_by_generation ON manifest_scans (kind, generation, digest);
 
