@@ -128,11 +128,32 @@ ScanService::ScanService(meta::VulnerabilityStore& store, meta::MetadataStore& m
     : store_(store), metadata_(metadata), manifests_(manifests), blobs_(blobs), uploads_(uploads), clock_(clock),
       shared_(shared) {}
 
-ScanService::~ScanService() = default;
+ScanService::~ScanService() {
+  {
+    std::lock_guard lock(requests_mutex_);
+    stopping_ = true;
+  }
+  requests_ready_.notify_all();
+  if (requester_.joinable()) requester_.join();
+}
 
 void ScanService::set_requesters(ScanRequester scan, RescanRequester rescan) {
   request_scan_ = std::move(scan);
   request_rescan_ = std::move(rescan);
+  if (!requester_.joinable()) requester_ = std::thread([this] { request_scans(); });
+}
+
+void ScanService::request_scans() {
+  std::unique_lock lock(requests_mutex_);
+  for (;;) {
+    requests_ready_.wait(lock, [this] { return stopping_ || !requests_.empty(); });
+    if (stopping_) return;
+    auto [repository, digest] = std::move(requests_.front());
+    requests_.pop_front();
+    lock.unlock();
+    (void)request_scan_(repository, digest);
+    lock.lock();
+  }
 }
 
 Result<void> ScanService::load() {
@@ -180,8 +201,12 @@ Result<std::shared_ptr<const vuln::VulnerabilityIndex>> ScanService::current_ind
 }
 
 void ScanService::pushed(std::string_view repository, std::string_view digest) {
-  // A request lost here is made good by upkeep(), which finds manifests without a scan.
-  if (request_scan_) (void)request_scan_(repository, digest);
+  {
+    std::lock_guard lock(requests_mutex_);
+    if (!requester_.joinable() || requests_.size() >= kMaxQueuedRequests) return;
+    requests_.emplace_back(repository, digest);
+  }
+  requests_ready_.notify_one();
 }
 
 Result<std::string> ScanService::layer_index_json(const std::string& digest, std::uint64_t size) {

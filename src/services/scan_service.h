@@ -10,6 +10,8 @@
 // request path and once across replicas.
 #pragma once
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -18,6 +20,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_set>
 #include <vector>
 
@@ -63,7 +66,7 @@ class ScanService {
   ScanService(meta::VulnerabilityStore& store, meta::MetadataStore& metadata, ManifestService& manifests,
               BlobService& blobs, UploadService& uploads, Clock& clock, bool shared);
   ~ScanService();
-  // Before serving.
+  // Before serving. Scan requests are made on a thread of this service's, off the request path.
   void set_requesters(ScanRequester scan, RescanRequester rescan);
   Result<void> load();
 
@@ -72,7 +75,8 @@ class ScanService {
   Result<meta::VulnerabilityDatabaseState> import(std::string_view body);
   Result<meta::VulnerabilityDatabaseState> database();
 
-  // A pushed manifest, to scan.
+  // A pushed manifest, to scan: queued here and requested in the background. A request lost
+  // (a crash, a full queue, a database error) is made good by upkeep().
   void pushed(std::string_view repository, std::string_view digest);
   // Scans `digest` of `repository` (an index: its images first), stores the result and
   // attaches the SBOM. Safe to repeat. An error is for the job to retry; a layer that is not a
@@ -115,6 +119,7 @@ class ScanService {
                            const meta::ManifestScan& scan);
   Result<void> put_blob(std::string_view repository, std::string_view bytes, const Digest& digest);
   void remember_policy(std::string_view namespace_name, bool present);
+  void request_scans();
 
   meta::VulnerabilityStore& store_;
   meta::MetadataStore& metadata_;
@@ -126,6 +131,13 @@ class ScanService {
   ScanRequester request_scan_;
   RescanRequester request_rescan_;
   ScanTotals totals_;
+
+  static constexpr std::size_t kMaxQueuedRequests = 100000;
+  std::mutex requests_mutex_;
+  std::condition_variable requests_ready_;
+  std::deque<std::pair<std::string, std::string>> requests_;  // guarded by requests_mutex_
+  bool stopping_ = false;                                      // guarded by requests_mutex_
+  std::thread requester_;
 
   std::mutex index_mutex_;
   std::shared_ptr<const vuln::VulnerabilityIndex> index_;  // guarded by index_mutex_
