@@ -305,7 +305,12 @@ Result<meta::ManifestScan> ScanService::scan_manifest(std::string_view repositor
       if (scanned->inventory.os) scan.os = vuln::osv_ecosystem_name(*scanned->inventory.os);
       scan.findings = vuln::findings_json((*index)->findings(scanned->inventory));
       // Before the scan is stored: a report that says "scanned" names an SBOM its client finds.
-      if (auto attached = attach_sbom(repository, manifest, scan); !attached) return attached.error();
+      // A repository that refuses it (its namespace's quota is reached) keeps its scan all the
+      // same; only a store that is down makes the scan wait.
+      if (auto attached = attach_sbom(repository, manifest, scan);
+          !attached && (attached.error().code == ErrorCode::kUnavailable || attached.error().code == ErrorCode::kInternal)) {
+        return attached.error();
+      }
     }
   }
   if (auto put = store_.put_manifest_scan(scan); !put) return put.error();

@@ -454,15 +454,6 @@ DEBIAN_FINDINGS = {
     ("PYSEC-2099-12", "jinja2", "3.1.2", "3.1.3", "medium"),
     ("GHSA-p1er-0000-0014", "cryptography", "42.0.0rc1", "42.0.0", "low"),
 }
-# The contract does not say whether a finding matched through a dpkg Source field names the binary
-# package (and its version) or the source package (and the source's version); either is accepted,
-# as long as name and version belong together.
-SOURCE_MATCH_ALTERNATIVES = {
-    ("DSA-9005-1", "libssl3", "3.0.11-1~deb12u2+b1", "3.0.11-1~deb12u3", "medium"):
-        ("DSA-9005-1", "openssl", "3.0.11-1~deb12u2", "3.0.11-1~deb12u3", "medium"),
-    ("DEBIAN-CVE-2099-9011", "libssl3", "3.0.11-1~deb12u2+b1", "", "low"):
-        ("DEBIAN-CVE-2099-9011", "openssl", "3.0.11-1~deb12u2", "", "low"),
-}
 ALPINE_FINDINGS = {
     ("ALPINE-CVE-2099-2001", "busybox", "1.36.1_rc1-r0", "1.36.1-r0", "high"),
     ("ALPINE-CVE-2099-2003", "expat", "2.5.0-r3", "2.5.0-r10", "critical"),

@@ -26,14 +26,13 @@ from oci_helpers import MANIFEST_ACCEPT, call, get_manifest
 from scan_images import (ALPINE_FINDINGS, ALPINE_PACKAGES, DEBIAN_FINDINGS, DEBIAN_GONE, DEBIAN_PACKAGES, ECOSYSTEMS,
                          EXTRA_FINDING, EXTRA_RECORD, FEED, INDEX_AMD64_FINDINGS, INDEX_AMD64_PACKAGES,
                          INDEX_ARM64_FINDINGS, INDEX_ARM64_PACKAGES, ROCKY_FINDINGS, ROCKY_PACKAGES,
-                         SOURCE_MATCH_ALTERNATIVES, summary_of)
+                         summary_of)
 from servers import ADMIN_PASSWORD, start_pier
 from test_cli import Cli, parse_table
 
 SCAN_TIMEOUT = 60           # seconds a push (or an import) may take to show in a report
-# The code of a malformed import. The contract's example says BAD_REQUEST but defers to "how other
-# API errors look": every 400 of the management API has code UNSUPPORTED (common/error.cc), and the
-# other API tests assert that.
+# The code of a malformed import: every 400 of the management API has code UNSUPPORTED
+# (common/error.cc).
 BAD_REQUEST_CODE = "UNSUPPORTED"
 SPDX = "application/spdx+json"
 
@@ -134,20 +133,10 @@ def findings(got: dict) -> set:
     return set(rows)
 
 
-def as_named_by(got: set, expected: set) -> set:
-    """`expected`, a finding matched through a dpkg Source field named the way the server named it
-    (the contract allows the binary or the source package; see scan_images.py)."""
-    out = set()
-    for finding in expected:
-        other = SOURCE_MATCH_ALTERNATIVES.get(finding)
-        out.add(other if other is not None and other in got and finding not in got else finding)
-    return out
-
-
 def assert_findings(got: dict, expected: set) -> None:
+    # A finding matched through a dpkg Source field names the package installed, at its version.
     rows = findings(got)
-    want = as_named_by(rows, expected)
-    assert rows == want, f"unexpected: {sorted(rows - want)}\nmissing: {sorted(want - rows)}"
+    assert rows == expected, f"unexpected: {sorted(rows - expected)}\nmissing: {sorted(expected - rows)}"
     assert got["summary"] == summary_of(expected), got["summary"]
 
 
@@ -435,7 +424,7 @@ def test_cli_imports_a_directory_and_shows_a_scan(own_server, tmp_path):
         table = parse_table("\n".join(line for line in lines[header:] if line.strip()))
         assert table[0] == ["ID", "PACKAGE", "INSTALLED", "FIXED", "SEVERITY"], text
         rows = {(r[0], r[1], r[2], "" if r[3] == "-" else r[3], r[4]) for r in table[1:]}
-        assert rows == as_named_by(rows, DEBIAN_FINDINGS), text
+        assert rows == DEBIAN_FINDINGS, text
         assert json.loads(cli.ok("scan", "show", reference, "-o", "json")) == report(admin, repository, digest)
 
 
