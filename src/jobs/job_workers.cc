@@ -32,7 +32,12 @@ class JobWorkers::Attempt final : public JobContext {
     return workers_.stopping_;
   }
 
+  // The handler has returned: finish() records the outcome, and a heartbeat that finds the job
+  // no longer running may be reading that very record.
+  void handler_returned() { returned_ = true; }
+
   void lose() {
+    if (returned_) return;
     if (!lost_.exchange(true)) {
       workers_.log_->warn("job {} attempt {} was rescued while it ran here; what it does next is not recorded",
                           attempt_.id, attempt_.attempt);
@@ -44,6 +49,7 @@ class JobWorkers::Attempt final : public JobContext {
   JobWorkers& workers_;
   const meta::JobAttempt attempt_;
   std::atomic<bool> lost_{false};
+  std::atomic<bool> returned_{false};
 };
 
 JobWorkers::JobWorkers(meta::JobStore& store, Clock& clock, std::shared_ptr<spdlog::logger> log,
@@ -119,6 +125,7 @@ void JobWorkers::work() {
         outcome = make_error(ErrorCode::kInternal, std::string("the handler threw: ") + e.what());
       }
     }
+    attempt->handler_returned();
     finish(job, *attempt, std::move(outcome));
     {
       std::lock_guard lock(mutex_);

@@ -7,6 +7,7 @@
 #include <rpm/rpmmacro.h>
 #include <rpm/rpmtag.h>
 #include <rpm/rpmts.h>
+#include <sqlite3.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -97,6 +98,29 @@ const char* backend_for(std::string_view file_name) {
   return nullptr;
 }
 
+// librpm's SQLite backend does not close a database it fails to open, so one that is damaged
+// is turned away first: it must open read-only, pass SQLite's quick check, and have the table
+// rpm reads.
+bool is_sound_sqlite_database(const fs::path& file) {
+  sqlite3* db = nullptr;
+  const int opened = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  bool sound = opened == SQLITE_OK;
+  const auto single_answer_is = [db](const char* sql, std::string_view expected) {
+    sqlite3_stmt* statement = nullptr;
+    bool matches = false;
+    if (sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) == SQLITE_OK && sqlite3_step(statement) == SQLITE_ROW) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
+      matches = text != nullptr && std::string_view(text) == expected;
+    }
+    sqlite3_finalize(statement);
+    return matches;
+  };
+  sound = sound && single_answer_is("PRAGMA quick_check", "ok") &&
+          single_answer_is("SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'Packages'", "1");
+  sqlite3_close(db);
+  return sound;
+}
+
 struct SourceRpm {
   std::string name;
   std::string version_release;
@@ -178,6 +202,7 @@ std::vector<Package> parse_rpm_database(std::string_view bytes, std::string_view
   try {
     const PrivateDirectory directory;
     if (!directory.created() || !write_file(directory.path() / file_name, bytes)) return {};
+    if (std::string_view(backend) == "sqlite" && !is_sound_sqlite_database(directory.path() / file_name)) return {};
     const std::lock_guard lock(librpm_mutex);
     const QuietRpmLog quiet;
     return packages_in(directory.path(), backend, path);
