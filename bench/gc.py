@@ -35,15 +35,12 @@ prints one JSON object on stdout; problems go to stderr (the first few failing r
 """
 import argparse
 import base64
-import hashlib
-import http.client
 import json
 import os
 import statistics
 import sys
 import threading
 import time
-import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -51,76 +48,9 @@ OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER = "application/vnd.oci.image.layer.v1.tar"
 LAYER_SIZE = 4096
 
-_errors_printed = 0
-_print_lock = threading.Lock()
+from bench_client import Client, client, complain, upload
 
 
-def complain(message):
-    global _errors_printed
-    with _print_lock:
-        _errors_printed += 1
-        if _errors_printed <= 5:
-            print(f"bench/gc.py: {message}", file=sys.stderr)
-
-
-class Client:
-    """One keep-alive connection, reopened after a failure."""
-
-    def __init__(self, url, auth=None):
-        u = urllib.parse.urlsplit(url)
-        self.host, self.port = u.hostname, u.port or 80
-        self.auth = auth
-        self.conn = None
-
-    def request(self, method, path, body=None, headers=None, timeout=600):
-        headers = dict(headers or {})
-        if self.auth:
-            headers["Authorization"] = self.auth
-        for attempt in (0, 1):
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
-            try:
-                self.conn.request(method, path, body=body, headers=headers)
-                r = self.conn.getresponse()
-                data = r.read()
-                return r.status, r.headers, data
-            except (http.client.HTTPException, OSError):
-                self.conn.close()
-                self.conn = None
-                if attempt == 1 or body is not None and method == "POST":
-                    raise
-        raise RuntimeError("unreachable")
-
-
-_local = threading.local()
-
-
-def client(url):
-    c = getattr(_local, "client", None)
-    if c is None:
-        c = _local.client = Client(url)
-    return c
-
-
-def sha256(data):
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def upload(c, repo, data):
-    digest = sha256(data)
-    status, headers, body = c.request("POST", f"/v2/{repo}/blobs/uploads/?digest={digest}", data,
-                                      {"Content-Type": "application/octet-stream"})
-    if status == 201:
-        return digest, 1
-    if status != 202:
-        raise RuntimeError(f"POST blob upload {repo} -> {status} {body[:200]!r}")
-    location = headers["Location"]
-    location = urllib.parse.urlsplit(location)
-    target = location.path + "?" + (location.query + "&" if location.query else "") + f"digest={digest}"
-    status, _, body = c.request("PUT", target, data, {"Content-Type": "application/octet-stream"})
-    if status != 201:
-        raise RuntimeError(f"PUT blob upload {repo} -> {status} {body[:200]!r}")
-    return digest, 2
 
 
 def manifest(config_digest, config_size, layers):

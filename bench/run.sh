@@ -8,11 +8,14 @@
 # Pier scaled out, on PostgreSQL and an S3 server (npm's s3rver) that the run starts: workloads
 # 1-6 with one replica, and manifest GETs and small pushes with 1, 2 and 3 replicas; then
 # garbage collection (10): a registry of 100,000 manifests, 10% of them made garbage, collected
-# (time, peak memory), and small pushes with and without collections running.
+# (time, peak memory), and small pushes with and without collections running; then
+# vulnerability scanning (11): layers of a Debian 12 root filesystem (debootstrap, cached) indexed
+# per second, and the rescan of 10,000 small images' inventories after an OSV import.
 #
 # Environment:
 #   BENCH_QUICK=1        smaller sizes and shorter runs (64 MiB blobs, 200 images, 1000 tags/repos,
-#                        scale to 10,000, 3 s, garbage collection of 10,000 manifests)
+#                        scale to 10,000, 3 s, garbage collection of 10,000 manifests, 3 root
+#                        filesystem layers scanned and 1,000 inventories rescanned)
 #   BENCH_DIR=DIR        where the temporary working directory goes (default /tmp)
 #   BENCH_MEMORY_DIR=DIR a RAM-backed folder for the pushes that leave the disk out (default /dev/shm)
 #   BENCH_KEEP=1         keep the working directory (data, logs, raw results) afterwards
@@ -23,6 +26,10 @@
 #   LOADGEN_BINARY=FILE  the same for pier-loadgen (not PIER_*: Pier refuses unknown PIER_ variables)
 #   BENCH_ONLY=scaleout  run the scale-out section alone (its table compares with nothing else)
 #   BENCH_ONLY=gc        run the garbage-collection section (workload 10) alone
+#   BENCH_ONLY=scan      run the vulnerability-scanning section (workload 11) alone
+#   BENCH_CACHE_DIR=DIR  where the Debian 12 root filesystem tarball of workload 11 is kept between
+#                        runs (default ${XDG_CACHE_HOME:-$HOME/.cache}/pier-bench); making it runs
+#                        debootstrap (as root, from deb.debian.org) and takes minutes
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,15 +39,17 @@ PIER=${PIER_BINARY:-$BUILD/pier}
 LOADGEN=${LOADGEN_BINARY:-$BUILD/pier-loadgen}
 ONLY=${BENCH_ONLY:-}
 case $ONLY in
-  "" | scaleout | gc) ;;
-  *) echo "bench: BENCH_ONLY must be scaleout or gc, not '$ONLY'" >&2; exit 2 ;;
+  "" | scaleout | gc | scan) ;;
+  *) echo "bench: BENCH_ONLY must be scaleout, gc or scan, not '$ONLY'" >&2; exit 2 ;;
 esac
 REGISTRY=/usr/bin/docker-registry
 NGINX=/usr/sbin/nginx
 QUICK=${BENCH_QUICK:-0}
 [[ $QUICK = 0 ]] && WRITE_DOC=${BENCH_WRITE_DOC:-1} || WRITE_DOC=${BENCH_WRITE_DOC:-0}
 
-for tool in "$PIER" "$LOADGEN" "$REGISTRY" "$NGINX" /usr/bin/wrk /usr/bin/openssl /usr/bin/python3 /usr/bin/htpasswd; do
+# The scanning section alone runs Pier and Python clients only.
+[[ $ONLY = scan ]] && peers=() || peers=("$REGISTRY" "$NGINX" /usr/bin/wrk)
+for tool in "$PIER" "$LOADGEN" "${peers[@]}" /usr/bin/openssl /usr/bin/python3 /usr/bin/htpasswd; do
   [[ -x $tool ]] || { echo "bench: missing $tool (run: make bench)" >&2; exit 2; }
 done
 
@@ -57,11 +66,13 @@ if [[ $QUICK != 0 ]]; then
   VARIANT_SECONDS=3 PULL_RUNS=2 VARIANT_PULL_RUNS=2 PUSH_RUNS=1 MEMORY_PUSH_RUNS=2 AUTH_SHARE_ROUNDS=2
   SCALE_PIER=(1000 10000) SCALE_REGISTRY=(1000 2000) CROWD_IMAGES=500
   GC_REPOS=100 GC_PUSH_IMAGES=1000 GC_ROUNDS=2
+  SCAN_LAYERS=3 SCAN_INVENTORIES=1000
 else
   BLOB_SIZE=$((1024 * MiB)) IMAGES=2000 TAGS=10000 REPOS=10000 RATE_SECONDS=10 LIST_SECONDS=10
   VARIANT_SECONDS=5 PULL_RUNS=3 VARIANT_PULL_RUNS=3 AUTH_SHARE_ROUNDS=3
   SCALE_PIER=(1000 100000) SCALE_REGISTRY=(1000 10000) CROWD_IMAGES=2000
   GC_REPOS=1000 GC_PUSH_IMAGES=3000 GC_ROUNDS=5
+  SCAN_LAYERS=8 SCAN_INVENTORIES=10000
 fi
 CHUNK=$((64 * MiB))   # PATCH size of the chunked push
 CLIENTS=8             # small pushes and seeding
@@ -83,6 +94,12 @@ GC_GARBAGE=0.1
 GC_BATCH=0.02
 GC_POPULATE_PROCESSES=2   # Python clients: two processes of 16 threads keep up with loadgen's 8
 GC_POPULATE_THREADS=16
+# Workload 11: SCAN_LAYERS images of one big distinct layer each (the Debian 12 tree behind a
+# small file of its own), then SCAN_INVENTORIES small images pushed by SCAN_CLIENTS clients and
+# an OSV feed of SCAN_RECORDS records imported, whose rescan is timed.
+SCAN_CLIENTS=16
+SCAN_RECORDS=300
+SCAN_CACHE=${BENCH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pier-bench}
 
 # Workload 8 holds 1,000 connections open: one file per connection, in each process.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -970,6 +987,65 @@ print(json.dumps({"lines": len(lines), "first": lines[:5]}))
 EOF
 }
 
+# ---- vulnerability scanning ----
+
+# The Debian 12 root filesystem as a gzip tar (`debootstrap --variant=minbase bookworm`, packed
+# with numeric owners), made once and kept in SCAN_CACHE; prints its path. As Debian's own
+# container images, without apt's package lists and downloaded packages (var/lib/apt/lists,
+# var/cache/apt: 80 of its 200 MB, and not what an image ships).
+debian_rootfs() {
+  local tarball=$SCAN_CACHE/debian12-rootfs.tar.gz tree=$WORK/debian12-rootfs listing
+  if [[ ! -s $tarball ]]; then
+    command -v debootstrap >/dev/null || { echo "bench: debootstrap is missing (run: make bench)" >&2; return 1; }
+    (($(id -u) == 0)) || { echo "bench: debootstrap needs root to make $tarball" >&2; return 1; }
+    log "scan: making the Debian 12 root filesystem (debootstrap --variant=minbase bookworm), kept in $tarball"
+    mkdir -p "$SCAN_CACHE"
+    bounded 3600 debootstrap --variant=minbase bookworm "$tree" http://deb.debian.org/debian >"$WORK/debootstrap.log" 2>&1 ||
+      { tail -20 "$WORK/debootstrap.log" >&2; return 1; }
+    rm -rf "$tree"/var/lib/apt/lists/* "$tree"/var/cache/apt/*.bin "$tree"/var/cache/apt/archives/*.deb
+    tar -C "$tree" --numeric-owner -czf "$tarball.tmp" . || return 1
+    rm -rf --one-file-system "$tree"
+    mv "$tarball.tmp" "$tarball" || return 1
+  fi
+  listing=$(tar -tzf "$tarball")
+  for path in ./var/lib/dpkg/status ./etc/os-release; do
+    grep -qxF "$path" <<<"$listing" || { echo "bench: $tarball holds no $path; remove it to make it again" >&2; return 1; }
+  done
+  echo "$tarball"
+}
+
+# Workload 11: Pier alone on a store of its own (SQLite and the filesystem, authentication off,
+# the default jobs.workers: 4 scans at once). The layers are made before Pier starts; bench/scan.py
+# is the client. The management API is signed in to with an API token of admin's.
+run_scan() {
+  local dir=$WORK/scan port url pid token rootfs layers=$WORK/scan-layers scan_py=$ROOT/bench/scan.py
+  record scan.config "{\"layers\": $SCAN_LAYERS, \"inventories\": $SCAN_INVENTORIES, \"clients\": $SCAN_CLIENTS, \"records\": $SCAN_RECORDS}"
+  rootfs=$(debian_rootfs) || { record scan.layers '{"failed": true}'; return 0; }
+  log "scan: workload 11, preparing $SCAN_LAYERS distinct layers of $rootfs ($(du -h "$rootfs" | cut -f1))"
+  measure scan.prepare bounded 1800 python3 "$scan_py" prepare --rootfs "$rootfs" --count "$SCAN_LAYERS" --out "$layers"
+  port=$(free_port)
+  url=http://127.0.0.1:$port
+  write_configs "$dir" "$port"
+  log "scan: starting Pier on $url"
+  start_server pier "$dir" "$port" plain
+  pid=$SERVER_PID
+  token=$(json "$(bounded 60 python3 "$scan_py" token --url "$url" --user admin --password "$PASSWORD")" token)
+  sync
+  log "scan: $SCAN_LAYERS images of one root filesystem layer each (blobs first, then the manifests one after" \
+      "another), until all are scanned"
+  measure scan.layers bounded 3600 python3 "$scan_py" layers --url "$url" --token "$token" --dir "$layers" \
+    --count "$SCAN_LAYERS" --prefix scan/rootfs
+  rm -rf "$layers/"layer-*.tar.gz
+  log "scan: $SCAN_INVENTORIES small images ($SCAN_CLIENTS clients) until all are scanned, then an import of" \
+      "$SCAN_RECORDS OSV records and the rescan of every inventory"
+  sync
+  measure scan.inventories bounded 7200 python3 "$scan_py" inventories --url "$url" --token "$token" \
+    --status "$layers/status" --images "$SCAN_INVENTORIES" --clients "$SCAN_CLIENTS" --records "$SCAN_RECORDS"
+  record scan.hwm_kib "$(rss_kib "$pid" VmHWM)"
+  stop_server "$pid"
+  record scan.log "$(gc_log_summary "$dir/server.log")"
+}
+
 # ---- run ----
 
 STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -1012,6 +1088,9 @@ fi
 if [[ -z $ONLY || $ONLY = gc ]]; then
   run_gc
 fi
+if [[ -z $ONLY || $ONLY = scan ]]; then
+  run_scan
+fi
 record sections "\"${ONLY:-all}\""
 record elapsed_s "$((SECONDS - T0))"
 
@@ -1021,6 +1100,7 @@ else
   COMMAND="bench/run.sh"
 fi
 [[ $QUICK != 0 ]] && COMMAND="BENCH_QUICK=1 $COMMAND"
+[[ -n $ONLY ]] && COMMAND="BENCH_ONLY=$ONLY $COMMAND"
 
 REPORT=$WORK/report.md
 python3 "$ROOT/bench/report.py" "$RESULTS" "$STARTED" "$COMMAND" "$QUICK" "$BLOB_SIZE" "$IMAGES" "$TAGS" "$REPOS" \

@@ -14,7 +14,8 @@ test_packages=(
   skopeo podman buildah docker-registry uidmap slapd ldap-utils chromium postgresql-15
   rpm db5.3-util  # tests/vuln/rpm_database_test.cc builds RPM databases of both formats
 )
-bench_packages=(wrk nginx-light apache2-utils)  # apache2-utils: htpasswd -B for docker-registry's htpasswd file
+bench_packages=(wrk nginx-light apache2-utils debootstrap)  # apache2-utils: htpasswd -B for docker-registry's htpasswd file;
+# debootstrap: the Debian 12 root filesystem the scanning workload (11) scans
 # clang-14 with its compiler-rt: libFuzzer and the sanitizer runtimes.
 fuzz_packages=(clang libclang-rt-14-dev)
 
