@@ -1,11 +1,13 @@
 """What the bench's Python clients (gc.py, scan.py) share: a keep-alive HTTP connection per
 thread, blob uploads, and errors reported a few at a time."""
+import base64
 import hashlib
 import http.client
 import json
 import os
 import sys
 import threading
+import time
 import urllib.parse
 
 _errors_printed = 0
@@ -86,3 +88,21 @@ def upload(c, repo, data):
     if status != 201:
         raise RuntimeError(f"PUT blob upload {repo} -> {status} {body[:200]!r}")
     return digest, 2
+
+
+def basic(user, password):
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def cmd_token(a):
+    """Prints a superuser API token, good for a day, made with the password given."""
+    c = Client(a.url, basic(a.user, a.password))
+    status, _, body = c.request("POST", "/api/v1/user/tokens",
+                                json.dumps({"name": f"bench-{os.path.basename(sys.argv[0])}-{os.getpid()}-{int(time.time())}",
+                                            "scopes": ["super:user"], "expires_in_days": 1}).encode(),
+                                {"Content-Type": "application/json"})
+    if status != 201:
+        complain(f"POST /api/v1/user/tokens -> {status} {body[:300]!r}")
+        return 1
+    print(json.dumps({"token": json.loads(body)["token"]}))
+    return 0

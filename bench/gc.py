@@ -34,7 +34,6 @@ prints one JSON object on stdout; problems go to stderr (the first few failing r
       The medians of images_per_s of each and their ratio, with every run's figures.
 """
 import argparse
-import base64
 import json
 import os
 import statistics
@@ -48,7 +47,7 @@ OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER = "application/vnd.oci.image.layer.v1.tar"
 LAYER_SIZE = 4096
 
-from bench_client import Client, client, complain, upload
+from bench_client import Client, client, cmd_token, complain, upload
 
 
 
@@ -188,23 +187,6 @@ def status_kib(pid, key):
     except OSError:
         pass
     return None
-
-
-def basic(user, password):
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-
-
-def cmd_token(a):
-    c = Client(a.url, basic(a.user, a.password))
-    status, _, body = c.request("POST", "/api/v1/user/tokens",
-                                json.dumps({"name": f"bench-gc-{os.getpid()}-{int(time.time())}",
-                                            "scopes": ["super:user"], "expires_in_days": 1}).encode(),
-                                {"Content-Type": "application/json"})
-    if status != 201:
-        complain(f"POST /api/v1/user/tokens -> {status} {body[:300]!r}")
-        return 1
-    print(json.dumps({"token": json.loads(body)["token"]}))
-    return 0
 
 
 def run_gc(c):

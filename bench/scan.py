@@ -33,7 +33,6 @@ subcommand prints one JSON object on stdout; problems go to stderr (the first fe
       have moved during the rescan.
 """
 import argparse
-import base64
 import gzip
 import io
 import json
@@ -57,7 +56,7 @@ HIGH_VECTOR = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"
 MEDIUM_VECTOR = "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N"
 SMALL_PACKAGES = 20
 
-from bench_client import Client, client, complain, sha256, upload
+from bench_client import Client, client, cmd_token, complain, sha256, upload
 
 
 def push_blobs(c, repo, layer, diff_id, label):
@@ -97,10 +96,6 @@ def metric(c, name):
         if line.startswith(name + " "):
             return float(line.split()[1])
     raise RuntimeError(f"/metrics has no {name}")
-
-
-def basic(user, password):
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 # ---------------------------------------------------------------- prepare
@@ -161,19 +156,6 @@ def cmd_prepare(a):
 
 
 # ---------------------------------------------------------------- token
-
-def cmd_token(a):
-    c = Client(a.url, basic(a.user, a.password))
-    status, _, body = c.request("POST", "/api/v1/user/tokens",
-                                json.dumps({"name": f"bench-scan-{os.getpid()}-{int(time.time())}",
-                                            "scopes": ["super:user"], "expires_in_days": 1}).encode(),
-                                {"Content-Type": "application/json"})
-    if status != 201:
-        complain(f"POST /api/v1/user/tokens -> {status} {body[:300]!r}")
-        return 1
-    print(json.dumps({"token": json.loads(body)["token"]}))
-    return 0
-
 
 # ---------------------------------------------------------------- layers
 
