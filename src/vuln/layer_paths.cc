@@ -71,7 +71,12 @@ std::optional<InventoryFile> inventory_file_at(std::string_view path) {
   if (path == "var/lib/dpkg/status") return InventoryFile::kDpkgStatus;
   if (path == "lib/apk/db/installed") return InventoryFile::kApkInstalled;
   if (path == "etc/os-release" || path == "usr/lib/os-release") return InventoryFile::kOsRelease;
-  if (path == "var/lib/rpm/rpmdb.sqlite" || path == "var/lib/rpm/Packages") return InventoryFile::kRpmDatabase;
+  // Fedora 36 and later keep the database under /usr (/var/lib/rpm is a link there).
+  for (const std::string_view folder : {"var/lib/rpm/", "usr/lib/sysimage/rpm/"}) {
+    if (path.starts_with(folder) && (path.substr(folder.size()) == "rpmdb.sqlite" || path.substr(folder.size()) == "Packages")) {
+      return InventoryFile::kRpmDatabase;
+    }
+  }
   // Distroless keeps "<package>.md5sums" beside each package's fields; those list files only.
   if (parent_of(path) == "var/lib/dpkg/status.d" && !path.ends_with(".md5sums")) {
     return InventoryFile::kDpkgStatusFragment;

@@ -20,7 +20,7 @@ enum class InventoryFile {
   kOsRelease,           // etc/os-release, usr/lib/os-release
   kPythonMetadata,      // <any>.dist-info/METADATA, <any>.egg-info/PKG-INFO
   kNpmPackage,          // node_modules/<name>/package.json, node_modules/@scope/<name>/package.json
-  kRpmDatabase,         // var/lib/rpm/rpmdb.sqlite, var/lib/rpm/Packages
+  kRpmDatabase,         // rpmdb.sqlite or Packages in var/lib/rpm/ or usr/lib/sysimage/rpm/
   kGoBinary,            // an executable with Go build information (found by content, not by path)
 };
 

@@ -24,6 +24,9 @@ TEST(LayerReaderPaths, FilesOfInterest) {
   EXPECT_FALSE(inventory_file_at("usr/local/etc/os-release"));
   EXPECT_EQ(inventory_file_at("var/lib/rpm/rpmdb.sqlite"), InventoryFile::kRpmDatabase);
   EXPECT_EQ(inventory_file_at("var/lib/rpm/Packages"), InventoryFile::kRpmDatabase);
+  EXPECT_EQ(inventory_file_at("usr/lib/sysimage/rpm/rpmdb.sqlite"), InventoryFile::kRpmDatabase);
+  EXPECT_EQ(inventory_file_at("usr/lib/sysimage/rpm/Packages.db"), std::nullopt);
+  EXPECT_EQ(inventory_file_at("var/lib/rpm/rpmdb.sqlite-shm"), std::nullopt);
   EXPECT_EQ(inventory_file_at("usr/lib/python3/dist-packages/requests-2.31.0.dist-info/METADATA"),
             InventoryFile::kPythonMetadata);
   EXPECT_EQ(inventory_file_at("opt/app/six-1.16.0.egg-info/PKG-INFO"), InventoryFile::kPythonMetadata);
