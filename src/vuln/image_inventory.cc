@@ -66,8 +66,9 @@ ImageInventory inventory_of(const std::vector<LayerIndex>& layers_in_order) {
     }
   }
   std::ranges::sort(inventory.packages);
-  const auto duplicates = std::ranges::unique(inventory.packages);
-  inventory.packages.erase(duplicates.begin(), duplicates.end());
+  // std::unique rather than std::ranges::unique: clang 14 (the fuzz build) cannot compile the
+  // latter against libstdc++ 12.
+  inventory.packages.erase(std::unique(inventory.packages.begin(), inventory.packages.end()), inventory.packages.end());
   return inventory;
 }
 
