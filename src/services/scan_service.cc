@@ -119,10 +119,6 @@ SbomArtifact sbom_artifact(const meta::StoredManifest& subject, std::string_view
 
 }  // namespace
 
-struct ScanService::Scanned {
-  vuln::ImageInventory inventory;
-};
-
 ScanService::ScanService(meta::VulnerabilityStore& store, meta::MetadataStore& metadata, ManifestService& manifests,
                          BlobService& blobs, UploadService& uploads, Clock& clock, bool shared)
     : store_(store), metadata_(metadata), manifests_(manifests), blobs_(blobs), uploads_(uploads), clock_(clock),
@@ -181,11 +177,11 @@ Result<meta::VulnerabilityDatabaseState> ScanService::import(std::string_view bo
 
 Result<meta::VulnerabilityDatabaseState> ScanService::database() { return store_.vulnerability_database(); }
 
-Result<std::shared_ptr<const vuln::VulnerabilityIndex>> ScanService::current_index() {
+Result<ScanService::LoadedIndex> ScanService::current_index() {
   auto state = store_.vulnerability_database();
   if (!state) return state.error();
   std::lock_guard lock(index_mutex_);
-  if (index_ && index_generation_ == state->generation) return index_;
+  if (index_ && index_generation_ == state->generation) return LoadedIndex{index_, index_generation_};
   auto all = store_.vulnerabilities();
   if (!all) return all.error();
   std::vector<vuln::OsvRecord> records;
@@ -197,7 +193,7 @@ Result<std::shared_ptr<const vuln::VulnerabilityIndex>> ScanService::current_ind
   }
   index_ = std::make_shared<const vuln::VulnerabilityIndex>(std::move(records));
   index_generation_ = all->first;
-  return index_;
+  return LoadedIndex{index_, index_generation_};
 }
 
 void ScanService::pushed(std::string_view repository, std::string_view digest) {
@@ -225,8 +221,8 @@ Result<std::string> ScanService::layer_index_json(const std::string& digest, std
   return text;
 }
 
-Result<ScanService::Scanned> ScanService::scan_image(std::string_view, const meta::StoredManifest&,
-                                                     const std::vector<std::pair<std::string, std::uint64_t>>& layers) {
+Result<vuln::ImageInventory> ScanService::inventory_of_layers(
+    const std::vector<std::pair<std::string, std::uint64_t>>& layers) {
   std::vector<vuln::LayerIndex> indexes;
   indexes.reserve(layers.size());
   for (const auto& [digest, size] : layers) {
@@ -236,7 +232,7 @@ Result<ScanService::Scanned> ScanService::scan_image(std::string_view, const met
     if (!index) return index.error();
     indexes.push_back(std::move(*index));
   }
-  return Scanned{vuln::inventory_of(indexes)};
+  return vuln::inventory_of(indexes);
 }
 
 Result<meta::ManifestScan> ScanService::scan_manifest(std::string_view repository, const meta::StoredManifest& manifest,
@@ -246,17 +242,13 @@ Result<meta::ManifestScan> ScanService::scan_manifest(std::string_view repositor
   } else if (*kept && (*kept)->status == "scanned") {
     return std::move(**kept);
   }
-  auto index = current_index();
-  if (!index) return index.error();
-  const auto generation = [&] {
-    std::lock_guard lock(index_mutex_);
-    return index_generation_;
-  }();
+  auto loaded = current_index();
+  if (!loaded) return loaded.error();
   meta::ManifestScan scan;
   scan.digest = manifest.digest;
   scan.status = "scanned";
   scan.scanned_at = clock_.unix_seconds();
-  scan.generation = generation;
+  scan.generation = loaded->generation;
   auto document = read_manifest(manifest.content, manifest.media_type);
   if (!document) return document.error();
   if (!document->manifests.empty() || media_type::is_index(manifest.media_type)) {
@@ -293,17 +285,17 @@ Result<meta::ManifestScan> ScanService::scan_manifest(std::string_view repositor
     for (const auto& layer : document->layers) {
       if (!layer.external && is_filesystem_layer(layer.media_type)) layers.emplace_back(layer.digest, layer.size);
     }
-    auto scanned = scan_image(repository, manifest, layers);
+    auto scanned = inventory_of_layers(layers);
     if (!scanned && scanned.error().code == ErrorCode::kBadRequest) {
       scan.status = "failed";
       scan.error = "a layer is not a tar archive: " + scanned.error().message;
     } else if (!scanned) {
       return scanned.error();
     } else {
-      scan.inventory = vuln::inventory_json(scanned->inventory);
-      scan.packages = static_cast<std::int64_t>(scanned->inventory.packages.size());
-      if (scanned->inventory.os) scan.os = vuln::osv_ecosystem_name(*scanned->inventory.os);
-      scan.findings = vuln::findings_json((*index)->findings(scanned->inventory));
+      scan.inventory = vuln::inventory_json(*scanned);
+      scan.packages = static_cast<std::int64_t>(scanned->packages.size());
+      if (scanned->os) scan.os = vuln::osv_ecosystem_name(*scanned->os);
+      scan.findings = vuln::findings_json(loaded->index->findings(*scanned));
       // Before the scan is stored: a report that says "scanned" names an SBOM its client finds.
       // A repository that refuses it (its namespace's quota is reached) keeps its scan all the
       // same; only a store that is down makes the scan wait.
@@ -358,12 +350,9 @@ Result<void> ScanService::scan(std::string_view repository, const Digest& digest
 }
 
 Result<std::uint64_t> ScanService::rescan(const std::function<bool()>& keep_going) {
-  auto index = current_index();
-  if (!index) return index.error();
-  const auto generation = [&] {
-    std::lock_guard lock(index_mutex_);
-    return index_generation_;
-  }();
+  auto loaded = current_index();
+  if (!loaded) return loaded.error();
+  const auto generation = loaded->generation;
   std::uint64_t rescanned = 0;
   // Images first: an index's findings are its images'.
   for (const std::string kind : {"image", "index"}) {
@@ -379,7 +368,7 @@ Result<std::uint64_t> ScanService::rescan(const std::function<bool()>& keep_goin
         if (kind == "image") {
           auto inventory = vuln::parse_inventory(scan.inventory);
           if (!inventory) return inventory.error();
-          findings = vuln::findings_json((*index)->findings(*inventory));
+          findings = vuln::findings_json(loaded->index->findings(*inventory));
         } else {
           auto merged = index_findings(scan);
           if (!merged) return merged.error();

@@ -36,6 +36,7 @@
 namespace pier::vuln {
 class VulnerabilityIndex;
 struct Finding;
+struct ImageInventory;
 }  // namespace pier::vuln
 
 namespace pier::services {
@@ -106,10 +107,14 @@ class ScanService {
   const ScanTotals& totals() const { return totals_; }
 
  private:
-  struct Scanned;
-  Result<std::shared_ptr<const vuln::VulnerabilityIndex>> current_index();
-  Result<Scanned> scan_image(std::string_view repository, const meta::StoredManifest& manifest,
-                             const std::vector<std::pair<std::string, std::uint64_t>>& layers);
+  // The vulnerability data in memory and the import generation it is, read together.
+  struct LoadedIndex {
+    std::shared_ptr<const vuln::VulnerabilityIndex> index;
+    std::int64_t generation = 0;
+  };
+  Result<LoadedIndex> current_index();
+  // The inventory of an image's layers (digest, size), lowest first.
+  Result<vuln::ImageInventory> inventory_of_layers(const std::vector<std::pair<std::string, std::uint64_t>>& layers);
   Result<meta::ManifestScan> scan_manifest(std::string_view repository, const meta::StoredManifest& manifest, int depth);
   Result<std::string> index_findings(const meta::ManifestScan& index_scan);
   Result<std::string> layer_index_json(const std::string& digest, std::uint64_t size);
