@@ -8,6 +8,7 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -82,12 +83,13 @@ class JobRunnerTest : public ::testing::TestWithParam<Backend> {
  protected:
   JobRunnerTest() : open_store_(GetParam().database(dir_.path())), store_(open_store_()) {}
 
-  // A runner on a store of its own, polling every 20 ms, with a 2 s heartbeat timeout.
-  std::unique_ptr<JobRunner> runner(const std::string& name) {
+  // A runner on a store of its own, polling every 20 ms unless told otherwise, with a 2 s
+  // heartbeat timeout and two workers.
+  std::unique_ptr<JobRunner> runner(const std::string& name, std::chrono::milliseconds poll_interval = 20ms) {
     stores_.push_back(open_store_());
     JobRunnerOptions options;
     options.replica_id = name;
-    options.poll_interval = 20ms;
+    options.poll_interval = poll_interval;
     options.heartbeat_timeout = 2s;
     options.workers = 2;
     return std::make_unique<JobRunner>(*stores_.back(), clock_, log_, options);
@@ -195,6 +197,25 @@ TEST_P(SharedJobRunnerTest, AJobLeftByAStoppedRunnerIsRescuedAndRunByTheOther) {
   EXPECT_EQ(done.id, job.id);
   EXPECT_EQ(done.attempt, 2);
   EXPECT_EQ(done.attempted_by, "b");
+}
+
+// A poke makes a runner poll now, and a worker that frees up after a poll that filled every
+// worker polls again: five jobs for two workers all run long before the next interval.
+TEST_P(JobRunnerTest, JobsEnqueuedHereRunAtOnceHoweverManyTheWorkers) {
+  auto a = runner("a", 1h);
+  a->handle("work", recording("a"));
+  a->start();
+  std::this_thread::sleep_for(100ms);  // past the poll made at start, which found nothing
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(store_->enqueue(meta::NewJob{"work", "{}", clock_.seconds, 3, std::nullopt}).value());
+  }
+  a->poke();
+  EXPECT_TRUE(eventually([&] {
+    const auto all = jobs("work");
+    return std::ranges::all_of(all, [](const meta::Job& job) { return job.state == meta::JobState::kCompleted; });
+  }));
+  EXPECT_EQ(calls_.size(), 5u);
+  a->stop();
 }
 
 TEST_P(JobRunnerTest, AFailedJobIsTriedAgainAfterItsBackoff) {
