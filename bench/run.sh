@@ -10,7 +10,9 @@
 # garbage collection (10): a registry of 100,000 manifests, 10% of them made garbage, collected
 # (time, peak memory), and small pushes with and without collections running; then
 # vulnerability scanning (11): layers of a Debian 12 root filesystem (debootstrap, cached) indexed
-# per second, and the rescan of 10,000 small images' inventories after an OSV import.
+# per second, and the rescan of 10,000 small images' inventories after an OSV import; then
+# notifications (12): small pushes with no rule, with a push rule to a webhook answering at once
+# and with one to a webhook that never answers, in turn, and how soon the events arrive.
 #
 # Environment:
 #   BENCH_QUICK=1        smaller sizes and shorter runs (64 MiB blobs, 200 images, 1000 tags/repos,
@@ -27,6 +29,7 @@
 #   BENCH_ONLY=scaleout  run the scale-out section alone (its table compares with nothing else)
 #   BENCH_ONLY=gc        run the garbage-collection section (workload 10) alone
 #   BENCH_ONLY=scan      run the vulnerability-scanning section (workload 11) alone
+#   BENCH_ONLY=notify    run the notification section (workload 12) alone
 #   BENCH_CACHE_DIR=DIR  where the Debian 12 root filesystem tarball of workload 11 is kept between
 #                        runs (default ${XDG_CACHE_HOME:-$HOME/.cache}/pier-bench); making it runs
 #                        debootstrap (as root, from deb.debian.org) and takes minutes
@@ -39,16 +42,16 @@ PIER=${PIER_BINARY:-$BUILD/pier}
 LOADGEN=${LOADGEN_BINARY:-$BUILD/pier-loadgen}
 ONLY=${BENCH_ONLY:-}
 case $ONLY in
-  "" | scaleout | gc | scan) ;;
-  *) echo "bench: BENCH_ONLY must be scaleout, gc or scan, not '$ONLY'" >&2; exit 2 ;;
+  "" | scaleout | gc | scan | notify) ;;
+  *) echo "bench: BENCH_ONLY must be scaleout, gc, scan or notify, not '$ONLY'" >&2; exit 2 ;;
 esac
 REGISTRY=/usr/bin/docker-registry
 NGINX=/usr/sbin/nginx
 QUICK=${BENCH_QUICK:-0}
 [[ $QUICK = 0 ]] && WRITE_DOC=${BENCH_WRITE_DOC:-1} || WRITE_DOC=${BENCH_WRITE_DOC:-0}
 
-# The scanning section alone runs Pier and Python clients only.
-[[ $ONLY = scan ]] && peers=() || peers=("$REGISTRY" "$NGINX" /usr/bin/wrk)
+# The scanning and notification sections alone run Pier, pier-loadgen and Python only.
+[[ $ONLY = scan || $ONLY = notify ]] && peers=() || peers=("$REGISTRY" "$NGINX" /usr/bin/wrk)
 for tool in "$PIER" "$LOADGEN" "${peers[@]}" /usr/bin/openssl /usr/bin/python3 /usr/bin/htpasswd; do
   [[ -x $tool ]] || { echo "bench: missing $tool (run: make bench)" >&2; exit 2; }
 done
@@ -67,12 +70,14 @@ if [[ $QUICK != 0 ]]; then
   SCALE_PIER=(1000 10000) SCALE_REGISTRY=(1000 2000) CROWD_IMAGES=500
   GC_REPOS=100 GC_PUSH_IMAGES=1000 GC_ROUNDS=2
   SCAN_LAYERS=3 SCAN_INVENTORIES=1000
+  NOTIFY_IMAGES=500
 else
   BLOB_SIZE=$((1024 * MiB)) IMAGES=2000 TAGS=10000 REPOS=10000 RATE_SECONDS=10 LIST_SECONDS=10
   VARIANT_SECONDS=5 PULL_RUNS=3 VARIANT_PULL_RUNS=3 AUTH_SHARE_ROUNDS=3
   SCALE_PIER=(1000 100000) SCALE_REGISTRY=(1000 10000) CROWD_IMAGES=2000
   GC_REPOS=1000 GC_PUSH_IMAGES=3000 GC_ROUNDS=5
   SCAN_LAYERS=8 SCAN_INVENTORIES=10000
+  NOTIFY_IMAGES=2000
 fi
 CHUNK=$((64 * MiB))   # PATCH size of the chunked push
 CLIENTS=8             # small pushes and seeding
@@ -100,6 +105,12 @@ GC_POPULATE_THREADS=16
 SCAN_CLIENTS=16
 SCAN_RECORDS=300
 SCAN_CACHE=${BENCH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pier-bench}
+# Workload 12: NOTIFY_IMAGES small images by CLIENTS clients per run, NOTIFY_ROUNDS runs of each
+# condition (no rule, a rule to a receiver answering at once, a rule to one that never answers)
+# in turn; one attempt may take NOTIFY_TIMEOUT, and the rule to the silent receiver is never
+# disabled while it runs (notifications.disable_after).
+NOTIFY_ROUNDS=3
+NOTIFY_TIMEOUT=10s
 
 # Workload 8 holds 1,000 connections open: one file per connection, in each process.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -1046,6 +1057,59 @@ run_scan() {
   record scan.log "$(gc_log_summary "$dir/server.log")"
 }
 
+# ---- notifications ----
+
+# Workload 12: Pier alone on a store of its own (SQLite and the filesystem, authentication off),
+# pushed to by pier-loadgen small-pushes under admin/ (the bootstrap superuser's namespace, which
+# every store has), the namespace's push rule made and deleted by bench/notify.py round for each
+# run. The receivers are a Python process of their own (bench/notify.py receiver), so that their
+# work does not slow the client that times the pushes; the rules are managed with an API token.
+run_notify() {
+  local dir=$WORK/notify port url pid token notify_py=$ROOT/bench/notify.py rport hport rpid i cond k
+  local runs_none=() runs_ok=() runs_hang=()
+  record notify.config "{\"images\": $NOTIFY_IMAGES, \"clients\": $CLIENTS, \"rounds\": $NOTIFY_ROUNDS, \"timeout\": \"$NOTIFY_TIMEOUT\", \"prefix\": \"admin/notify\"}"
+  port=$(free_port)
+  url=http://127.0.0.1:$port
+  EXTRA_PIER_CONFIG=$(printf 'notifications:\n  timeout: %s\n  disable_after: 1000' "$NOTIFY_TIMEOUT")
+  write_configs "$dir" "$port"
+  EXTRA_PIER_CONFIG=""
+  log "notify: workload 12, starting Pier on $url"
+  start_server pier "$dir" "$port" plain
+  pid=$SERVER_PID
+  token=$(json "$(bounded 60 python3 "$notify_py" token --url "$url" --user admin --password "$PASSWORD")" token)
+  rport=$(free_port)
+  hport=$(free_port)
+  rm -f "$WORK/notify-ready"
+  python3 "$notify_py" receiver --port "$rport" --hang-port "$hport" --ready "$WORK/notify-ready" \
+    >>"$dir/receiver.log" 2>&1 &
+  rpid=$!
+  SERVER_PIDS+=("$rpid")
+  for ((k = 0; k < 200; k++)); do
+    [[ -e $WORK/notify-ready ]] && break
+    sleep 0.05
+  done
+  for ((i = 0; i < NOTIFY_ROUNDS; i++)); do
+    for cond in none ok hang; do
+      log "notify: round $((i + 1)) of $NOTIFY_ROUNDS, $NOTIFY_IMAGES small image pushes, rule: $cond"
+      sync
+      run_once "notify.push_$cond" bounded 900 python3 "$notify_py" round --url "$url" --token "$token" \
+        --loadgen "$LOADGEN" --images "$NOTIFY_IMAGES" --clients "$CLIENTS" --prefix admin/notify \
+        --condition "$cond" --receiver "$rport" --hang-port "$hport" --pid "$pid" || continue
+      case $cond in
+        none) runs_none+=("$OUT") ;;
+        ok) runs_ok+=("$OUT") ;;
+        hang) runs_hang+=("$OUT") ;;
+      esac
+    done
+  done
+  record notify.rounds "$(python3 "$notify_py" rounds --none "${runs_none[@]}" --ok "${runs_ok[@]}" \
+                          --hang "${runs_hang[@]}" || echo '{"failed": true}')"
+  record notify.hwm_kib "$(rss_kib "$pid" VmHWM)"
+  stop_server "$rpid"
+  stop_server "$pid"
+  record notify.log "$(gc_log_summary "$dir/server.log")"
+}
+
 # ---- run ----
 
 STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -1091,6 +1155,9 @@ fi
 if [[ -z $ONLY || $ONLY = scan ]]; then
   run_scan
 fi
+if [[ -z $ONLY || $ONLY = notify ]]; then
+  run_notify
+fi
 record sections "\"${ONLY:-all}\""
 record elapsed_s "$((SECONDS - T0))"
 
@@ -1106,6 +1173,8 @@ REPORT=$WORK/report.md
 python3 "$ROOT/bench/report.py" "$RESULTS" "$STARTED" "$COMMAND" "$QUICK" "$BLOB_SIZE" "$IMAGES" "$TAGS" "$REPOS" \
   "$RATE_SECONDS" "$(IFS=,; echo "${SCALE_PIER[*]}")" "$(IFS=,; echo "${SCALE_REGISTRY[*]}")" "$CROWD_CONNECTIONS" \
   "$CROWD_CLIENTS" "$CROWD_IMAGES" "$SCALE_PAGE" "$CONNECTIONS" >"$REPORT"
+# Workload 12's table and targets come after the others'.
+python3 "$ROOT/bench/notify.py" report "$RESULTS" >>"$REPORT"
 
 echo
 cat "$REPORT"

@@ -26,6 +26,7 @@
 #include "meta/job_store.h"
 #include "meta/lifecycle_store.h"
 #include "services/garbage_collector.h"
+#include "services/notification_service.h"
 #include "services/repository_content.h"
 #include "services/scan_service.h"
 #include "services/signing_service.h"
@@ -47,6 +48,7 @@ struct ManagementServices {
   services::TagLifecycle& tag_lifecycle;
   services::SigningService& signing;
   services::ScanService& scanning;
+  services::NotificationService& notifications;
 };
 
 // One request to a handler.
@@ -134,6 +136,15 @@ Result<Response> delete_role_binding(Call& call);
 Result<Response> create_token(Call& call);
 Result<Response> list_tokens(Call& call);
 Result<Response> delete_token(Call& call);
+
+// notifications.cc: /api/v1/namespaces/{ns}/notifications, /api/v1/repositories/{repository...}/notifications,
+// /api/v1/notifications/{id}[/test]
+Result<Response> list_notifications(Call& call);
+Result<Response> create_notification(Call& call);
+Result<Response> get_notification(Call& call);
+Result<Response> update_notification(Call& call);
+Result<Response> delete_notification(Call& call);
+Result<Response> test_notification(Call& call);
 
 // audit.cc: GET /api/v1/audit
 Result<Response> query_audit(Call& call);

@@ -26,6 +26,7 @@ ClientCommands::ClientCommands(CLI::App& app) : context_(std::make_unique<Comman
   add_lifecycle_commands(app, *context_);
   add_signing_commands(app, *context_);
   add_scan_commands(app, *context_);
+  add_notification_commands(app, *context_);
   auto added = app.get_subcommands(all);
   for (auto i = before; i < added.size(); ++i) added[i]->group(kGroup);
 }

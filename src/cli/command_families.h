@@ -19,5 +19,6 @@ void add_job_commands(CLI::App& app, CommandContext& context);         // jobs
 void add_lifecycle_commands(CLI::App& app, CommandContext& context);
 void add_signing_commands(CLI::App& app, CommandContext& context);  // signing-policy, signatures
 void add_scan_commands(CLI::App& app, CommandContext& context);  // vuln, scan, vulnerability-policy
+void add_notification_commands(CLI::App& app, CommandContext& context);  // notification
 
 }  // namespace pier::cli

@@ -22,6 +22,7 @@
 #include "auth/ldap_accounts.h"
 #include "auth/ldap_directory.h"
 #include "cli/lifecycle_jobs.h"
+#include "cli/notification_jobs.h"
 #include "cli/scan_jobs.h"
 #include "cli/maintenance_jobs.h"
 #include "common/clock.h"
@@ -34,15 +35,20 @@
 #include "meta/postgres/pg_signature_store.h"
 #include "meta/sqlite/sqlite_lifecycle_store.h"
 #include "meta/sqlite/sqlite_signature_store.h"
+#include "notify/sender.h"
 #include "services/garbage_collector.h"
+#include "services/notification_service.h"
 #include "services/signing_service.h"
 #include "services/tag_lifecycle.h"
+#include "vuln/vulnerability_index.h"
 #include "signing/gpg_keyring.h"
 #include "meta/postgres/pg_job_store.h"
+#include "meta/postgres/pg_notification_store.h"
 #include "meta/postgres/pg_vulnerability_store.h"
 #include "meta/postgres/pg_store.h"
 #include "meta/sqlite/sqlite_account_store.h"
 #include "meta/sqlite/sqlite_job_store.h"
+#include "meta/sqlite/sqlite_notification_store.h"
 #include "meta/sqlite/sqlite_vulnerability_store.h"
 #include "meta/sqlite/sqlite_store.h"
 #include "registry/registry_app.h"
@@ -133,6 +139,33 @@ std::unique_ptr<meta::VulnerabilityStore> make_vulnerability_store(const config:
     case config::MetadataDriver::kPostgres: return meta::open_postgres_vulnerability_store(config.metadata.postgres_url);
   }
   throw std::logic_error("unknown metadata driver");
+}
+
+std::unique_ptr<meta::NotificationStore> make_notification_store(const config::Config& config) {
+  switch (config.metadata.driver) {
+    case config::MetadataDriver::kSqlite: return meta::open_sqlite_notification_store(config.metadata.path);
+    case config::MetadataDriver::kPostgres: return meta::open_postgres_notification_store(config.metadata.postgres_url);
+  }
+  throw std::logic_error("unknown metadata driver");
+}
+
+notify::SenderSettings sender_settings(const config::Config& config) {
+  const auto& smtp = config.notifications.smtp;
+  notify::SenderSettings settings;
+  settings.smtp = {smtp.url, smtp.username, smtp.password, smtp.from, smtp.starttls, smtp.ca_file,
+                   smtp.insecure_skip_verify};
+  settings.timeout = config.notifications.timeout;
+  return settings;
+}
+
+services::NotificationSettings notification_settings(const config::Config& config) {
+  services::NotificationSettings settings;
+  settings.registry = config.notifications.registry.empty()
+                          ? "localhost:" + std::to_string(config.listen_port())
+                          : config.notifications.registry;
+  settings.max_attempts = static_cast<int>(config.notifications.max_attempts);
+  settings.disable_after = static_cast<int>(config.notifications.disable_after);
+  return settings;
 }
 
 std::unique_ptr<meta::JobStore> make_job_store(const config::Config& config) {
@@ -283,6 +316,15 @@ int serve(const config::Config& config) {
   if (auto loaded = scanning.load(); !loaded) {
     throw std::runtime_error("cannot read vulnerability policies: " + loaded.error().message);
   }
+  auto notification_store = make_notification_store(config);
+  auto sender = notify::make_sender(sender_settings(config));
+  services::NotificationService notifications(*notification_store, *sender, clock, notification_settings(config),
+                                              make_logger("notifications", config.log.level));
+  manifests.observe_events([&notifications] { notifications.changed(); });
+  scanning.observe_findings([&notifications](std::string_view repository, std::string_view digest,
+                                             const std::vector<vuln::Finding>& findings) {
+    notifications.vulnerabilities_found(repository, digest, findings);
+  });
   manifests.observe_pushes([&tag_lifecycle, &scanning, &log](std::string_view repository,
                                                              const meta::ManifestRecord& manifest,
                                                              const std::vector<std::string>& tags) {
@@ -308,13 +350,14 @@ int serve(const config::Config& config) {
                              token_signing_key(config, *log), policy, *accounts, clock);
   access::AccessControl access_control({config.auth.enabled, config.auth.realm}, policy, tokens, authenticator);
   access::AuditTrail audit(*accounts);
-  registry::RegistryApp registry_app({blobs, uploads, manifests, signing, scanning}, {access_control, tokens, audit, clock});
+  registry::RegistryApp registry_app({blobs, uploads, manifests, signing, scanning, notifications},
+                                     {access_control, tokens, audit, clock});
   services::RepositoryContent content(*metadata, manifests, blobs, clock);
   auth::BrowserSessions sessions(*accounts, clock, config.auth.session_ttl);
   auto job_store = make_job_store(config);
   api::ManagementApp management(
       {*accounts, policy, authenticator, access_control, sessions, clock, content, *job_store, *lifecycle, collector,
-       tag_lifecycle, signing, scanning});
+       tag_lifecycle, signing, scanning, notifications});
   // /api/... is the management API, /v2/... the registry, and every other path the web UI.
   ui::UiApp ui_app(config.ui.dir.empty() ? ui::embedded_assets() : ui::folder_assets(config.ui.dir));
   api::PathSplit registry_or_ui({"v2", "extensions"}, registry_app, ui_app);
@@ -352,6 +395,7 @@ int serve(const config::Config& config) {
   add_maintenance_jobs(job_runner, {uploads, *accounts, sessions, *job_store, clock, log}, config);
   add_lifecycle_jobs(job_runner, {collector, tag_lifecycle, log}, config);
   add_scan_jobs(job_runner, *job_store, clock, scanning, log);
+  add_notification_jobs(job_runner, notifications, log);
   const auto flush_audit = [&audit, &log] {
     if (auto flushed = audit.flush(); !flushed) log->error("cannot write audit events: {}", flushed.error().message);
     if (const auto dropped = audit.take_dropped()) log->error("audit queue full: {} events dropped", dropped);
@@ -373,7 +417,9 @@ int serve(const config::Config& config) {
   log->info("push a first image: skopeo copy{} oci:./my-image:latest docker://localhost:{}/admin/app:1.0",
             options.tls ? "" : " --dest-tls-verify=false", server.port());
   job_runner.start();
+  notifications.start([&job_runner] { job_runner.poke(); });
   server.run();
+  notifications.stop();
   job_runner.stop();
   flush_audit();
   log->info("pier stopped");

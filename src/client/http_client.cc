@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <mutex>
 
 namespace pier::client {
@@ -9,7 +10,6 @@ namespace pier::client {
 namespace {
 
 constexpr long kConnectTimeoutSeconds = 15;
-constexpr long kTimeoutSeconds = 120;  // creating a user hashes a password with Argon2 server-side
 
 // curl_global_init is not thread-safe and must come before the first handle.
 void initialise_curl() {
@@ -80,9 +80,10 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, kTimeoutSeconds);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "pier-cli");
+  const long timeout = static_cast<long>(request.timeout.count());
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, std::min(kConnectTimeoutSeconds, timeout));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, request.user_agent.c_str());
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_text);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_to_string);

@@ -5,6 +5,7 @@
 // so credentials never go anywhere the user did not name; only http and https are spoken.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,11 +28,15 @@ struct BasicAuth {
 };
 
 struct HttpRequest {
-  std::string method;                // "GET", "POST", ...
+  std::string method;  // "GET", "POST", ...
   std::string url;
   std::vector<std::string> headers;  // "Name: value"
   std::optional<std::string> body;   // sent with a Content-Length when set
   std::optional<BasicAuth> basic_auth;
+  // The whole exchange, connecting included. The client's 120 s: creating a user hashes a
+  // password with Argon2 server-side.
+  std::chrono::seconds timeout{120};
+  std::string user_agent = "pier-cli";
 };
 
 struct HttpResponse {

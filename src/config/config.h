@@ -137,6 +137,23 @@ struct Config {
     unsigned workers = 4;
   } jobs;
 
+  // Notification rules' deliveries (services/notification_service.h).
+  struct Notifications {
+    std::string registry;  // host[:port] events name; default: localhost and the listen port
+    std::chrono::seconds timeout{10};  // one attempt
+    unsigned max_attempts = 10;
+    unsigned disable_after = 5;  // deliveries failed in a row before a rule is disabled
+    struct Smtp {
+      std::string url;  // smtp://host:port or smtps://host:port; empty: email rules cannot send
+      std::string username;
+      std::string password;
+      std::string from = "pier@localhost";
+      bool starttls = true;
+      std::string ca_file;
+      bool insecure_skip_verify = false;
+    } smtp;
+  } notifications;
+
   struct Log {
     std::string level = "info";
     bool access_log = true;

@@ -333,6 +333,28 @@ const std::vector<Key>& keys() {
        duration_field([](Config& c) -> auto& { return c.jobs.retention; }, seconds(3600))},
       {"jobs.workers", "jobs each replica runs at once",
        count_field([](Config& c) -> auto& { return c.jobs.workers; }, 256)},
+      {"notifications.registry", "host[:port] that events name as the registry (default: localhost:<listen port>)",
+       string_field([](Config& c) -> auto& { return c.notifications.registry; })},
+      {"notifications.timeout", "limit of one delivery attempt, connecting included",
+       duration_field([](Config& c) -> auto& { return c.notifications.timeout; }, seconds(1))},
+      {"notifications.max_attempts", "attempts at each delivery before it fails",
+       count_field([](Config& c) -> auto& { return c.notifications.max_attempts; }, 100)},
+      {"notifications.disable_after", "deliveries of a rule failed in a row before the rule is disabled",
+       count_field([](Config& c) -> auto& { return c.notifications.disable_after; }, 1000)},
+      {"notifications.smtp.url", "SMTP server of email notifications: smtp://host:port or smtps://host:port",
+       string_field([](Config& c) -> auto& { return c.notifications.smtp.url; })},
+      {"notifications.smtp.username", "SMTP login (empty: none)",
+       string_field([](Config& c) -> auto& { return c.notifications.smtp.username; })},
+      {"notifications.smtp.password", "SMTP password",
+       string_field([](Config& c) -> auto& { return c.notifications.smtp.password; })},
+      {"notifications.smtp.from", "sender address of email notifications",
+       string_field([](Config& c) -> auto& { return c.notifications.smtp.from; })},
+      {"notifications.smtp.starttls", "refuse to send over smtp:// unless the server upgrades to TLS",
+       bool_field([](Config& c) -> auto& { return c.notifications.smtp.starttls; })},
+      {"notifications.smtp.ca_file", "PEM file of the CAs of the SMTP server's certificate",
+       string_field([](Config& c) -> auto& { return c.notifications.smtp.ca_file; })},
+      {"notifications.smtp.insecure_skip_verify", "do not check the SMTP server's certificate (tests only)",
+       bool_field([](Config& c) -> auto& { return c.notifications.smtp.insecure_skip_verify; })},
       {"log.level", "trace, debug, info, warn, error",
        [](Config& c, const std::string& v) -> std::optional<std::string> {
          static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error"};
@@ -449,6 +471,12 @@ void validate(Config& config, const ConfigSources& sources, std::vector<ConfigEr
   }
   if (config.auth.login_max_failures == 0) errors.push_back({"auth.login_max_failures", "must be at least 1"});
   if (config.jobs.workers == 0) errors.push_back({"jobs.workers", "must be at least 1"});
+  if (config.notifications.max_attempts == 0) errors.push_back({"notifications.max_attempts", "must be at least 1"});
+  if (config.notifications.disable_after == 0) errors.push_back({"notifications.disable_after", "must be at least 1"});
+  if (const auto& url = config.notifications.smtp.url;
+      !url.empty() && !url.starts_with("smtp://") && !url.starts_with("smtps://")) {
+    errors.push_back({"notifications.smtp.url", "must start with smtp:// or smtps://"});
+  }
   if (config.auth.token_key.empty()) config.auth.token_key = config.data_dir / "token-signing-key.pem";
   if (!config.ui.dir.empty() && !std::ifstream(config.ui.dir / "index.html").good()) {
     errors.push_back({"ui.dir", "has no index.html: \"" + config.ui.dir.string() + "\""});

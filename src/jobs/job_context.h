@@ -33,4 +33,13 @@ class JobContext {
 // it, so a handler's work must be safe to repeat.
 using JobHandler = std::function<Result<void>(const meta::Job& job, JobContext& context)>;
 
+// How long a job of a kind waits after its `failed_attempts`-th failed attempt. Empty: the
+// runner's default (retry_backoff.h).
+using RetryDelay = std::function<std::chrono::seconds(int failed_attempts)>;
+
+struct JobKind {
+  JobHandler handler;
+  RetryDelay retry_delay;
+};
+
 }  // namespace pier::jobs

@@ -26,9 +26,11 @@ JobRunner::JobRunner(meta::JobStore& store, Clock& clock, std::shared_ptr<spdlog
 
 JobRunner::~JobRunner() { stop(); }
 
-void JobRunner::handle(std::string kind, JobHandler handler) {
+void JobRunner::handle(std::string kind, JobHandler handler, RetryDelay retry) {
   if (thread_.joinable()) throw std::logic_error("job kinds are handled before the runner starts");
-  if (!handlers_.emplace(kind, std::move(handler)).second) throw std::logic_error("job kind handled twice: " + kind);
+  if (!handlers_.emplace(kind, JobKind{std::move(handler), std::move(retry)}).second) {
+    throw std::logic_error("job kind handled twice: " + kind);
+  }
   kinds_.push_back(std::move(kind));
 }
 

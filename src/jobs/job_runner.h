@@ -59,7 +59,8 @@ class JobRunner {
 
   // Before start(): runs jobs of `kind` with `handler`. Throws std::logic_error for a kind
   // handled twice.
-  void handle(std::string kind, JobHandler handler);
+  // Failed attempts wait `retry` (empty: retry_backoff.h's delay).
+  void handle(std::string kind, JobHandler handler, RetryDelay retry = {});
   // Before start(): one job of `kind` (handled) per `period`, enqueued by the leader.
   void every(std::string kind, std::chrono::seconds period, std::string args = "{}");
 
@@ -84,7 +85,7 @@ class JobRunner {
   const std::shared_ptr<spdlog::logger> log_;
   const JobRunnerOptions options_;
   const bool shared_;  // store_.shared_with_other_processes()
-  std::map<std::string, JobHandler> handlers_;  // until start() hands them to workers_
+  std::map<std::string, JobKind> handlers_;  // until start() hands them to workers_
   std::vector<std::string> kinds_;
   PeriodicEnqueuer periodic_;
   std::unique_ptr<LeaderElector> elector_;  // loop thread only once started

@@ -53,8 +53,8 @@ class JobWorkers::Attempt final : public JobContext {
 };
 
 JobWorkers::JobWorkers(meta::JobStore& store, Clock& clock, std::shared_ptr<spdlog::logger> log,
-                       std::map<std::string, JobHandler> handlers, unsigned threads, std::function<void()> freed)
-    : store_(store), clock_(clock), log_(std::move(log)), handlers_(std::move(handlers)), thread_count_(threads),
+                       std::map<std::string, JobKind> kinds, unsigned threads, std::function<void()> freed)
+    : store_(store), clock_(clock), log_(std::move(log)), kinds_(std::move(kinds)), thread_count_(threads),
       freed_(std::move(freed)) {
   for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
 }
@@ -118,9 +118,9 @@ void JobWorkers::work() {
       running_[job.id] = attempt;
     }
     Result<void> outcome = make_error(ErrorCode::kInternal, "no handler for job kind " + job.kind);
-    if (const auto handler = handlers_.find(job.kind); handler != handlers_.end()) {
+    if (const auto kind = kinds_.find(job.kind); kind != kinds_.end()) {
       try {
-        outcome = handler->second(job, *attempt);
+        outcome = kind->second.handler(job, *attempt);
       } catch (const std::exception& e) {
         outcome = make_error(ErrorCode::kInternal, std::string("the handler threw: ") + e.what());
       }
@@ -155,7 +155,10 @@ void JobWorkers::finish(const meta::Job& job, Attempt& attempt, Result<void> out
     return;
   }
   const std::string message = error.detail.empty() ? error.message : error.message + ": " + error.detail;
-  const std::int64_t retry_at = now + retry_delay(job.attempt).count();
+  const auto kind = kinds_.find(job.kind);
+  const auto delay = kind != kinds_.end() && kind->second.retry_delay ? kind->second.retry_delay(job.attempt)
+                                                                       : retry_delay(job.attempt);
+  const std::int64_t retry_at = now + delay.count();
   auto failed = store_.fail(attempt.id(), message, retry_at, now);
   if (!failed) {
     log_->error("job {} ({}) failed ({}) and cannot be recorded so: {}", job.id, job.kind, message,

@@ -32,7 +32,7 @@ class JobWorkers {
  public:
   // `freed` is called on a worker thread each time one finishes an attempt.
   JobWorkers(meta::JobStore& store, Clock& clock, std::shared_ptr<spdlog::logger> log,
-             std::map<std::string, JobHandler> handlers, unsigned threads, std::function<void()> freed = {});
+             std::map<std::string, JobKind> kinds, unsigned threads, std::function<void()> freed = {});
   ~JobWorkers();  // stop()
   JobWorkers(const JobWorkers&) = delete;
   JobWorkers& operator=(const JobWorkers&) = delete;
@@ -59,7 +59,7 @@ class JobWorkers {
   meta::JobStore& store_;
   Clock& clock_;
   const std::shared_ptr<spdlog::logger> log_;
-  const std::map<std::string, JobHandler> handlers_;
+  const std::map<std::string, JobKind> kinds_;
   const std::size_t thread_count_;
   const std::function<void()> freed_;
   mutable std::mutex mutex_;

@@ -19,7 +19,8 @@ constexpr std::string_view kTables[] = {
     "default_permissions", "role_bindings", "repository_visibility", "api_tokens",         "browser_sessions",
     "audit_events",     "blob_store_uploads", "immutable_tag_rules", "retention_policies", "namespace_lifecycle",
     "signing_policies", "signing_keys",   "manifest_signatures", "layer_indexes",      "vulnerabilities",
-    "vulnerability_database", "manifest_scans", "vulnerability_policies"};
+    "vulnerability_database", "manifest_scans", "vulnerability_policies", "notification_rules",
+    "events",           "notification_deliveries"};
 
 struct Column {
   std::string name;

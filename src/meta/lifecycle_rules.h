@@ -61,11 +61,12 @@ struct QuotaCheck {
   std::uint64_t limit_bytes = 0;
   std::uint64_t used_bytes = 0;  // with the new blob
   bool blob_new_to_namespace = false;
+  std::optional<std::uint64_t> warning_bytes;  // the namespace's warning threshold, if it set one
 };
 
 // The quota query: the repository id and the digest as its two placeholders.
 inline std::string quota_query(std::string_view repository_placeholder, std::string_view digest_placeholder) {
-  return "SELECT q.namespace, q.limit_bytes, COALESCE(u.used_bytes, 0), COALESCE(nb.links, 0) "
+  return "SELECT q.namespace, q.limit_bytes, COALESCE(u.used_bytes, 0), COALESCE(nb.links, 0), q.warning_bytes "
          "FROM repositories r JOIN namespace_lifecycle q ON q.namespace = r.namespace "
          "LEFT JOIN namespace_usage u ON u.namespace = q.namespace "
          "LEFT JOIN namespace_blobs nb ON nb.namespace = q.namespace AND nb.digest = " +
@@ -82,7 +83,21 @@ inline std::optional<Error> quota_error(const std::optional<QuotaCheck>& check) 
                         std::to_string(check->used_bytes) + " bytes, over its limit of " +
                         std::to_string(check->limit_bytes) + " bytes",
                     "{\"namespace\":\"" + check->namespace_name + "\",\"limit_bytes\":" +
-                        std::to_string(check->limit_bytes) + "}");
+                        std::to_string(check->limit_bytes) + ",\"used_bytes\":" + std::to_string(check->used_bytes) +
+                        "}");
+}
+
+// The share of a quota whose crossing warns when the namespace set no threshold, in percent.
+inline constexpr std::uint64_t kQuotaWarningPercent = 80;
+
+// The link of a blob new to its namespace that brought its usage to the warning threshold:
+// the namespace's quota_warning event is written with it.
+inline bool crosses_quota_warning(const std::optional<QuotaCheck>& check, std::uint64_t blob_size) {
+  if (!check || !check->blob_new_to_namespace || check->limit_bytes == 0) return false;
+  const auto warn_at = check->warning_bytes.value_or(check->limit_bytes / 100 * kQuotaWarningPercent +
+                                                     check->limit_bytes % 100 * kQuotaWarningPercent / 100);
+  const auto before = check->used_bytes >= blob_size ? check->used_bytes - blob_size : 0;
+  return before < warn_at && check->used_bytes >= warn_at;
 }
 
 // Patterns are stored one per line.

@@ -36,6 +36,7 @@ struct ManifestRecord {
   std::string subject;           // digest of the subject, empty when none
   std::string annotations_json;  // the manifest's annotations object, empty when none
   std::vector<ManifestReference> references;
+  std::string pushed_by = {};  // the account that pushed it, for its push event; empty: the registry
 };
 
 struct StoredManifest {

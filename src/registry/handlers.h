@@ -14,6 +14,7 @@
 #include "common/message.h"
 #include "services/blob_service.h"
 #include "services/manifest_service.h"
+#include "services/notification_service.h"
 #include "services/scan_service.h"
 #include "services/signing_service.h"
 #include "services/upload_service.h"
@@ -26,6 +27,7 @@ struct RegistryServices {
   services::ManifestService& manifests;
   services::SigningService& signing;
   services::ScanService& scanning;
+  services::NotificationService& notifications;
 };
 
 struct RegistryAccess {
@@ -53,7 +55,8 @@ Result<Reply> delete_upload(RegistryServices& s, Request& request);
 
 // manifest_handler.cc: GET/HEAD/PUT/DELETE /v2/<name>/manifests/<reference>
 Result<Reply> get_manifest(RegistryServices& s, Request& request);
-Result<Reply> put_manifest(RegistryServices& s, Request& request);
+// `pushed_by`: the caller's name for the push event (empty when anonymous).
+Result<Reply> put_manifest(RegistryServices& s, Request& request, std::string_view pushed_by);
 Result<Reply> delete_manifest(RegistryServices& s, Request& request);
 
 // listing_handler.cc: tags/list, _catalog and referrers

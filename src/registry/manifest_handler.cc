@@ -45,9 +45,9 @@ Result<Reply> get_manifest(RegistryServices& s, Request& request) {
   return Reply(std::move(response));
 }
 
-Result<Reply> put_manifest(RegistryServices& s, Request& request) {
+Result<Reply> put_manifest(RegistryServices& s, Request& request, std::string_view pushed_by) {
   auto pushed = s.manifests.put(request.repository, request.reference, request.body, request.header("content-type"),
-                                request.query_params("tag"));
+                                request.query_params("tag"), pushed_by);
   if (!pushed) return pushed.error();
   Response response = empty_response(201);
   response.header("Location", "/v2/" + request.repository + "/manifests/" + pushed->digest)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "common/names.h"
 #include "registry/routes.h"
 
 namespace pier::registry {
@@ -43,6 +44,11 @@ access::Need need_of(Route route, Method m) {
     case Route::kSignatures: return m == Method::kPut ? access::Need::kPush : access::Need::kPull;
   }
   return access::Need::kSignedIn;
+}
+
+// The caller's account name; empty when anonymous.
+std::string_view name_of(const access::Caller& caller) {
+  return caller.principal.kind == auth::PrincipalKind::kAnonymous ? std::string_view() : caller.principal.name;
 }
 
 std::string_view header_of(const Response& response, std::string_view name) {
@@ -159,6 +165,8 @@ Result<Reply> RegistryApp::handle(Request& request) {
     if (const auto* response = std::get_if<Response>(&*reply)) audit(request, *caller, *response);
   } else if (route == Route::kManifest && is_read(request.method) && reply.error().code == ErrorCode::kDenied) {
     audit_refusal(request, *caller, reply.error());
+  } else if ((route == Route::kUpload || route == Route::kUploadStart) && reply.error().code == ErrorCode::kDenied) {
+    services_.notifications.quota_refused(reply.error());
   }
   return reply;
 }
@@ -206,7 +214,7 @@ Result<Reply> RegistryApp::dispatch(Request& request, const access::Caller& call
     case Route::kTags: return list_tags(s, request);
     case Route::kReferrers: return list_referrers(s, request);
     case Route::kManifest:
-      if (m == Method::kPut) return put_manifest(s, request);
+      if (m == Method::kPut) return put_manifest(s, request, name_of(caller));
       if (m == Method::kDelete) return delete_manifest(s, request);
       return get_manifest(s, request);
     case Route::kBlob:
@@ -250,12 +258,18 @@ void RegistryApp::record_event(const Request& request, const access::Caller& cal
 void RegistryApp::audit(const Request& request, const access::Caller& caller, const Response& response) {
   const Route route = route_of(request);
   const Method m = request.method;
-  const std::string_view actor =
-      caller.principal.kind == auth::PrincipalKind::kAnonymous ? std::string_view() : caller.principal.name;
+  const std::string_view actor = name_of(caller);
   std::string_view action;
   if (route == Route::kManifest && m == Method::kPut && response.status == 201) {
     action = "push";
+    if (const auto signed_digest = attached_to(request.reference);
+        signed_digest && request.reference.ends_with(".sig")) {
+      services_.notifications.signature_added(request.repository, *signed_digest, "cosign", actor);
+    }
   } else if (route == Route::kManifest && m == Method::kGet && response.status == 200) {
+    const bool by_digest = request.reference.find(':') != std::string::npos;
+    services_.notifications.pulled(request.repository, header_of(response, "Docker-Content-Digest"),
+                                   by_digest ? std::string_view() : std::string_view(request.reference), actor);
     // With authentication off every caller is anonymous: pulls would fill the log with nothing.
     if (!access_.control.enabled()) return;
     access::PullSighting pull;
@@ -271,6 +285,7 @@ void RegistryApp::audit(const Request& request, const access::Caller& caller, co
     action = "delete";
   } else if (route == Route::kSignatures && m == Method::kPut && response.status == 201) {
     action = "sign";
+    services_.notifications.signature_added(request.repository, request.reference, "gpg", actor);
   } else {
     return;
   }

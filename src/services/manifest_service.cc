@@ -17,7 +17,8 @@ ManifestService::ManifestService(meta::MetadataStore& metadata, Clock& clock, st
 
 Result<PushedManifest> ManifestService::put(std::string_view repository, std::string_view reference,
                                             std::string_view content, std::string_view content_type,
-                                            const std::vector<std::string_view>& extra_tags) {
+                                            const std::vector<std::string_view>& extra_tags,
+                                            std::string_view pushed_by) {
   if (content.size() > max_manifest_bytes_) {
     return make_error(ErrorCode::kManifestTooLarge,
                       "manifest exceeds " + std::to_string(max_manifest_bytes_) + " bytes");
@@ -44,9 +45,11 @@ Result<PushedManifest> ManifestService::put(std::string_view repository, std::st
     return make_error(ErrorCode::kDigestInvalid, "manifest content does not match the digest in the URL",
                       "{\"expected\":\"" + digest->str() + "\",\"actual\":\"" + record->digest + "\"}");
   }
+  record->pushed_by = pushed_by;
   auto stored = metadata_.put_manifest(repository, *record, pushed.tags, clock_.unix_seconds());
   cache_.invalidate(repository);
   if (!stored) return stored.error();
+  if (events_written_) events_written_();
   if (push_observer_) push_observer_(repository, *record, pushed.tags);
   pushed.digest = record->digest;
   pushed.subject = record->subject;
@@ -79,6 +82,7 @@ Result<void> ManifestService::remove(std::string_view repository, std::string_vi
   cache_.invalidate(repository);
   if (!removed) return removed.error();
   if (!*removed) return unknown_manifest();
+  if (events_written_) events_written_();
   return {};
 }
 
@@ -87,6 +91,7 @@ Result<void> ManifestService::tag(std::string_view repository, std::string_view 
   cache_.invalidate(repository);
   if (!tagged) return tagged.error();
   if (!*tagged) return unknown_manifest();
+  if (events_written_) events_written_();
   return {};
 }
 

@@ -29,9 +29,10 @@ class ManifestService {
   // Stores `content` under `reference` (a tag, or the digest the content must hash to) and
   // points `extra_tags` at it too. kManifestInvalid, kDigestInvalid, kManifestTooLarge,
   // kManifestBlobUnknown; nothing is stored on error.
+  // `pushed_by` names the account in the push event; empty: the registry itself.
   Result<PushedManifest> put(std::string_view repository, std::string_view reference,
                              std::string_view content, std::string_view content_type,
-                             const std::vector<std::string_view>& extra_tags);
+                             const std::vector<std::string_view>& extra_tags, std::string_view pushed_by = {});
   // kManifestUnknown if the reference does not resolve in `repository`. Served from a
   // cache that every write through this service invalidates.
   Result<std::shared_ptr<const meta::StoredManifest>> get(std::string_view repository, std::string_view reference);
@@ -58,6 +59,8 @@ class ManifestService {
   using PushObserver = std::function<void(std::string_view repository, const meta::ManifestRecord& manifest,
                                           const std::vector<std::string>& tags)>;
   void observe_pushes(PushObserver observer) { push_observer_ = std::move(observer); }
+  // Told after each change that wrote an event to the outbox (a push, a deletion, a tag).
+  void observe_events(std::function<void()> written) { events_written_ = std::move(written); }
 
  private:
   meta::MetadataStore& metadata_;
@@ -65,6 +68,7 @@ class ManifestService {
   const std::size_t max_manifest_bytes_;
   LookupCache<std::shared_ptr<const meta::StoredManifest>> cache_;
   PushObserver push_observer_;
+  std::function<void()> events_written_;
 };
 
 }  // namespace pier::services

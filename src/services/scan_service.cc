@@ -342,6 +342,11 @@ Result<void> ScanService::scan(std::string_view repository, const Digest& digest
     return store_.put_manifest_scan(failed);
   }
   if (!scanned) return scanned.error();
+  if (findings_observer_ && scanned->findings != "[]") {
+    if (auto findings = vuln::parse_findings(scanned->findings); findings && !findings->empty()) {
+      findings_observer_(repository, digest.str(), *findings);
+    }
+  }
   // Data imported while this scan ran was matched by a rescan that did not see it yet.
   if (auto state = store_.vulnerability_database(); state && state->generation > scanned->generation) {
     if (auto rescanned = rescan([] { return true; }); !rescanned) return rescanned.error();

@@ -69,6 +69,10 @@ class ScanService {
   ~ScanService();
   // Before serving. Scan requests are made on a thread of this service's, off the request path.
   void set_requesters(ScanRequester scan, RescanRequester rescan);
+  // Told of the vulnerabilities each pushed manifest's scan found (none: not told).
+  using FindingsObserver = std::function<void(std::string_view repository, std::string_view digest,
+                                              const std::vector<vuln::Finding>& findings)>;
+  void observe_findings(FindingsObserver observer) { findings_observer_ = std::move(observer); }
   Result<void> load();
 
   // Imports vulnerability data (read_osv_import's forms), replacing the database at once, and
@@ -135,6 +139,7 @@ class ScanService {
   const bool shared_;
   ScanRequester request_scan_;
   RescanRequester request_rescan_;
+  FindingsObserver findings_observer_;
   ScanTotals totals_;
 
   static constexpr std::size_t kMaxQueuedRequests = 100000;

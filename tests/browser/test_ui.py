@@ -11,7 +11,9 @@ import shutil
 import tarfile
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -72,23 +74,85 @@ def push_spec(clients: Clients, layout_ref: str, path: Path) -> Path:
     return path
 
 
+class Receiver:
+    """A webhook receiver on 127.0.0.1: answers every POST 200 and keeps what it was sent."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    payload = json.loads(body)
+                except ValueError:
+                    payload = None
+                with receiver.lock:
+                    receiver.requests.append({"method": "POST", "path": self.path, "headers": dict(self.headers),
+                                              "body": body, "json": payload})
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format, *args):  # noqa: A002 (the base class's name)
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/pier"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def received(self) -> list[dict]:
+        with self.lock:
+            return list(self.requests)
+
+
+def check_notifications(admin: Api, receiver: Receiver) -> None:
+    """What the flow's notification steps left: the test event reached the receiver (unsigned: the
+    rule has no secret), and the rule and that delivery as the server tells them."""
+    tests = [r for r in receiver.received() if isinstance(r["json"], dict) and r["json"].get("event") == "test"]
+    assert len(tests) == 1, [(r["path"], r["body"][:200]) for r in receiver.received()]
+    [test] = tests
+    headers = {k.lower(): v for k, v in test["headers"].items()}
+    assert test["method"] == "POST" and test["path"] == "/hooks/pier", test
+    assert headers.get("content-type", "").startswith("application/json"), headers
+    assert headers.get("x-pier-event") == "test", headers
+    assert "x-pier-signature-256" not in headers, headers
+    assert test["json"]["namespace"] == "acme" and test["json"]["id"] and test["json"]["occurred_at"], test["json"]
+    rules = admin.ok("GET", "/repositories/acme/app/notifications")["notifications"]
+    assert [(r["event"], r["method"], r["title"], r["config"]["url"], r["enabled"]) for r in rules] == [
+        ("push", "webhook", "CI hook", receiver.url, True)], rules
+    delivered = [(d["event"], d["state"], d["status_code"]) for d in rules[0]["deliveries"]]
+    assert ("test", "delivered", 200) in delivered, rules[0]["deliveries"]
+
+
 def test_sign_in_create_grant_push_and_see_the_tag(tmp_path):
     node = check_prerequisites()
     fresh_artifacts(ARTIFACTS)
     layout, _ = build_single_arch_layout(tmp_path / "layout", tag="v1", salt=str(tmp_path))
     pier = start_pier(tmp_path / "pier", auth=True, env=UI_ENV)
     try:
-        with Clients(tmp_path / "clients") as clients:
+        with Clients(tmp_path / "clients") as clients, Receiver() as receiver:
             spec = push_spec(clients, f"oci:{layout.path}:v1", tmp_path / "push.json")
             flow = subprocess.run(
                 [node, str(HERE / "ui_flow.mjs"), "--base-url", pier.url, "--password", ADMIN_PASSWORD,
-                 "--artifacts", str(ARTIFACTS), "--push-spec", str(spec)],
+                 "--artifacts", str(ARTIFACTS), "--push-spec", str(spec), "--receiver", receiver.url],
                 capture_output=True, text=True, timeout=FLOW_TIMEOUT, cwd=REPO_ROOT)
+            assert flow.returncode == 0, flow_failure("ui_flow.mjs", flow, pier)
+            assert "ui flow passed" in flow.stdout
+            check_notifications(Api(pier, "admin", ADMIN_PASSWORD), receiver)
     finally:
         pier.stop()
         shutil.copy(pier.log_path, ARTIFACTS / "pier.log")
-    assert flow.returncode == 0, flow_failure("ui_flow.mjs", flow, pier)
-    assert "ui flow passed" in flow.stdout
 
 
 def audit_events(admin: Api, repository: str) -> list[dict]:

@@ -1,10 +1,13 @@
 // Drives the web UI in Debian's Chromium through playwright-core (from ui/node_modules):
 // sign-in (wrong password first), organization, repository, robot, permission, a skopeo push
-// as the robot, the pushed tag in the tags table, the manifest view, the phone-width layout and
-// sign-out. A screenshot is saved after every step. Exits non-zero on the first failure.
+// as the robot, the pushed tag in the tags table, the manifest view, the repository's notification
+// rules (a webhook to the test's receiver, a test notification delivered to it, disabled and enabled
+// again; a second rule deleted), the phone-width layout and sign-out. A screenshot is saved after
+// every step. Exits non-zero on the first failure.
 //
-// node ui_flow.mjs --base-url URL --password PW --artifacts DIR --push-spec FILE
-// The push spec (JSON) says how to run skopeo here: {argv, env, cwd, source}.
+// node ui_flow.mjs --base-url URL --password PW --artifacts DIR --push-spec FILE --receiver URL
+// The push spec (JSON) says how to run skopeo here: {argv, env, cwd, source}. The receiver is an
+// HTTP server the test runs that answers every POST 200 and keeps what it got.
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -17,9 +20,10 @@ const { values: args } = parseArgs({
     password: { type: 'string' },
     artifacts: { type: 'string' },
     'push-spec': { type: 'string' },
+    receiver: { type: 'string' },
   },
 });
-for (const required of ['base-url', 'password', 'artifacts', 'push-spec']) {
+for (const required of ['base-url', 'password', 'artifacts', 'push-spec', 'receiver']) {
   if (!args[required]) throw new Error(`--${required} is required`);
 }
 const base = args['base-url'].replace(/\/$/, '');
@@ -29,6 +33,8 @@ const ORG = 'acme';
 const REPO = `${ORG}/app`;
 const ROBOT = `${ORG}+ci`;
 const TAG = '1.0';
+const RECEIVER = args.receiver;
+const HOOK_TITLE = 'CI hook';
 
 function skopeoPush(robot, token) {
   const spec = JSON.parse(readFileSync(args['push-spec'], 'utf8'));
@@ -46,6 +52,18 @@ function skopeoPush(robot, token) {
   if (result.status !== 0) {
     throw new Error(`skopeo copy failed (${result.status ?? result.error}):\n${result.stdout}\n${result.stderr}`);
   }
+}
+
+/** The cells of each row of a table, keyed by column (the data-label PatternFly gives them). */
+async function tableRows(table) {
+  await table.waitFor();
+  return table.locator('tbody tr').evaluateAll((rows) =>
+    rows.map((row) =>
+      Object.fromEntries(
+        [...row.querySelectorAll('td[data-label]')].map((td) => [td.dataset.label, td.innerText.trim()]),
+      ),
+    ),
+  );
 }
 
 const passed = await runFlow(args.artifacts, async (page, shot) => {
@@ -147,6 +165,96 @@ const passed = await runFlow(args.artifacts, async (page, shot) => {
   check((await manifest.innerText()).includes('Layers (2)'), 'manifest view should list two layers');
   await manifest.getByTestId('signatures-empty').getByText('No signatures').waitFor();
   await shot(page, 'manifest');
+
+  // Notifications, from the repository's tab: none yet.
+  await page.goto(`${base}/repository/${REPO}`);
+  await page.getByRole('tab', { name: 'Notifications' }).click();
+  await page.waitForURL(`${base}/repository/${REPO}?tab=notifications`);
+  const notifications = page.getByTestId('notifications-panel');
+  await notifications.getByTestId('notifications-empty').getByText('No notifications').waitFor();
+
+  // A webhook for pushes: a URL that is not http(s) is refused in the form, before anything is sent.
+  await notifications.getByRole('button', { name: 'Create notification' }).click();
+  const ruleDialog = page.getByTestId('notification-dialog');
+  await ruleDialog.waitFor();
+  const events = await ruleDialog.getByLabel(/^Event\b/).locator('option').allTextContents();
+  check(!events.includes('Test') && events.includes('Image pushed') && !events.includes('Quota warning'),
+        `a repository's events: ${JSON.stringify(events)}`);
+  await ruleDialog.getByLabel(/^Event\b/).selectOption('push');
+  await ruleDialog.getByLabel(/^Method\b/).selectOption('webhook');
+  await ruleDialog.getByLabel(/^URL\b/).fill('ftp://127.0.0.1/hook');
+  await ruleDialog.getByTestId('notification-create-submit').click();
+  await ruleDialog.getByText('The URL must start with http:// or https://').waitFor();
+  await ruleDialog.getByLabel(/^URL\b/).fill(RECEIVER);
+  await ruleDialog.getByLabel('Title', { exact: true }).fill(HOOK_TITLE);
+  check(await ruleDialog.getByLabel('Secret', { exact: true }).isVisible(), 'a webhook may have a secret');
+  check(!(await ruleDialog.getByLabel('Minimum severity').isVisible()), 'a severity is only for vulnerabilities');
+  await shot(page, 'notification-form');
+  await ruleDialog.getByTestId('notification-create-submit').click();
+  await ruleDialog.waitFor({ state: 'hidden' });
+  const rulesTable = notifications.getByTestId('notifications-table');
+  const hookRow = rulesTable.getByTestId(/^notification-row-/).filter({ hasText: HOOK_TITLE });
+  await hookRow.waitFor();
+  // the rules' own rows: an expanded one holds its details and deliveries, in rows of their own
+  const ruleRows = async () => (await tableRows(rulesTable)).filter((r) => r.Rule !== undefined);
+  let rules = await ruleRows();
+  check(rules.length === 1 && rules[0].Rule.startsWith(HOOK_TITLE) && rules[0].Rule.includes('Image pushed → Webhook') &&
+        rules[0].Target === RECEIVER && rules[0].Status === 'Enabled' && rules[0]['Last delivery'] === 'none yet',
+        `the new rule's row: ${JSON.stringify(rules)}`);
+
+  // A test notification, delivered to the receiver; the list shows the delivery.
+  await hookRow.getByRole('button', { name: `Send test notification: ${HOOK_TITLE}` }).click();
+  const outcome = await visibleText(notifications.getByTestId('notification-test-result'));
+  check(outcome.includes('Delivered (HTTP 200)') && outcome.includes(HOOK_TITLE), `the test's outcome: ${outcome}`);
+  const deliveries = notifications.getByTestId('notification-deliveries');
+  await deliveries.getByText('Test', { exact: true }).waitFor();
+  const sent = await tableRows(deliveries);
+  const tests = sent.filter((d) => d.Event === 'Test');
+  check(tests.length === 1 && tests[0].State === 'Delivered' && tests[0]['Status code'] === '200' &&
+        tests[0].Attempts === '1' && tests[0]['Last error'] === '—',
+        `the deliveries: ${JSON.stringify(sent)}`);
+  await hookRow.locator('td[data-label="Last delivery"]').getByText('Delivered', { exact: true }).waitFor();
+  await deliveries.scrollIntoViewIfNeeded(); // the page scrolls inside its layout: the deliveries in the shot
+  await shot(page, 'notification-test-delivered');
+
+  // Disabled, then enabled again, from the row's menu.
+  const ruleAction = async (row, name, item) => {
+    await row.getByRole('button', { name: `Actions for ${name}` }).click();
+    await page.getByRole('menuitem', { name: item, exact: true }).click();
+  };
+  await ruleAction(hookRow, HOOK_TITLE, 'Disable');
+  await hookRow.locator('td[data-label="Status"]').getByText('Disabled', { exact: true }).waitFor();
+  await shot(page, 'notification-disabled');
+  await ruleAction(hookRow, HOOK_TITLE, 'Enable');
+  await hookRow.locator('td[data-label="Status"]').getByText('Enabled', { exact: true }).waitFor();
+
+  // An email rule for deletions, then deleted after the confirmation.
+  await notifications.getByRole('button', { name: 'Create notification' }).click();
+  await ruleDialog.waitFor();
+  await ruleDialog.getByLabel(/^Event\b/).selectOption('delete');
+  await ruleDialog.getByLabel(/^Method\b/).selectOption('email');
+  check(!(await ruleDialog.getByLabel('Secret', { exact: true }).isVisible()), 'email takes no secret');
+  await ruleDialog.getByLabel(/^To\b/).fill('ops@example.test, dev@example.test');
+  await ruleDialog.getByTestId('notification-create-submit').click();
+  await ruleDialog.waitFor({ state: 'hidden' });
+  const mailRow = rulesTable.getByTestId(/^notification-row-/).filter({ hasText: 'ops@example.test, dev@example.test' });
+  await mailRow.waitFor();
+  check((await visibleText(mailRow.locator('td[data-label="Rule"]'))) === 'Image or tag deleted → Email',
+        `the email rule's name: ${await mailRow.innerText()}`);
+  await mailRow.scrollIntoViewIfNeeded();
+  await shot(page, 'notifications-two-rules');
+  await ruleAction(mailRow, 'Image or tag deleted → Email', 'Delete');
+  const confirm = page.getByTestId('confirm-dialog');
+  await confirm.getByTestId('confirm-button').click();
+  await confirm.waitFor({ state: 'hidden' });
+  await mailRow.waitFor({ state: 'detached' });
+  rules = await ruleRows();
+  check(rules.length === 1 && rules[0].Target === RECEIVER, `one rule should be left: ${JSON.stringify(rules)}`);
+
+  // The organization's own rules are apart from the repository's: none.
+  await page.goto(`${base}/organization/${ORG}?tab=notifications`);
+  await page.getByTestId('notifications-empty').getByText('No notifications').waitFor();
+  await shot(page, 'organization-notifications');
 
   // Phone width: the sidebar folds behind the masthead toggle, content still readable.
   await page.setViewportSize({ width: 390, height: 844 });

@@ -196,6 +196,75 @@ export type VulnerabilityReport = {
 };
 export type VulnerabilityDatabase = { records: number; generation: number; imported_at: number | null };
 export type VulnerabilityPolicy = { block_severity: BlockSeverity | null; allow: string[] };
+/** What a notification rule fires on; `test` is only sent by "send a test notification". */
+export type NotificationEvent =
+  | 'push'
+  | 'delete'
+  | 'tag_expired'
+  | 'tag_pruned'
+  | 'pull'
+  | 'quota_warning'
+  | 'quota_exceeded'
+  | 'vulnerability_found'
+  | 'signature_added'
+  | 'test';
+export type NotificationMethod = 'webhook' | 'slack' | 'cloudevents' | 'email';
+export type CloudEventsMode = 'structured' | 'binary';
+/** A method's settings; the server shows a secret as "********". */
+export type NotificationConfig = {
+  url?: string;
+  secret?: string;
+  headers?: Record<string, string>;
+  verify_tls?: boolean;
+  ca_file?: string;
+  mode?: CloudEventsMode;
+  to?: string | string[];
+};
+/** "" where the rule does not filter. */
+export type NotificationFilter = { tags: string; min_severity: BlockSeverity | '' };
+export type NotificationDeliveryState = 'pending' | 'delivered' | 'failed';
+/** One event sent (or being sent) to a rule's target; times are RFC 3339. */
+export type NotificationDelivery = {
+  id: number;
+  event_id: string;
+  event: NotificationEvent;
+  state: NotificationDeliveryState;
+  attempts: number;
+  /** 0 (or absent) when no HTTP answer came. */
+  status_code: number | null;
+  error: string;
+  created_at: string;
+  updated_at: string;
+};
+export type NotificationRule = {
+  id: number;
+  namespace: string;
+  repository: string | null;
+  event: NotificationEvent;
+  method: NotificationMethod;
+  title: string;
+  config: NotificationConfig;
+  filter: NotificationFilter;
+  enabled: boolean;
+  disabled_reason: string;
+  created_at: string;
+  /** The most recent, newest first. */
+  deliveries: NotificationDelivery[];
+};
+export type NewNotificationRule = {
+  event: NotificationEvent;
+  method: NotificationMethod;
+  config: NotificationConfig;
+  title?: string;
+  filter?: Partial<NotificationFilter>;
+};
+export type NotificationRuleChange = {
+  title?: string;
+  config?: NotificationConfig;
+  filter?: Partial<NotificationFilter>;
+  enabled?: boolean;
+};
+export type NotificationTestResult = { delivered: boolean; status_code: number; error: string };
 export type Page<K extends string, T> = { [key in K]: T[] } & { next: string | number | null };
 
 let csrfToken: string | null = null;
@@ -477,6 +546,17 @@ export const api = {
   },
   deleteVulnerabilityPolicy: (ns: string) =>
     request('DELETE', `/namespaces/${encodeURIComponent(ns)}/vulnerability-policy`),
+
+  notifications: (scope: RuleScope) =>
+    request<{ notifications: NotificationRule[] }>('GET', `${scopePath(scope)}/notifications`),
+  createNotification: (scope: RuleScope, rule: NewNotificationRule) =>
+    request<NotificationRule>('POST', `${scopePath(scope)}/notifications`, rule),
+  notification: (id: number) => request<NotificationRule>('GET', `/notifications/${id}`),
+  updateNotification: (id: number, change: NotificationRuleChange) =>
+    request<NotificationRule>('PATCH', `/notifications/${id}`, change),
+  deleteNotification: (id: number) => request('DELETE', `/notifications/${id}`),
+  /** Sends a test event to the rule now, one attempt; the attempt is listed among its deliveries. */
+  testNotification: (id: number) => request<NotificationTestResult>('POST', `/notifications/${id}/test`),
 
   gc: () => request<GcStatus>('GET', '/gc'),
   runGc: (dryRun: boolean) => request<GcReport>('POST', '/gc', { dry_run: dryRun }),

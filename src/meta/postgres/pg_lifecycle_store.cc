@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "meta/event_payloads.h"
 #include "meta/lifecycle_rules.h"
 #include "meta/postgres/pg_database.h"
+#include "meta/postgres/pg_notification_store.h"
 #include "meta/postgres/pg_tag_rows.h"
 
 namespace pier::meta {
@@ -347,6 +349,7 @@ class PostgresLifecycleStore final : public LifecycleStore {
         const auto digest = current.text(0, 0);
         db.query("DELETE FROM tags WHERE repository_id = $1 AND name = $2", {repo, tag});
         postgres::record_tag_move(db, repo, tag, digest, "", now);
+        insert_event(db, tag_removal_event("tag_expired", due.text(i, 1), tag, digest, now));
         removed.push_back(ExpiredTag{due.text(i, 1), tag, digest, current.integer(0, 1)});
       }
       return removed;
@@ -377,6 +380,7 @@ class PostgresLifecycleStore final : public LifecycleStore {
       if (immutable_rule_for(postgres::immutable_rules(db, *repo), tag)) return false;
       db.query("DELETE FROM tags WHERE repository_id = $1 AND name = $2", {*repo, tag});
       postgres::record_tag_move(db, *repo, tag, digest, "", now);
+      insert_event(db, tag_removal_event("tag_pruned", repository, tag, digest, now));
       return true;
     });
   }

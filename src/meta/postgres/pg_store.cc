@@ -1,9 +1,11 @@
 #include "meta/postgres/pg_store.h"
 
+#include "meta/event_payloads.h"
 #include "meta/lifecycle_rules.h"
 #include "meta/manifest_references.h"
 #include "meta/postgres/pg_database.h"
 #include "meta/postgres/pg_migrate.h"
+#include "meta/postgres/pg_notification_store.h"
 #include "meta/postgres/pg_tag_rows.h"
 
 namespace pier::meta {
@@ -98,8 +100,15 @@ std::optional<Error> insert_blob_link(Connection& db, std::string_view repositor
            {repo, digest.str(), now});
   auto quota = db.query(quota_query("$1", "$2"), {repo, digest.str()});
   if (quota.empty()) return std::nullopt;
-  return quota_error(QuotaCheck{quota.text(0, 0), static_cast<std::uint64_t>(quota.integer(0, 1)),
-                                static_cast<std::uint64_t>(quota.integer(0, 2)), quota.integer(0, 3) == 1});
+  std::optional<QuotaCheck> check = QuotaCheck{quota.text(0, 0), static_cast<std::uint64_t>(quota.integer(0, 1)),
+                                               static_cast<std::uint64_t>(quota.integer(0, 2)), quota.integer(0, 3) == 1,
+                                               std::nullopt};
+  if (!quota.is_null(0, 4)) check->warning_bytes = static_cast<std::uint64_t>(quota.integer(0, 4));
+  if (auto refused = quota_error(check)) return refused;
+  if (crosses_quota_warning(check, size)) {
+    insert_event(db, quota_event("quota_warning", check->namespace_name, check->limit_bytes, check->used_bytes, now));
+  }
+  return std::nullopt;
 }
 
 std::optional<StoredManifest> manifest_row(const Rows& rows) {
@@ -265,6 +274,8 @@ class PostgresStore final : public MetadataStore {
       for (const auto& tag : tags) {
         if (auto refused = move_tag(db, repo, tag, manifest.digest, now)) return *refused;
       }
+      insert_event(db, push_event(repository, manifest.digest, manifest.media_type, manifest.content.size(), tags,
+                                  manifest.pushed_by, now));
       return {};
     });
   }
@@ -295,18 +306,21 @@ class PostgresStore final : public MetadataStore {
       const auto tags = first_column(db.query(
           "SELECT name FROM tags WHERE repository_id = $1 AND manifest_digest = $2 ORDER BY name", {*repo, digest.str()}));
       if (auto refused = refuse_immutable_deletion(db, *repo, tags)) return *refused;
+      std::vector<std::string> removed_tags;
       for (const auto& tag : tags) {
         lock_tag(db, *repo, tag);
         // Moved elsewhere by another replica while this one waited: not this manifest's any more.
         if (tag_target(db, *repo, tag) != digest.str()) continue;
         record_tag_move(db, *repo, tag, digest.str(), "", now);
         db.query("DELETE FROM tags WHERE repository_id = $1 AND name = $2", {*repo, tag});
+        removed_tags.push_back(tag);
       }
       // A tag moved here meanwhile keeps the manifest: the foreign key refuses the delete.
       if (db.query("DELETE FROM manifests WHERE repository_id = $1 AND digest = $2", {*repo, digest.str()}).affected() == 0) {
         return false;
       }
       delete_attachments(db, *repo, digest.str(), now);
+      insert_event(db, deletion_event(repository, digest.str(), removed_tags, now));
       return true;
     });
   }
@@ -321,6 +335,7 @@ class PostgresStore final : public MetadataStore {
       if (auto refused = refuse_immutable_deletion(db, *repo, {std::string(tag)})) return *refused;
       db.query("DELETE FROM tags WHERE repository_id = $1 AND name = $2", {*repo, tag});
       record_tag_move(db, *repo, tag, *previous, "", now);
+      insert_event(db, deletion_event(repository, *previous, {std::string(tag)}, now));
       return true;
     });
   }
@@ -341,11 +356,12 @@ class PostgresStore final : public MetadataStore {
       const auto repo = find_repository_id(db, repository);
       if (!repo) return false;
       // FOR SHARE: the manifest cannot be deleted before the tag points at it.
-      if (db.query("SELECT 1 FROM manifests WHERE repository_id = $1 AND digest = $2 FOR SHARE", {*repo, digest.str()})
-              .empty()) {
-        return false;
-      }
+      const auto stored = db.query("SELECT media_type, size FROM manifests WHERE repository_id = $1 AND digest = $2 FOR SHARE",
+                                   {*repo, digest.str()});
+      if (stored.empty()) return false;
       if (auto refused = move_tag(db, *repo, tag, digest.str(), now)) return *refused;
+      insert_event(db, push_event(repository, digest.str(), stored.text(0, 0),
+                                  static_cast<std::uint64_t>(stored.integer(0, 1)), {std::string(tag)}, "", now));
       return true;
     });
   }

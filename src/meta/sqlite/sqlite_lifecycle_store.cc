@@ -5,8 +5,10 @@
 #include <functional>
 #include <mutex>
 
+#include "meta/event_payloads.h"
 #include "meta/lifecycle_rules.h"
 #include "meta/sqlite/database.h"
+#include "meta/sqlite/sqlite_notification_store.h"
 #include "meta/sqlite/tag_rows.h"
 
 namespace pier::meta {
@@ -288,6 +290,7 @@ class SqliteLifecycleStore final : public LifecycleStore {
         }
         db.prepare("DELETE FROM tags WHERE repository_id = ? AND name = ?").bind(1, repo).bind(2, tag.tag).run();
         sqlite::record_tag_move(db, repo, tag.tag, tag.digest, "", now);
+        insert_event(db, tag_removal_event("tag_expired", tag.repository, tag.tag, tag.digest, now));
         removed.push_back(std::move(tag));
       }
       return removed;
@@ -318,6 +321,7 @@ class SqliteLifecycleStore final : public LifecycleStore {
       if (immutable_rule_for(sqlite::immutable_rules(db, *repo), tag)) return false;
       db.prepare("DELETE FROM tags WHERE repository_id = ? AND name = ?").bind(1, *repo).bind(2, tag).run();
       sqlite::record_tag_move(db, *repo, tag, digest, "", now);
+      insert_event(db, tag_removal_event("tag_pruned", repository, tag, digest, now));
       return true;
     });
   }

@@ -1,9 +1,11 @@
 #include "meta/sqlite/sqlite_store.h"
 
+#include "meta/event_payloads.h"
 #include "meta/lifecycle_rules.h"
 #include "meta/manifest_references.h"
 #include "meta/sqlite/database.h"
 #include "meta/sqlite/migrate.h"
+#include "meta/sqlite/sqlite_notification_store.h"
 #include "meta/sqlite/sqlite_db.h"
 #include "meta/sqlite/tag_rows.h"
 
@@ -82,8 +84,15 @@ std::optional<Error> insert_blob_link(Connection& db, std::string_view repositor
   auto quota = db.prepare(quota_query("?1", "?2"));
   quota.bind(1, repo).bind(2, digest.str());
   if (!quota.step()) return std::nullopt;
-  return quota_error(QuotaCheck{quota.text(0), static_cast<std::uint64_t>(quota.integer(1)),
-                                static_cast<std::uint64_t>(quota.integer(2)), quota.integer(3) == 1});
+  std::optional<QuotaCheck> check = QuotaCheck{quota.text(0), static_cast<std::uint64_t>(quota.integer(1)),
+                                               static_cast<std::uint64_t>(quota.integer(2)), quota.integer(3) == 1, std::nullopt};
+  if (!quota.is_null(4)) check->warning_bytes = static_cast<std::uint64_t>(quota.integer(4));
+  quota.step();
+  if (auto refused = quota_error(check)) return refused;
+  if (crosses_quota_warning(check, size)) {
+    insert_event(db, quota_event("quota_warning", check->namespace_name, check->limit_bytes, check->used_bytes, now));
+  }
+  return std::nullopt;
 }
 
 std::optional<StoredManifest> read_manifest(sqlite::Statement& stmt) {
@@ -261,6 +270,8 @@ class SqliteStore final : public MetadataStore {
       for (const auto& tag : tags) {
         if (auto refused = move_tag(db, repo, tag, manifest.digest, now)) return *refused;
       }
+      insert_event(db, push_event(repository, manifest.digest, manifest.media_type, manifest.content.size(), tags,
+                                  manifest.pushed_by, now));
       return {};
     });
   }
@@ -303,6 +314,7 @@ class SqliteStore final : public MetadataStore {
       db.prepare("DELETE FROM manifests WHERE repository_id = ? AND digest = ?").bind(1, *repo).bind(2, digest.str()).run();
       if (db.changes() == 0) return false;
       delete_attachments(db, *repo, digest.str(), now);
+      insert_event(db, deletion_event(repository, digest.str(), tags, now));
       return true;
     });
   }
@@ -316,6 +328,7 @@ class SqliteStore final : public MetadataStore {
       if (auto refused = refuse_immutable_deletion(db, *repo, {std::string(tag)})) return *refused;
       db.prepare("DELETE FROM tags WHERE repository_id = ? AND name = ?").bind(1, *repo).bind(2, tag).run();
       record_tag_move(db, *repo, tag, *previous, "", now);
+      insert_event(db, deletion_event(repository, *previous, {std::string(tag)}, now));
       return true;
     });
   }
@@ -338,10 +351,13 @@ class SqliteStore final : public MetadataStore {
     return db_.write<bool>([&](Connection& db) -> Result<bool> {
       const auto repo = find_repository_id(db, repository);
       if (!repo) return false;
-      auto stored = db.prepare("SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ?");
+      auto stored = db.prepare("SELECT media_type, size FROM manifests WHERE repository_id = ? AND digest = ?");
       stored.bind(1, *repo).bind(2, digest.str());
       if (!stored.step()) return false;
+      const auto media_type = stored.text(0);
+      const auto size = static_cast<std::uint64_t>(stored.integer(1));
       if (auto refused = move_tag(db, *repo, tag, digest.str(), now)) return *refused;
+      insert_event(db, push_event(repository, digest.str(), media_type, size, {std::string(tag)}, "", now));
       return true;
     });
   }

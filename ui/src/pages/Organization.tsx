@@ -21,6 +21,7 @@ import { TeamsPanel } from '../components/TeamsPanel';
 import { NamespaceLifecyclePanel } from '../components/LifecyclePanels';
 import { SigningPolicyPanel } from '../components/SigningPolicyPanel';
 import { VulnerabilityPolicyPanel } from '../components/VulnerabilityPolicyPanel';
+import { NotificationsPanel } from '../components/NotificationsPanel';
 import { useLoad, usePageTitle, useTabParam } from '../hooks';
 import { useUser } from '../session';
 
@@ -105,6 +106,11 @@ export function OrganizationPage() {
             data-testid="tab-vulnerabilities"
           >
             <VulnerabilityPolicyPanel namespace={name} />
+          </Tab>
+        )}
+        {isAdmin && (
+          <Tab eventKey="notifications" title={<TabTitleText>Notifications</TabTitleText>} data-testid="tab-notifications">
+            <NotificationsPanel scope={{ kind: 'namespace', name }} />
           </Tab>
         )}
       </Tabs>

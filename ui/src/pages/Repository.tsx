@@ -12,6 +12,7 @@ import {
 } from '@patternfly/react-core';
 import { api, ApiError } from '../api';
 import { ErrorAlert, Loading } from '../components/common';
+import { NotificationsPanel } from '../components/NotificationsPanel';
 import { VisibilityLabel } from '../components/RepositoryList';
 import { splitRepositoryRoute } from '../format';
 import { useLoad, usePageTitle, useTabParam } from '../hooks';
@@ -109,6 +110,11 @@ export function RepositoryPage() {
         {canAdmin && (
           <Tab eventKey="lifecycle" title={<TabTitleText>Lifecycle</TabTitleText>} data-testid="tab-lifecycle">
             <LifecycleTab repository={name} />
+          </Tab>
+        )}
+        {canAdmin && (
+          <Tab eventKey="notifications" title={<TabTitleText>Notifications</TabTitleText>} data-testid="tab-notifications">
+            <NotificationsPanel scope={{ kind: 'repository', name }} />
           </Tab>
         )}
         {canAdmin && (
