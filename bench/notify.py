@@ -28,9 +28,9 @@ stdout; problems go to stderr (the first few failing requests).
   report RESULTS [--into REPORT]
       The Markdown section of workload 12 from run.sh's results.tsv, put into REPORT (what
       bench/report.py wrote) before its list of targets, with its own targets at the end of it.
-  log FILE
-      The server log's warnings and errors, and how many of them are attempts that timed out on
-      the silent receiver (expected: its runs make them).
+  log FILE [--rounds JSON]
+      The server log's warnings and errors, and how many of them are failed attempts to the
+      silent receiver's rules (named in the JSON of `rounds`): its runs make them on purpose.
 """
 import argparse
 import json
@@ -196,6 +196,7 @@ def cmd_round(a):
     out, ended = push_images(a, a.images, a.prefix)
     cpu_pushes = cpu_seconds(a.pid)
     out["condition"] = a.condition
+    out["rule_id"] = rule_id
     out["pushes_wall_s"] = round(ended - started, 4)
     expected = a.images - (out.get("errors") or 0)
     after = receiver_stats(a.receiver)
@@ -258,6 +259,7 @@ def cmd_rounds(a):
         "deliveries_per_s": [r.get("deliveries_per_s") for r in ok],
         "hang_connections": [r.get("hang_connections") for r in runs["hang"]],
         "hang_connections_before": [r.get("hang_connections_before") for r in runs["hang"]],
+        "hang_rule_ids": [r.get("rule_id") for r in runs["hang"]],
         "server_cpu_s": {k: [r.get("server_cpu_s") for r in v] for k, v in runs.items()},
         "push_errors": {k: sum(r.get("errors") or 0 for r in v) for k, v in runs.items()},
         "runs": min(len(v) for v in rate.values()),
@@ -360,10 +362,17 @@ def cmd_report(a):
 
 def cmd_log(a):
     """The server log's warnings and errors (but the authentication-off banner), and how many of
-    them are failed attempts to the silent receiver, which its runs make on purpose."""
+    them are failed attempts to the silent receiver (timed out, or cut off when it let go), which
+    its runs make on purpose."""
+    silent = {str(i) for i in (json.loads(a.rounds).get("hang_rule_ids") or [])} if a.rounds else set()
     lines = [line.rstrip("\n") for line in open(a.log, errors="replace")
              if ("[warning]" in line or "[error]" in line or "[critical]" in line) and "AUTHENTICATION IS OFF" not in line]
-    expected = [line for line in lines if "deliver_notification" in line and re.search(r"timed? ?out", line, re.I)]
+
+    def on_purpose(line):
+        rule = re.search(r"\bto rule (\d+)", line)
+        return "deliver_notification" in line and rule is not None and rule.group(1) in silent
+
+    expected = [line for line in lines if on_purpose(line)]
     others = [line for line in lines if line not in expected]
     print(json.dumps({"lines": len(lines), "expected": len(expected), "first": (others + expected)[:5]}))
     return 0
@@ -403,6 +412,7 @@ def main():
     s.add_argument("--into", help="the report to put the section in (else: printed alone)")
     s = sub.add_parser("log")
     s.add_argument("log")
+    s.add_argument("--rounds", help="the JSON of `rounds`, naming the rules of the silent receiver")
     a = p.parse_args()
     return {"token": cmd_token, "receiver": cmd_receiver, "round": cmd_round, "rounds": cmd_rounds,
             "report": cmd_report, "log": cmd_log}[a.command](a)

@@ -1107,7 +1107,8 @@ run_notify() {
   record notify.hwm_kib "$(rss_kib "$pid" VmHWM)"
   stop_server "$rpid"
   stop_server "$pid"
-  record notify.log "$(gc_log_summary "$dir/server.log")"
+  record notify.log "$(python3 "$notify_py" log "$dir/server.log" --rounds "$(result_of notify.rounds)" ||
+                       echo '{"failed": true}')"
 }
 
 # ---- run ----
@@ -1173,8 +1174,8 @@ REPORT=$WORK/report.md
 python3 "$ROOT/bench/report.py" "$RESULTS" "$STARTED" "$COMMAND" "$QUICK" "$BLOB_SIZE" "$IMAGES" "$TAGS" "$REPOS" \
   "$RATE_SECONDS" "$(IFS=,; echo "${SCALE_PIER[*]}")" "$(IFS=,; echo "${SCALE_REGISTRY[*]}")" "$CROWD_CONNECTIONS" \
   "$CROWD_CLIENTS" "$CROWD_IMAGES" "$SCALE_PAGE" "$CONNECTIONS" >"$REPORT"
-# Workload 12's table and targets come after the others'.
-python3 "$ROOT/bench/notify.py" report "$RESULTS" >>"$REPORT"
+# Workload 12's table goes after the others', its targets after theirs.
+python3 "$ROOT/bench/notify.py" report "$RESULTS" --into "$REPORT"
 
 echo
 cat "$REPORT"

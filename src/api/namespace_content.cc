@@ -12,6 +12,7 @@ Result<bool> remove_repository_content(const Call& call, std::string_view reposi
   if (auto r = lifecycle.set_retention_policy(meta::RuleScope::kRepository, repository, std::nullopt, call.now()); !r) {
     return r.error();
   }
+  if (auto r = call.services.notifications.forget_repository(repository); !r) return r.error();
   return removed;
 }
 
@@ -44,6 +45,7 @@ Result<void> remove_namespace_content(const Call& call, std::string_view namespa
   if (auto r = lifecycle.set_immutable_patterns(meta::RuleScope::kNamespace, namespace_name, {}); !r) return r;
   if (auto r = call.services.signing.remove_policy(namespace_name); !r) return r;
   if (auto r = call.services.scanning.remove_policy(namespace_name); !r) return r;
+  if (auto r = call.services.notifications.forget_namespace(namespace_name); !r) return r;
   return lifecycle.set_retention_policy(meta::RuleScope::kNamespace, namespace_name, std::nullopt, call.now());
 }
 

@@ -48,8 +48,16 @@ std::string text_of(const boost::json::object& payload, std::string_view key) {
   return {};
 }
 
+// The events that name tags, which a tag filter can match.
+bool has_tags(std::string_view event) {
+  return event == "push" || event == "delete" || event == "tag_expired" || event == "tag_pruned" || event == "pull";
+}
+
 Result<void> check_filter(std::string_view event, std::string_view tag_filter, std::string_view min_severity) {
   if (!tag_filter.empty() && !is_valid_glob(tag_filter)) return bad_request("filter.tags: not a valid glob pattern");
+  if (!tag_filter.empty() && !has_tags(event)) {
+    return bad_request("filter.tags: " + std::string(event) + " events name no tags, so no event would match");
+  }
   if (!min_severity.empty()) {
     const auto severity = vuln::parse_severity(min_severity);
     if (!severity || *severity < vuln::Severity::kLow) {
@@ -112,6 +120,9 @@ Result<RuleView> NotificationService::create(const RuleRequest& request) {
   auto config = notify::check_config(*method, request.config_json);
   if (!config) return config.error();
   if (request.title.size() > kMaxTitle) return bad_request("title: at most 200 characters");
+  if (request.repository && request.event.starts_with("quota_")) {
+    return bad_request("event: quotas are a namespace's; make the rule on the namespace");
+  }
   if (auto checked = check_filter(request.event, request.tag_filter, request.min_severity); !checked) {
     return checked.error();
   }

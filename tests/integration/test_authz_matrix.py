@@ -38,6 +38,7 @@ from servers import ADMIN_PASSWORD, REPO_ROOT
 from test_sessions import PAGE
 
 ORG = "acme"
+NOTIFICATION_RULE = {"event": "delete", "method": "webhook", "config": {"url": "http://127.0.0.1:9/"}}
 APP = f"{ORG}/app"        # the target repository: every ACCOUNTS permission is granted on it
 SOURCE = f"{ORG}/source"  # holds blobs to mount; no permission is granted on it
 BYSTANDER = "bystander"   # an account that calls nothing: the object of grants the matrix makes
@@ -356,6 +357,10 @@ class World:
         self.setup.ok("PUT", f"/repositories/{APP}/tags/{tag}", {"digest": self.manifest_digest})
         return tag
 
+    def spare_notification(self) -> int:
+        """A rule of ORG whose deliveries go nowhere: nothing listens on the discard port."""
+        return self.setup.ok("POST", f"/namespaces/{ORG}/notifications", NOTIFICATION_RULE, status=201)["id"]
+
     def spare_manifest(self) -> str:
         body = oci_manifest(*self.image, annotations={"spare": unique("spare")})
         return push_manifest(self.registry, APP, sha256(body), body, OCI_MANIFEST)
@@ -632,6 +637,23 @@ ROUTES = [
         lambda w, c: Req(f"/api/v1/repositories/{APP}/manifests/{w.manifest_digest}/vulnerabilities")),
     api("GET", "/repositories/{repository}/manifests/{digest}/sbom", repository("pull"), 404,
         lambda w, c: Req(f"/api/v1/repositories/{APP}/manifests/{w.manifest_digest}/sbom")),
+    # notification rules: a namespace's are its managers', a repository's its admins'; a rule
+    # someone may not manage is one they cannot see (404)
+    api("GET", "/namespaces/{ns}/notifications", namespace("manage"), 200, api_path(f"/namespaces/{ORG}/notifications")),
+    api("POST", "/namespaces/{ns}/notifications", namespace("manage"), 201,
+        lambda w, c: Req(f"/api/v1/namespaces/{ORG}/notifications", json=NOTIFICATION_RULE)),
+    api("GET", "/repositories/{repository}/notifications", repository("manage"), 200,
+        api_path(f"/repositories/{APP}/notifications")),
+    api("POST", "/repositories/{repository}/notifications", repository("manage"), 201,
+        lambda w, c: Req(f"/api/v1/repositories/{APP}/notifications", json=NOTIFICATION_RULE)),
+    api("GET", "/notifications/{id}", namespace("manage"), 200,
+        lambda w, c: Req(f"/api/v1/notifications/{w.spare_notification()}"), refused=404),
+    api("PATCH", "/notifications/{id}", namespace("manage"), 200,
+        lambda w, c: Req(f"/api/v1/notifications/{w.spare_notification()}", json={"title": "renamed"}), refused=404),
+    api("DELETE", "/notifications/{id}", namespace("manage"), 204,
+        lambda w, c: Req(f"/api/v1/notifications/{w.spare_notification()}"), refused=404),
+    api("POST", "/notifications/{id}/test", namespace("manage"), 200,
+        lambda w, c: Req(f"/api/v1/notifications/{w.spare_notification()}/test"), refused=404),
     api("GET", "/namespaces/{ns}/history-window", namespace("manage"), 200,
         api_path(f"/namespaces/{ORG}/history-window")),
     api("PUT", "/namespaces/{ns}/history-window", namespace("manage"), 200,
