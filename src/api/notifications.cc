@@ -100,7 +100,9 @@ Result<services::RuleView> managed_rule(Call& call) {
                                  : require(call, auth::NamespaceAction::kManage, rule.namespace_name);
   if (!allowed) {
     // Someone who may not manage it learns nothing of it.
-    if (allowed.error().code == ErrorCode::kDenied) return make_error(ErrorCode::kNameUnknown, "no such notification rule");
+    if (allowed.error().code == ErrorCode::kDenied) {
+      return make_error(ErrorCode::kNameUnknown, "no such notification rule");
+    }
     return allowed.error();
   }
   return std::move(**view);

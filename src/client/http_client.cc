@@ -5,40 +5,19 @@
 #include <algorithm>
 #include <mutex>
 
+#include "client/curl_support.h"
+
 namespace pier::client {
 
 namespace {
 
 constexpr long kConnectTimeoutSeconds = 15;
 
-// curl_global_init is not thread-safe and must come before the first handle.
-void initialise_curl() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 std::size_t append_to_string(char* data, std::size_t size, std::size_t count, void* out) {
   static_cast<std::string*>(out)->append(data, size * count);
   return size * count;
 }
-
-class HeaderList {
- public:
-  HeaderList() = default;
-  HeaderList(const HeaderList&) = delete;
-  HeaderList& operator=(const HeaderList&) = delete;
-  ~HeaderList() { curl_slist_free_all(list_); }
-  bool add(const std::string& header) {
-    curl_slist* grown = curl_slist_append(list_, header.c_str());
-    if (grown == nullptr) return false;
-    list_ = grown;
-    return true;
-  }
-  curl_slist* get() const { return list_; }
-
- private:
-  curl_slist* list_ = nullptr;
-};
 
 }  // namespace
 
@@ -68,7 +47,7 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
   // Options of the previous request (its credentials above all) must not carry over.
   curl_easy_reset(curl);
 
-  HeaderList headers;
+  CurlStringList headers;
   bool listed = headers.add("Expect:");  // no 100-continue round trip: bodies here are small
   for (const auto& header : request.headers) listed = listed && headers.add(header);
   if (!listed) return make_error(ErrorCode::kInternal, "out of memory");

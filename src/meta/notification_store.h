@@ -129,7 +129,8 @@ class NotificationStore {
   virtual Result<std::vector<OutboxEvent>> undispatched_events(std::size_t limit) = 0;
   // In one transaction: `deliveries` added (a rule and event pair already delivered is left
   // as it is), for each one added a job made from `job` with args {"delivery": id} and the
-  // unique key "<kind>@<id>", and `events` marked dispatched. Returns how many were added.
+  // unique key "<kind>@<id>", and `events` marked dispatched, or deleted when no delivery
+  // needs them (no rule matched). Returns how many deliveries were added.
   virtual Result<std::size_t> dispatch(const std::vector<std::int64_t>& events, const std::vector<NewDelivery>& deliveries,
                                        const NewJob& job, std::int64_t now) = 0;
   virtual Result<std::optional<DeliveryWork>> delivery(std::int64_t id) = 0;

@@ -8,16 +8,14 @@
 #include <memory>
 #include <mutex>
 
+#include "client/curl_support.h"
+
 namespace pier::notify {
 
 namespace {
 
 constexpr long kConnectTimeoutSeconds = 15;
 
-void initialise_curl() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 struct Reader {
   std::string_view rest;
@@ -41,23 +39,6 @@ std::string envelope_address(std::string_view address) {
   return "<" + std::string(address) + ">";
 }
 
-class Recipients {
- public:
-  Recipients() = default;
-  Recipients(const Recipients&) = delete;
-  Recipients& operator=(const Recipients&) = delete;
-  ~Recipients() { curl_slist_free_all(list_); }
-  bool add(const std::string& address) {
-    curl_slist* grown = curl_slist_append(list_, address.c_str());
-    if (grown == nullptr) return false;
-    list_ = grown;
-    return true;
-  }
-  curl_slist* get() const { return list_; }
-
- private:
-  curl_slist* list_ = nullptr;
-};
 
 bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
@@ -71,12 +52,12 @@ Attempt send_email(const SmtpSettings& settings, std::chrono::seconds timeout, c
                    std::string_view message) {
   if (settings.url.empty()) return Attempt{false, 0, "no SMTP server is configured (notifications.smtp.url)"};
   if (to.empty()) return Attempt{false, 0, "the rule names no recipient"};
-  initialise_curl();
+  client::initialise_curl();
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return Attempt{false, 0, "cannot start libcurl"};
   const std::unique_ptr<CURL, void (*)(CURL*)> handle(curl, curl_easy_cleanup);
 
-  Recipients recipients;
+  client::CurlStringList recipients;
   for (const auto& address : to) {
     if (!recipients.add(envelope_address(address))) return Attempt{false, 0, "out of memory"};
   }

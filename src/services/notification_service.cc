@@ -21,7 +21,7 @@ constexpr std::size_t kDispatchBatch = 500;
 constexpr std::size_t kRecentDeliveries = 20;
 constexpr std::size_t kMaxTitle = 200;
 constexpr std::size_t kMaxFindingsListed = 50;
-constexpr std::int64_t kEventsKeptSeconds = 24 * 3600;
+constexpr std::int64_t kEventsKeptSeconds = 3600;  // once their deliveries are done
 
 Error bad_request(std::string message) { return make_error(ErrorCode::kBadRequest, std::move(message)); }
 Error no_such_rule() { return make_error(ErrorCode::kNameUnknown, "no such notification rule"); }
@@ -233,8 +233,8 @@ Result<TestOutcome> NotificationService::test(std::int64_t id) {
                                 boost::json::serialize(payload), now};
   auto full = object_of(full_payload(event)).value_or(boost::json::object{});
   full["id"] = "test-" + std::to_string(id) + "-" + std::to_string(now);
-  const auto attempt = sender_.send(*method, rule.config,
-                                    notify::Outgoing{"test", boost::json::serialize(full), "test-" + std::to_string(id)});
+  const notify::Outgoing outgoing{"test", boost::json::serialize(full), "test-" + std::to_string(id)};
+  const auto attempt = sender_.send(*method, rule.config, outgoing);
   meta::AttemptOutcome outcome;
   outcome.state = attempt.delivered ? meta::DeliveryState::kDelivered : meta::DeliveryState::kFailed;
   outcome.attempts = 1;

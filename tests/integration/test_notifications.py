@@ -213,6 +213,17 @@ def test_only_admins_manage_rules_and_unknown_names_are_404(admin, pusher, recei
         assert "s3cret" not in resp.text and receiver.url not in resp.text
     assert admin.ok("GET", f"/notifications/{rule['id']}")["enabled"] is True
 
+    # Write access to the repository is not enough; its admins manage its rules, not the namespace's.
+    writer, repo_admin = new_user(admin), new_user(admin)
+    admin.ok("PUT", f"/repositories/{repo}/permissions/user/{writer.user}", {"role": "write"})
+    admin.ok("PUT", f"/repositories/{repo}/permissions/user/{repo_admin.user}", {"role": "admin"})
+    expect(writer.post(repository_rules(repo), body), 403)
+    expect(writer.get(repository_rules(repo)), 403)
+    expect(repo_admin.post(namespace_rules(org), body), 403)
+    mine = repo_admin.ok("POST", repository_rules(repo), body, status=201)
+    assert [r["id"] for r in repo_admin.ok("GET", repository_rules(repo))["notifications"]] == [mine["id"]]
+    repo_admin.ok("DELETE", f"/notifications/{mine['id']}", status=204)
+
     # The owner of a namespace of their own may.
     own = outsider.ok("POST", namespace_rules(outsider.user), body, status=201)
     assert own["namespace"] == outsider.user
@@ -267,6 +278,8 @@ def test_a_webhook_is_retried_until_delivered_and_signed(admin, pusher):
                            what="the delivery listed as delivered")
         delivery = delivery_of(shown, event_id)
         assert delivery["attempts"] == 3 and delivery["status_code"] == 204 and delivery["event"] == "push"
+        listed = admin.ok("GET", namespace_rules(org))["notifications"]
+        assert delivery_of(listed[0], event_id) == delivery
         assert str(delivery["id"]) == taken.headers["x-pier-delivery"]
         check_rfc3339(delivery["created_at"])
         check_rfc3339(delivery["updated_at"])

@@ -232,13 +232,22 @@ TEST_P(NotificationStoreSuite, TestsAreDeliveriesWithoutEventsAndOldRowsGo) {
   ASSERT_EQ(recent.size(), 3u);
   EXPECT_FALSE(recent[0].event_id);
   EXPECT_EQ(recent[0].event_kind, "test");
+  // An event no rule matched is gone once dispatched; one with a delivery stays while it is
+  // pending, and until the cutoff after.
   put_manifest("{}", {});
+  put_manifest("{ }", {});
   const auto events = pending();
-  store_->dispatch({events[0].id}, {}, delivery_job(), 10).value();
-  // Kept: the newest delivery per rule, and events younger than the cutoff.
-  EXPECT_EQ(store_->remove_old(5, 1).value(), 2u);
+  ASSERT_EQ(events.size(), 2u);
+  store_->dispatch({events[0].id, events[1].id}, {{push_rule.id, events[1].id, "push"}}, delivery_job(), 10).value();
+  const auto delivery = store_->recent_deliveries(push_rule.id, 1).value().at(0);
+  EXPECT_EQ(delivery.event_id, events[1].id);
+  EXPECT_EQ(store_->remove_old(11, 10).value(), 0u) << "its delivery is pending";
+  ASSERT_TRUE(store_->record_attempt(delivery.id, {DeliveryState::kDelivered, 1, 200, "", 40, 5, ""}));
+  EXPECT_EQ(store_->remove_old(5, 10).value(), 0u) << "younger than the cutoff";
+  EXPECT_EQ(store_->remove_old(11, 10).value(), 1u);
+  // Kept: the newest delivery per rule.
+  EXPECT_EQ(store_->remove_old(5, 1).value(), 3u);
   EXPECT_EQ(store_->recent_deliveries(push_rule.id, 10).value().size(), 1u);
-  EXPECT_EQ(store_->remove_old(11, 1).value(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(

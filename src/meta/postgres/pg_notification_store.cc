@@ -10,13 +10,6 @@ using postgres::Connection;
 using postgres::Param;
 using postgres::Rows;
 
-const std::string kRuleColumns =
-    "id, namespace, repository, event, method, config, title, tag_filter, min_severity, enabled, disabled_reason, "
-    "failures_in_a_row, created_at";
-const std::string kDeliveryColumns =
-    "id, rule_id, event_id, event_kind, state, attempts, status_code, error, created_at, updated_at";
-const std::string kEventColumns = "id, kind, namespace, repository, payload, occurred_at";
-
 NotificationRule rule_of(const Rows& rows, int i) {
   NotificationRule rule;
   rule.id = rows.integer(i, 0);
@@ -62,7 +55,7 @@ OutboxEvent event_of(const Rows& rows, int i) {
 }
 
 std::optional<NotificationRule> read_rule(Connection& db, std::int64_t id) {
-  static const std::string sql = "SELECT " + kRuleColumns + " FROM notification_rules WHERE id = $1";
+  static const std::string sql = select_from(kRuleColumns, "FROM notification_rules WHERE id = $1");
   const auto rows = db.query(sql, {id});
   if (rows.empty()) return std::nullopt;
   return rule_of(rows, 0);
@@ -89,7 +82,7 @@ class PostgresNotificationStore final : public NotificationStore {
       static const std::string sql =
           "INSERT INTO notification_rules (namespace, repository, event, method, config, title, tag_filter, "
           "min_severity, enabled, disabled_reason, failures_in_a_row, created_at) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11) RETURNING " + kRuleColumns;
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11) RETURNING " + std::string(kRuleColumns);
       const auto rows = db.query(sql, {rule.namespace_name, rule.repository ? Param(*rule.repository) : Param::null(),
                                        rule.event, rule.method, rule.config, rule.title, rule.tag_filter,
                                        rule.min_severity, rule.enabled, rule.disabled_reason, rule.created_at});
@@ -106,19 +99,19 @@ class PostgresNotificationStore final : public NotificationStore {
                                                  const std::optional<std::string>& repository) override {
     return db_.read<std::vector<NotificationRule>>([&](Connection& db) -> Result<std::vector<NotificationRule>> {
       if (!repository) {
-        static const std::string sql = "SELECT " + kRuleColumns +
-                                       " FROM notification_rules WHERE namespace = $1 AND repository IS NULL ORDER BY id";
+        static const std::string sql = select_from(
+            kRuleColumns, "FROM notification_rules WHERE namespace = $1 AND repository IS NULL ORDER BY id");
         return rules_from(db.query(sql, {namespace_name}));
       }
       static const std::string sql =
-          "SELECT " + kRuleColumns + " FROM notification_rules WHERE namespace = $1 AND repository = $2 ORDER BY id";
+          select_from(kRuleColumns, "FROM notification_rules WHERE namespace = $1 AND repository = $2 ORDER BY id");
       return rules_from(db.query(sql, {namespace_name, *repository}));
     });
   }
 
   Result<std::vector<NotificationRule>> enabled_rules() override {
     return db_.read<std::vector<NotificationRule>>([&](Connection& db) -> Result<std::vector<NotificationRule>> {
-      static const std::string sql = "SELECT " + kRuleColumns + " FROM notification_rules WHERE enabled ORDER BY id";
+      static const std::string sql = select_from(kRuleColumns, "FROM notification_rules WHERE enabled ORDER BY id");
       return rules_from(db.query(sql));
     });
   }
@@ -161,7 +154,7 @@ class PostgresNotificationStore final : public NotificationStore {
   Result<std::vector<OutboxEvent>> undispatched_events(std::size_t limit) override {
     return db_.read<std::vector<OutboxEvent>>([&](Connection& db) -> Result<std::vector<OutboxEvent>> {
       static const std::string sql =
-          "SELECT " + kEventColumns + " FROM events WHERE NOT dispatched ORDER BY id LIMIT $1::bigint";
+          select_from(kEventColumns, "FROM events WHERE NOT dispatched ORDER BY id LIMIT $1::bigint");
       const auto rows = db.query(sql, {static_cast<std::int64_t>(limit)});
       std::vector<OutboxEvent> events;
       for (int i = 0; i < rows.size(); ++i) events.push_back(event_of(rows, i));
@@ -187,20 +180,26 @@ class PostgresNotificationStore final : public NotificationStore {
                  {job.kind, delivery_job_args(id), job.max_attempts, job.scheduled_at, delivery_job_key(job.kind, id)});
         ++added;
       }
-      for (const auto id : events) db.query("UPDATE events SET dispatched = TRUE WHERE id = $1", {id});
+      for (const auto id : events) {
+        if (db.query("DELETE FROM events WHERE id = $1 AND NOT EXISTS "
+                     "(SELECT 1 FROM notification_deliveries WHERE event_id = $1)",
+                     {id}).affected() == 0) {
+          db.query("UPDATE events SET dispatched = TRUE WHERE id = $1", {id});
+        }
+      }
       return added;
     });
   }
 
   Result<std::optional<DeliveryWork>> delivery(std::int64_t id) override {
     return db_.read<std::optional<DeliveryWork>>([&](Connection& db) -> Result<std::optional<DeliveryWork>> {
-      static const std::string sql = "SELECT " + kDeliveryColumns + " FROM notification_deliveries WHERE id = $1";
+      static const std::string sql = select_from(kDeliveryColumns, "FROM notification_deliveries WHERE id = $1");
       const auto rows = db.query(sql, {id});
       if (rows.empty()) return std::optional<DeliveryWork>();
       DeliveryWork work{delivery_of(rows, 0), std::nullopt, std::nullopt};
       work.rule = read_rule(db, work.delivery.rule_id);
       if (work.delivery.event_id) {
-        static const std::string event_sql = "SELECT " + kEventColumns + " FROM events WHERE id = $1";
+        static const std::string event_sql = select_from(kEventColumns, "FROM events WHERE id = $1");
         const auto event = db.query(event_sql, {*work.delivery.event_id});
         if (!event.empty()) work.event = event_of(event, 0);
       }
@@ -232,8 +231,8 @@ class PostgresNotificationStore final : public NotificationStore {
 
   Result<std::vector<Delivery>> recent_deliveries(std::int64_t rule_id, std::size_t limit) override {
     return db_.read<std::vector<Delivery>>([&](Connection& db) -> Result<std::vector<Delivery>> {
-      static const std::string sql = "SELECT " + kDeliveryColumns +
-                                     " FROM notification_deliveries WHERE rule_id = $1 ORDER BY id DESC LIMIT $2::bigint";
+      static const std::string sql = select_from(
+          kDeliveryColumns, "FROM notification_deliveries WHERE rule_id = $1 ORDER BY id DESC LIMIT $2::bigint");
       const auto rows = db.query(sql, {rule_id, static_cast<std::int64_t>(limit)});
       std::vector<Delivery> deliveries;
       for (int i = 0; i < rows.size(); ++i) deliveries.push_back(delivery_of(rows, i));

@@ -9,17 +9,6 @@ namespace {
 using sqlite::Connection;
 using sqlite::Statement;
 
-constexpr std::string_view kRuleColumns =
-    "id, namespace, repository, event, method, config, title, tag_filter, min_severity, enabled, disabled_reason, "
-    "failures_in_a_row, created_at";
-constexpr std::string_view kDeliveryColumns =
-    "id, rule_id, event_id, event_kind, state, attempts, status_code, error, created_at, updated_at";
-constexpr std::string_view kEventColumns = "id, kind, namespace, repository, payload, occurred_at";
-
-std::string select_from(std::string_view columns, std::string_view rest) {
-  return "SELECT " + std::string(columns) + " " + std::string(rest);
-}
-
 NotificationRule rule_of(const Statement& row) {
   NotificationRule rule;
   rule.id = row.integer(0);
@@ -207,7 +196,12 @@ class SqliteNotificationStore final : public NotificationStore {
             .bind(4, job.scheduled_at).bind(5, delivery_job_key(job.kind, id)).run();
         ++added;
       }
-      for (const auto id : events) db.prepare("UPDATE events SET dispatched = 1 WHERE id = ?").bind(1, id).run();
+      for (const auto id : events) {
+        db.prepare("DELETE FROM events WHERE id = ?1 AND NOT EXISTS "
+                   "(SELECT 1 FROM notification_deliveries WHERE event_id = ?1)")
+            .bind(1, id).run();
+        if (db.changes() == 0) db.prepare("UPDATE events SET dispatched = 1 WHERE id = ?").bind(1, id).run();
+      }
       return added;
     });
   }
