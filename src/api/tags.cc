@@ -91,7 +91,7 @@ Result<Response> put_tag(Call& call) {
   if (auto allowed = require_repository(call, action, path->repository); !allowed) return allowed.error();
   if (!*exists) return make_error(ErrorCode::kNameUnknown, "repository name not known to registry");
 
-  auto tag = call.content().put_tag(path->repository, path->tag, *digest);
+  auto tag = call.content().put_tag(path->repository, path->tag, *digest, call.caller.name);
   if (!tag) return tag.error();
   return once_recorded(record_tag_change(call, *path, {{"change", "tag_moved"}, {"digest", digest->str()}}),
                        json_response(200, tag_view(*tag)));
@@ -103,7 +103,9 @@ Result<Response> delete_tag(Call& call) {
   if (auto allowed = require_repository(call, auth::Action::kDelete, path->repository); !allowed) {
     return allowed.error();
   }
-  if (auto deleted = call.content().delete_tag(path->repository, path->tag); !deleted) return deleted.error();
+  if (auto deleted = call.content().delete_tag(path->repository, path->tag, call.caller.name); !deleted) {
+    return deleted.error();
+  }
   return once_recorded(record_tag_change(call, *path, {{"change", "tag_deleted"}}), no_content());
 }
 

@@ -17,14 +17,17 @@ void add_notification_jobs(jobs::JobRunner& runner, services::NotificationServic
   runner.handle(
       std::string(services::kDeliveryJob),
       [&notifications, log](const meta::Job& job, jobs::JobContext&) -> Result<void> {
-        std::int64_t delivery = 0;
+        std::vector<std::int64_t> deliveries;
         try {
-          delivery = boost::json::parse(job.args).as_object().at("delivery").to_number<std::int64_t>();
+          const auto args = boost::json::parse(job.args);
+          for (const auto& id : args.as_object().at("deliveries").as_array()) {
+            deliveries.push_back(id.to_number<std::int64_t>());
+          }
         } catch (const std::exception& e) {
           log->error("delivery job {} has malformed arguments {}: {}", job.id, job.args, e.what());
           return {};  // nothing to retry
         }
-        return notifications.deliver(delivery, job.attempt, job.max_attempts);
+        return notifications.deliver(deliveries, job.attempt, job.max_attempts);
       },
       services::NotificationService::retry_delay);
   runner.handle("notification_upkeep", [&notifications](const meta::Job&, jobs::JobContext&) -> Result<void> {

@@ -35,8 +35,9 @@ OutboxEvent push_event(std::string_view repository, std::string_view digest, std
 }
 
 OutboxEvent deletion_event(std::string_view repository, std::string_view digest, const std::vector<std::string>& tags,
-                           std::int64_t now) {
-  return repository_event("delete", repository, {{"digest", digest}, {"tags", tag_array(tags)}, {"actor", ""}}, now);
+                           std::string_view actor, std::int64_t now) {
+  return repository_event("delete", repository, {{"digest", digest}, {"tags", tag_array(tags)}, {"actor", actor}},
+                          now);
 }
 
 OutboxEvent tag_removal_event(std::string_view kind, std::string_view repository, std::string_view tag,

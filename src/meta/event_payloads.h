@@ -19,7 +19,7 @@ OutboxEvent push_event(std::string_view repository, std::string_view digest, std
                        std::int64_t now);
 // A manifest deleted with `tags`, or one tag deleted (`tags` holds it, `digest` where it pointed).
 OutboxEvent deletion_event(std::string_view repository, std::string_view digest, const std::vector<std::string>& tags,
-                           std::int64_t now);
+                           std::string_view actor, std::int64_t now);
 // "tag_expired" or "tag_pruned": the registry removed `tag`, which pointed at `digest`.
 OutboxEvent tag_removal_event(std::string_view kind, std::string_view repository, std::string_view tag,
                               std::string_view digest, std::int64_t now);

@@ -151,19 +151,19 @@ class MetadataStore {
   virtual Result<std::optional<StoredManifest>> get_tagged_manifest(std::string_view repository,
                                                                     std::string_view tag) = 0;
   // Deletes the manifest and the tags pointing at it (recorded in tag history).
-  // False if it was not there.
+  // False if it was not there. `actor` names who did it in the delete event; empty: the registry.
   virtual Result<bool> delete_manifest(std::string_view repository, const Digest& digest,
-                                       std::int64_t now) = 0;
+                                       std::int64_t now, std::string_view actor = {}) = 0;
   // False if there was no such tag.
   virtual Result<bool> delete_tag(std::string_view repository, std::string_view tag,
-                                  std::int64_t now) = 0;
+                                  std::int64_t now, std::string_view actor = {}) = 0;
   // Tags after `after` in byte order, at most `limit`; kNameUnknown if no such repository.
   virtual Result<std::vector<std::string>> list_tags(std::string_view repository,
                                                      std::string_view after, std::size_t limit) = 0;
   // Points `tag` at the manifest `digest` already stored in `repository`, recording the move
   // as put_manifest does. False if the repository holds no such manifest.
   virtual Result<bool> tag_manifest(std::string_view repository, std::string_view tag, const Digest& digest,
-                                    std::int64_t now) = 0;
+                                    std::int64_t now, std::string_view actor = {}) = 0;
   // Tags after `after` in byte order holding `substring` (ignoring case; empty: all), at most
   // `limit`, with their manifests; kNameUnknown if no such repository.
   virtual Result<std::vector<TagDetail>> list_tag_details(std::string_view repository, std::string_view substring,

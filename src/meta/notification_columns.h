@@ -1,8 +1,10 @@
 // meta/notification_columns.h: what both engines' notification stores write alike.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "meta/notification_store.h"
 
@@ -21,10 +23,21 @@ inline std::string select_from(std::string_view columns, std::string_view rest) 
   return "SELECT " + std::string(columns) + " " + std::string(rest);
 }
 
-// The arguments and unique key of the job that sends delivery `id`.
-inline std::string delivery_job_args(std::int64_t id) { return "{\"delivery\":" + std::to_string(id) + "}"; }
-inline std::string delivery_job_key(std::string_view kind, std::int64_t id) {
-  return std::string(kind) + "@" + std::to_string(id);
+// The arguments and unique key of the job that sends deliveries `ids` (one rule's, in order).
+inline std::string delivery_job_args(const std::vector<std::int64_t>& ids) {
+  std::string args = "{\"deliveries\":[";
+  for (std::size_t i = 0; i < ids.size(); ++i) args += (i == 0 ? "" : ",") + std::to_string(ids[i]);
+  return args + "]}";
+}
+inline std::string delivery_job_key(std::string_view kind, const std::vector<std::int64_t>& ids) {
+  return std::string(kind) + "@" + std::to_string(ids.front());
+}
+
+// The deliveries of a dispatch grouped by rule, each group in event order.
+inline std::map<std::int64_t, std::vector<const NewDelivery*>> by_rule(const std::vector<NewDelivery>& deliveries) {
+  std::map<std::int64_t, std::vector<const NewDelivery*>> groups;
+  for (const auto& delivery : deliveries) groups[delivery.rule_id].push_back(&delivery);
+  return groups;
 }
 
 }  // namespace pier::meta

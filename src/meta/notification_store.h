@@ -128,15 +128,17 @@ class NotificationStore {
   // Events not yet dispatched, oldest first.
   virtual Result<std::vector<OutboxEvent>> undispatched_events(std::size_t limit) = 0;
   // In one transaction: `deliveries` added (a rule and event pair already delivered is left
-  // as it is), for each one added a job made from `job` with args {"delivery": id} and the
-  // unique key "<kind>@<id>", and `events` marked dispatched, or deleted when no delivery
-  // needs them (no rule matched). Returns how many deliveries were added.
+  // as it is); for each rule that got some, one job made from `job` that sends them in order,
+  // with args {"deliveries": [ids]} and the unique key "<kind>@<first id>"; and `events` marked
+  // dispatched, or deleted when no delivery needs them (no rule matched). Returns how many
+  // deliveries were added.
   virtual Result<std::size_t> dispatch(const std::vector<std::int64_t>& events, const std::vector<NewDelivery>& deliveries,
                                        const NewJob& job, std::int64_t now) = 0;
-  virtual Result<std::optional<DeliveryWork>> delivery(std::int64_t id) = 0;
-  // Records an attempt's outcome. A delivered one clears its rule's failures in a row; a
-  // failed one counts one up and, at disable_after, disables the rule.
-  virtual Result<void> record_attempt(std::int64_t delivery_id, const AttemptOutcome& outcome) = 0;
+  // The deliveries of `ids` that still exist, in the order of `ids`.
+  virtual Result<std::vector<DeliveryWork>> deliveries(const std::vector<std::int64_t>& ids) = 0;
+  // Records attempts' outcomes, in one transaction. A delivered one clears its rule's failures
+  // in a row; one failed for good counts one up and, at disable_after, disables the rule.
+  virtual Result<void> record_attempts(const std::vector<std::pair<std::int64_t, AttemptOutcome>>& outcomes) = 0;
   // A test notification's one attempt, recorded as a delivery without an event.
   virtual Result<std::int64_t> record_test_delivery(std::int64_t rule_id, const AttemptOutcome& outcome) = 0;
   // The rule's deliveries, newest first.

@@ -57,7 +57,7 @@ Result<Reply> delete_upload(RegistryServices& s, Request& request);
 Result<Reply> get_manifest(RegistryServices& s, Request& request);
 // `pushed_by`: the caller's name for the push event (empty when anonymous).
 Result<Reply> put_manifest(RegistryServices& s, Request& request, std::string_view pushed_by);
-Result<Reply> delete_manifest(RegistryServices& s, Request& request);
+Result<Reply> delete_manifest(RegistryServices& s, Request& request, std::string_view deleted_by);
 
 // listing_handler.cc: tags/list, _catalog and referrers
 Result<Reply> list_tags(RegistryServices& s, Request& request);

@@ -59,8 +59,8 @@ Result<Reply> put_manifest(RegistryServices& s, Request& request, std::string_vi
   return Reply(std::move(response));
 }
 
-Result<Reply> delete_manifest(RegistryServices& s, Request& request) {
-  if (auto r = s.manifests.remove(request.repository, request.reference); !r) return r.error();
+Result<Reply> delete_manifest(RegistryServices& s, Request& request, std::string_view deleted_by) {
+  if (auto r = s.manifests.remove(request.repository, request.reference, deleted_by); !r) return r.error();
   return Reply(empty_response(202));
 }
 

@@ -215,7 +215,7 @@ Result<Reply> RegistryApp::dispatch(Request& request, const access::Caller& call
     case Route::kReferrers: return list_referrers(s, request);
     case Route::kManifest:
       if (m == Method::kPut) return put_manifest(s, request, name_of(caller));
-      if (m == Method::kDelete) return delete_manifest(s, request);
+      if (m == Method::kDelete) return delete_manifest(s, request, name_of(caller));
       return get_manifest(s, request);
     case Route::kBlob:
       if (m == Method::kDelete) return delete_blob(s, request);

@@ -72,13 +72,14 @@ Result<std::shared_ptr<const meta::StoredManifest>> ManifestService::get(std::st
   return manifest;
 }
 
-Result<void> ManifestService::remove(std::string_view repository, std::string_view reference) {
+Result<void> ManifestService::remove(std::string_view repository, std::string_view reference,
+                                     std::string_view actor) {
   auto ref = parse_reference(reference);
   if (!ref) return ref.error().code == ErrorCode::kDigestInvalid ? ref.error() : unknown_manifest();
   const auto now = clock_.unix_seconds();
   auto removed = std::holds_alternative<Digest>(*ref)
-                     ? metadata_.delete_manifest(repository, std::get<Digest>(*ref), now)
-                     : metadata_.delete_tag(repository, std::get<std::string>(*ref), now);
+                     ? metadata_.delete_manifest(repository, std::get<Digest>(*ref), now, actor)
+                     : metadata_.delete_tag(repository, std::get<std::string>(*ref), now, actor);
   cache_.invalidate(repository);
   if (!removed) return removed.error();
   if (!*removed) return unknown_manifest();
@@ -86,8 +87,9 @@ Result<void> ManifestService::remove(std::string_view repository, std::string_vi
   return {};
 }
 
-Result<void> ManifestService::tag(std::string_view repository, std::string_view tag, const Digest& digest) {
-  auto tagged = metadata_.tag_manifest(repository, tag, digest, clock_.unix_seconds());
+Result<void> ManifestService::tag(std::string_view repository, std::string_view tag, const Digest& digest,
+                                  std::string_view actor) {
+  auto tagged = metadata_.tag_manifest(repository, tag, digest, clock_.unix_seconds(), actor);
   cache_.invalidate(repository);
   if (!tagged) return tagged.error();
   if (!*tagged) return unknown_manifest();

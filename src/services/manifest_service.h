@@ -37,11 +37,13 @@ class ManifestService {
   // cache that every write through this service invalidates.
   Result<std::shared_ptr<const meta::StoredManifest>> get(std::string_view repository, std::string_view reference);
   // By digest: the manifest and its tags. By tag: only the tag. kManifestUnknown if absent.
-  Result<void> remove(std::string_view repository, std::string_view reference);
+  // `actor` names who did it in the delete event; empty: the registry.
+  Result<void> remove(std::string_view repository, std::string_view reference, std::string_view actor = {});
 
   // Points `tag` at manifest `digest`, stored in `repository` already, as a push of it would:
   // the move is recorded and the cache invalidated. kManifestUnknown if it is not stored there.
-  Result<void> tag(std::string_view repository, std::string_view tag, const Digest& digest);
+  Result<void> tag(std::string_view repository, std::string_view tag, const Digest& digest,
+                   std::string_view actor = {});
   // Drops what is cached of `repository`, after a change made around this service (the
   // repository deleted).
   void invalidate(std::string_view repository) { cache_.invalidate(repository); }

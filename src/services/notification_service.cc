@@ -463,42 +463,57 @@ Result<std::size_t> NotificationService::dispatch() {
   }
 }
 
-Result<void> NotificationService::deliver(std::int64_t delivery_id, int attempt, int max_attempts) {
-  auto work = store_.delivery(delivery_id);
-  if (!work) return work.error();
-  // Gone with its rule, or already delivered by an attempt whose completion was lost.
-  if (!*work || !(*work)->rule || (*work)->delivery.state != meta::DeliveryState::kPending) return {};
-  const auto& rule = *(*work)->rule;
+Result<void> NotificationService::deliver(const std::vector<std::int64_t>& ids, int attempt, int max_attempts) {
+  auto works = store_.deliveries(ids);
+  if (!works) return works.error();
   const auto now = clock_.unix_seconds();
-  meta::AttemptOutcome outcome;
-  outcome.attempts = attempt;
-  outcome.now = now;
-  outcome.disable_after = settings_.disable_after;
-  if (!rule.enabled || !(*work)->event) {
-    outcome.state = meta::DeliveryState::kFailed;
-    outcome.error = rule.enabled ? "the event is no longer kept" : "not sent: the rule is disabled";
-    outcome.disable_after = std::numeric_limits<int>::max();
-    return store_.record_attempt(delivery_id, outcome);
+  const bool last_attempt = attempt >= max_attempts;
+  std::vector<std::pair<std::int64_t, meta::AttemptOutcome>> outcomes;
+  std::string failure;  // the first failed send's; the rest of the batch then waits
+  for (const auto& work : *works) {
+    // Gone with its rule, or already delivered by an attempt whose completion was lost.
+    if (!work.rule || work.delivery.state != meta::DeliveryState::kPending) continue;
+    const auto& rule = *work.rule;
+    meta::AttemptOutcome outcome;
+    outcome.attempts = attempt;
+    outcome.now = now;
+    outcome.disable_after = settings_.disable_after;
+    const auto method = notify::method_of(rule.method);
+    if (!rule.enabled || !work.event || !method) {
+      outcome.state = meta::DeliveryState::kFailed;
+      outcome.error = !rule.enabled ? "not sent: the rule is disabled"
+                      : method      ? "the event is no longer kept"
+                                    : "the rule's method is unknown";
+      outcome.disable_after = std::numeric_limits<int>::max();
+      outcomes.emplace_back(work.delivery.id, std::move(outcome));
+      continue;
+    }
+    if (!failure.empty()) {
+      outcome.error = "not sent: an earlier delivery to the same receiver failed (" + failure + ")";
+    } else {
+      const auto& event = *work.event;
+      const auto sent = sender_.send(*method, rule.config,
+                                     notify::Outgoing{event.kind, full_payload(event), std::to_string(work.delivery.id)});
+      outcome.status_code = static_cast<int>(sent.status_code);
+      outcome.error = sent.error;
+      if (sent.delivered) {
+        outcome.state = meta::DeliveryState::kDelivered;
+        outcomes.emplace_back(work.delivery.id, std::move(outcome));
+        continue;
+      }
+      failure = sent.error;
+    }
+    if (last_attempt) {
+      outcome.state = meta::DeliveryState::kFailed;
+      outcome.disable_reason = "disabled after " + std::to_string(settings_.disable_after) +
+                               " deliveries in a row failed; the last: " + failure;
+    }
+    outcomes.emplace_back(work.delivery.id, std::move(outcome));
   }
-  const auto method = notify::method_of(rule.method);
-  if (!method) return make_error(ErrorCode::kInternal, "rule " + std::to_string(rule.id) + " has an unknown method");
-  const auto& event = *(*work)->event;
-  const auto sent = sender_.send(*method, rule.config,
-                                 notify::Outgoing{event.kind, full_payload(event), std::to_string(delivery_id)});
-  outcome.status_code = static_cast<int>(sent.status_code);
-  outcome.error = sent.error;
-  if (sent.delivered) {
-    outcome.state = meta::DeliveryState::kDelivered;
-  } else if (attempt >= max_attempts) {
-    outcome.state = meta::DeliveryState::kFailed;
-    outcome.disable_reason = "disabled after " + std::to_string(settings_.disable_after) +
-                             " deliveries in a row failed; the last: " + sent.error;
-  }
-  if (auto recorded = store_.record_attempt(delivery_id, outcome); !recorded) return recorded.error();
-  if (outcome.state == meta::DeliveryState::kFailed) rules_changed();
-  if (sent.delivered) return {};
-  return make_error(ErrorCode::kUnavailable, "delivery " + std::to_string(delivery_id) + " to rule " +
-                                                 std::to_string(rule.id) + " failed: " + sent.error);
+  if (auto recorded = store_.record_attempts(outcomes); !recorded) return recorded.error();
+  if (last_attempt && !failure.empty()) rules_changed();
+  if (failure.empty()) return {};
+  return make_error(ErrorCode::kUnavailable, "deliveries failed: " + failure);
 }
 
 Result<std::uint64_t> NotificationService::upkeep() {

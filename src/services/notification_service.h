@@ -78,7 +78,7 @@ struct TestOutcome {
   std::string error;
 };
 
-// The job kind that sends one delivery.
+// The job kind that sends one rule's deliveries of a dispatch, in order.
 inline constexpr std::string_view kDeliveryJob = "deliver_notification";
 
 class NotificationService {
@@ -124,8 +124,10 @@ class NotificationService {
   void stop();
   // One pass over the undispatched events; returns the deliveries added.
   Result<std::size_t> dispatch();
-  // The delivery job: one attempt; an error makes the job try again later.
-  Result<void> deliver(std::int64_t delivery_id, int attempt, int max_attempts);
+  // The delivery job: one attempt at one rule's deliveries `ids`, in order, up to the first
+  // that fails (the receiver is down or refusing: the rest wait for the next attempt, in the
+  // same order); an error makes the job try again later.
+  Result<void> deliver(const std::vector<std::int64_t>& ids, int attempt, int max_attempts);
   // Old events and deliveries removed.
   Result<std::uint64_t> upkeep();
 

@@ -103,8 +103,9 @@ Result<TagInfo> RepositoryContent::tag(std::string_view repository, std::string_
   return tag_info(repository, **detail);
 }
 
-Result<TagInfo> RepositoryContent::put_tag(std::string_view repository, std::string_view tag, const Digest& digest) {
-  if (auto tagged = manifests_.tag(repository, tag, digest); !tagged) return tagged.error();
+Result<TagInfo> RepositoryContent::put_tag(std::string_view repository, std::string_view tag, const Digest& digest,
+                                           std::string_view actor) {
+  if (auto tagged = manifests_.tag(repository, tag, digest, actor); !tagged) return tagged.error();
   // The tag as stored now (a concurrent push may have moved it again since).
   auto stored = metadata_.tag_detail(repository, tag);
   if (!stored) return stored.error();

@@ -66,12 +66,14 @@ class RepositoryContent {
   Result<std::vector<TagInfo>> tags(std::string_view repository, std::string_view substring, std::string_view after,
                                     std::size_t limit);
   // `tag` now points at `digest`; kManifestUnknown if the repository does not hold it.
-  Result<TagInfo> put_tag(std::string_view repository, std::string_view tag, const Digest& digest);
+  // `actor` names who did it in the event the change writes.
+  Result<TagInfo> put_tag(std::string_view repository, std::string_view tag, const Digest& digest,
+                          std::string_view actor = {});
   // kManifestUnknown if there is no such tag.
   Result<TagInfo> tag(std::string_view repository, std::string_view tag);
   // kManifestUnknown if there is no such tag.
-  Result<void> delete_tag(std::string_view repository, std::string_view tag) {
-    return manifests_.remove(repository, tag);
+  Result<void> delete_tag(std::string_view repository, std::string_view tag, std::string_view actor = {}) {
+    return manifests_.remove(repository, tag, actor);
   }
   // Newest first.
   Result<std::vector<meta::TagEvent>> history(std::string_view repository, std::string_view tag);

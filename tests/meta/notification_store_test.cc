@@ -172,15 +172,17 @@ TEST_P(NotificationStoreSuite, DispatchMakesEachDeliveryAndItsJobOnce) {
 
   const auto claimed = jobs_->claim({"deliver_notification"}, 10, "r1", 10).value();
   ASSERT_EQ(claimed.size(), 1u);
-  const auto delivery_id = boost::json::parse(claimed[0].args).at("delivery").to_number<std::int64_t>();
+  const auto ids = boost::json::parse(claimed[0].args).at("deliveries").as_array();
+  ASSERT_EQ(ids.size(), 1u);
+  const auto delivery_id = ids[0].to_number<std::int64_t>();
   EXPECT_EQ(claimed[0].unique_key, "deliver_notification@" + std::to_string(delivery_id));
   EXPECT_EQ(claimed[0].max_attempts, 3);
-  const auto work = store_->delivery(delivery_id).value();
-  ASSERT_TRUE(work);
-  EXPECT_EQ(work->rule, push_rule);
-  ASSERT_TRUE(work->event);
-  EXPECT_EQ(work->event->id, events[0].id);
-  EXPECT_EQ(work->delivery.state, DeliveryState::kPending);
+  const auto works = store_->deliveries({delivery_id, 999}).value();
+  ASSERT_EQ(works.size(), 1u);
+  EXPECT_EQ(works[0].rule, push_rule);
+  ASSERT_TRUE(works[0].event);
+  EXPECT_EQ(works[0].event->id, events[0].id);
+  EXPECT_EQ(works[0].delivery.state, DeliveryState::kPending);
 
   // A delivery for a rule deleted meanwhile is not made.
   const auto gone = rule("push");
@@ -189,6 +191,33 @@ TEST_P(NotificationStoreSuite, DispatchMakesEachDeliveryAndItsJobOnce) {
   const auto later = pending();
   ASSERT_EQ(later.size(), 1u);
   EXPECT_EQ(store_->dispatch({later[0].id}, {{gone.id, later[0].id, "push"}}, delivery_job(), 11).value(), 0u);
+}
+
+TEST_P(NotificationStoreSuite, OneJobSendsARulesDeliveriesInOrder) {
+  const auto first = rule("push");
+  const auto second = rule("push", "acme/app");
+  put_manifest("{}", {"1"});
+  put_manifest("{ }", {"2"});
+  const auto events = pending();
+  ASSERT_EQ(events.size(), 2u);
+  std::vector<NewDelivery> deliveries;
+  for (const auto& event : events) {
+    deliveries.push_back({first.id, event.id, "push"});
+    deliveries.push_back({second.id, event.id, "push"});
+  }
+  EXPECT_EQ(store_->dispatch({events[0].id, events[1].id}, deliveries, delivery_job(), 10).value(), 4u);
+  const auto claimed = jobs_->claim({"deliver_notification"}, 10, "r1", 10).value();
+  ASSERT_EQ(claimed.size(), 2u);
+  for (const auto& job : claimed) {
+    std::vector<std::int64_t> ids;
+    const auto args = boost::json::parse(job.args);
+    for (const auto& id : args.at("deliveries").as_array()) ids.push_back(id.to_number<std::int64_t>());
+    const auto works = store_->deliveries(ids).value();
+    ASSERT_EQ(works.size(), 2u);
+    EXPECT_EQ(works[0].rule->id, works[1].rule->id);
+    EXPECT_EQ(works[0].event->id, events[0].id);
+    EXPECT_EQ(works[1].event->id, events[1].id);
+  }
 }
 
 TEST_P(NotificationStoreSuite, FailuresInARowDisableTheRuleAndASuccessClearsThem) {
@@ -202,13 +231,13 @@ TEST_P(NotificationStoreSuite, FailuresInARowDisableTheRuleAndASuccessClearsThem
     deliveries.push_back(store_->recent_deliveries(push_rule.id, 1).value().at(0).id);
   }
   AttemptOutcome failed{DeliveryState::kFailed, 3, 500, "HTTP 500", 20, 2, "disabled: HTTP 500"};
-  ASSERT_TRUE(store_->record_attempt(deliveries[0], failed));
+  ASSERT_TRUE(store_->record_attempts({{deliveries[0], failed}}));
   AttemptOutcome delivered{DeliveryState::kDelivered, 2, 204, "", 21, 2, ""};
-  ASSERT_TRUE(store_->record_attempt(deliveries[1], delivered));
+  ASSERT_TRUE(store_->record_attempts({{deliveries[1], delivered}}));
   EXPECT_EQ(store_->rule(push_rule.id).value()->failures_in_a_row, 0);
-  ASSERT_TRUE(store_->record_attempt(deliveries[0], failed));
+  ASSERT_TRUE(store_->record_attempts({{deliveries[0], failed}}));
   EXPECT_TRUE(store_->rule(push_rule.id).value()->enabled);
-  ASSERT_TRUE(store_->record_attempt(deliveries[2], failed));
+  ASSERT_TRUE(store_->record_attempts({{deliveries[2], failed}}));
   const auto disabled = store_->rule(push_rule.id).value().value();
   EXPECT_FALSE(disabled.enabled);
   EXPECT_EQ(disabled.disabled_reason, "disabled: HTTP 500");
@@ -242,7 +271,7 @@ TEST_P(NotificationStoreSuite, TestsAreDeliveriesWithoutEventsAndOldRowsGo) {
   const auto delivery = store_->recent_deliveries(push_rule.id, 1).value().at(0);
   EXPECT_EQ(delivery.event_id, events[1].id);
   EXPECT_EQ(store_->remove_old(11, 10).value(), 0u) << "its delivery is pending";
-  ASSERT_TRUE(store_->record_attempt(delivery.id, {DeliveryState::kDelivered, 1, 200, "", 40, 5, ""}));
+  ASSERT_TRUE(store_->record_attempts({{delivery.id, {DeliveryState::kDelivered, 1, 200, "", 40, 5, ""}}}));
   EXPECT_EQ(store_->remove_old(5, 10).value(), 0u) << "younger than the cutoff";
   EXPECT_EQ(store_->remove_old(11, 10).value(), 1u);
   // Kept: the newest delivery per rule.

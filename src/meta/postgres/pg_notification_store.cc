@@ -166,19 +166,22 @@ class PostgresNotificationStore final : public NotificationStore {
                                const NewJob& job, std::int64_t now) override {
     return db_.write<std::size_t>([&](Connection& db) -> Result<std::size_t> {
       std::size_t added = 0;
-      for (const auto& delivery : deliveries) {
-        const auto rows = db.query(
-            "INSERT INTO notification_deliveries (rule_id, event_id, event_kind, created_at, updated_at) "
-            "SELECT $1::bigint, $2::bigint, $3::text, $4::bigint, $4::bigint "
-            "WHERE EXISTS (SELECT 1 FROM notification_rules WHERE id = $1::bigint) "
-            "ON CONFLICT (rule_id, event_id) DO NOTHING RETURNING id",
-            {delivery.rule_id, delivery.event_id, delivery.event_kind, now});
-        if (rows.empty()) continue;
-        const auto id = rows.integer(0, 0);
+      for (const auto& [rule_id, group] : by_rule(deliveries)) {
+        std::vector<std::int64_t> ids;
+        for (const auto* delivery : group) {
+          const auto rows = db.query(
+              "INSERT INTO notification_deliveries (rule_id, event_id, event_kind, created_at, updated_at) "
+              "SELECT $1::bigint, $2::bigint, $3::text, $4::bigint, $4::bigint "
+              "WHERE EXISTS (SELECT 1 FROM notification_rules WHERE id = $1::bigint) "
+              "ON CONFLICT (rule_id, event_id) DO NOTHING RETURNING id",
+              {rule_id, delivery->event_id, delivery->event_kind, now});
+          if (!rows.empty()) ids.push_back(rows.integer(0, 0));
+        }
+        if (ids.empty()) continue;
         db.query("INSERT INTO jobs (kind, args, max_attempts, scheduled_at, unique_key) VALUES ($1, $2, $3, $4, $5) "
                  "ON CONFLICT (unique_key) DO NOTHING",
-                 {job.kind, delivery_job_args(id), job.max_attempts, job.scheduled_at, delivery_job_key(job.kind, id)});
-        ++added;
+                 {job.kind, delivery_job_args(ids), job.max_attempts, job.scheduled_at, delivery_job_key(job.kind, ids)});
+        added += ids.size();
       }
       for (const auto id : events) {
         if (db.query("DELETE FROM events WHERE id = $1 AND NOT EXISTS "
@@ -191,30 +194,35 @@ class PostgresNotificationStore final : public NotificationStore {
     });
   }
 
-  Result<std::optional<DeliveryWork>> delivery(std::int64_t id) override {
-    return db_.read<std::optional<DeliveryWork>>([&](Connection& db) -> Result<std::optional<DeliveryWork>> {
-      static const std::string sql = select_from(kDeliveryColumns, "FROM notification_deliveries WHERE id = $1");
-      const auto rows = db.query(sql, {id});
-      if (rows.empty()) return std::optional<DeliveryWork>();
-      DeliveryWork work{delivery_of(rows, 0), std::nullopt, std::nullopt};
-      work.rule = read_rule(db, work.delivery.rule_id);
-      if (work.delivery.event_id) {
-        static const std::string event_sql = select_from(kEventColumns, "FROM events WHERE id = $1");
-        const auto event = db.query(event_sql, {*work.delivery.event_id});
-        if (!event.empty()) work.event = event_of(event, 0);
+  Result<std::vector<DeliveryWork>> deliveries(const std::vector<std::int64_t>& ids) override {
+    return db_.read<std::vector<DeliveryWork>>([&](Connection& db) -> Result<std::vector<DeliveryWork>> {
+      std::vector<DeliveryWork> works;
+      for (const auto id : ids) {
+        static const std::string sql = select_from(kDeliveryColumns, "FROM notification_deliveries WHERE id = $1");
+        const auto rows = db.query(sql, {id});
+        if (rows.empty()) continue;
+        DeliveryWork work{delivery_of(rows, 0), std::nullopt, std::nullopt};
+        work.rule = read_rule(db, work.delivery.rule_id);
+        if (work.delivery.event_id) {
+          static const std::string event_sql = select_from(kEventColumns, "FROM events WHERE id = $1");
+          const auto event = db.query(event_sql, {*work.delivery.event_id});
+          if (!event.empty()) work.event = event_of(event, 0);
+        }
+        works.push_back(std::move(work));
       }
-      return std::optional<DeliveryWork>(std::move(work));
+      return works;
     });
   }
 
-  Result<void> record_attempt(std::int64_t delivery_id, const AttemptOutcome& outcome) override {
+  Result<void> record_attempts(const std::vector<std::pair<std::int64_t, AttemptOutcome>>& outcomes) override {
     return db_.write<void>([&](Connection& db) -> Result<void> {
-      const auto rows = db.query(
-          "UPDATE notification_deliveries SET state = $1, attempts = $2, status_code = $3, error = $4, updated_at = $5 "
-          "WHERE id = $6 RETURNING rule_id",
-          {to_text(outcome.state), outcome.attempts, outcome.status_code, outcome.error, outcome.now, delivery_id});
-      if (rows.empty()) return {};
-      count_against_rule(db, rows.integer(0, 0), outcome);
+      for (const auto& [delivery_id, outcome] : outcomes) {
+        const auto rows = db.query(
+            "UPDATE notification_deliveries SET state = $1, attempts = $2, status_code = $3, error = $4, "
+            "updated_at = $5 WHERE id = $6 RETURNING rule_id",
+            {to_text(outcome.state), outcome.attempts, outcome.status_code, outcome.error, outcome.now, delivery_id});
+        if (!rows.empty()) count_against_rule(db, rows.integer(0, 0), outcome);
+      }
       return {};
     });
   }

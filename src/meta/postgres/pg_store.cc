@@ -299,7 +299,8 @@ class PostgresStore final : public MetadataStore {
     });
   }
 
-  Result<bool> delete_manifest(std::string_view repository, const Digest& digest, std::int64_t now) override {
+  Result<bool> delete_manifest(std::string_view repository, const Digest& digest, std::int64_t now,
+                             std::string_view actor) override {
     return db_.write<bool>([&](Connection& db) -> Result<bool> {
       const auto repo = find_repository_id(db, repository);
       if (!repo) return false;
@@ -320,12 +321,13 @@ class PostgresStore final : public MetadataStore {
         return false;
       }
       delete_attachments(db, *repo, digest.str(), now);
-      insert_event(db, deletion_event(repository, digest.str(), removed_tags, now));
+      insert_event(db, deletion_event(repository, digest.str(), removed_tags, actor, now));
       return true;
     });
   }
 
-  Result<bool> delete_tag(std::string_view repository, std::string_view tag, std::int64_t now) override {
+  Result<bool> delete_tag(std::string_view repository, std::string_view tag, std::int64_t now,
+                          std::string_view actor) override {
     return db_.write<bool>([&](Connection& db) -> Result<bool> {
       const auto repo = find_repository_id(db, repository);
       if (!repo) return false;
@@ -335,7 +337,7 @@ class PostgresStore final : public MetadataStore {
       if (auto refused = refuse_immutable_deletion(db, *repo, {std::string(tag)})) return *refused;
       db.query("DELETE FROM tags WHERE repository_id = $1 AND name = $2", {*repo, tag});
       record_tag_move(db, *repo, tag, *previous, "", now);
-      insert_event(db, deletion_event(repository, *previous, {std::string(tag)}, now));
+      insert_event(db, deletion_event(repository, *previous, {std::string(tag)}, actor, now));
       return true;
     });
   }
@@ -351,7 +353,7 @@ class PostgresStore final : public MetadataStore {
   }
 
   Result<bool> tag_manifest(std::string_view repository, std::string_view tag, const Digest& digest,
-                            std::int64_t now) override {
+                            std::int64_t now, std::string_view actor) override {
     return db_.write<bool>([&](Connection& db) -> Result<bool> {
       const auto repo = find_repository_id(db, repository);
       if (!repo) return false;
@@ -361,7 +363,7 @@ class PostgresStore final : public MetadataStore {
       if (stored.empty()) return false;
       if (auto refused = move_tag(db, *repo, tag, digest.str(), now)) return *refused;
       insert_event(db, push_event(repository, digest.str(), stored.text(0, 0),
-                                  static_cast<std::uint64_t>(stored.integer(0, 1)), {std::string(tag)}, "", now));
+                                  static_cast<std::uint64_t>(stored.integer(0, 1)), {std::string(tag)}, actor, now));
       return true;
     });
   }

@@ -181,20 +181,24 @@ class SqliteNotificationStore final : public NotificationStore {
                                const NewJob& job, std::int64_t now) override {
     return db_.write<std::size_t>([&](Connection& db) -> Result<std::size_t> {
       std::size_t added = 0;
-      for (const auto& delivery : deliveries) {
-        auto insert = db.prepare(
-            "INSERT INTO notification_deliveries (rule_id, event_id, event_kind, created_at, updated_at) "
-            "SELECT ?1, ?2, ?3, ?4, ?4 WHERE EXISTS (SELECT 1 FROM notification_rules WHERE id = ?1) "
-            "ON CONFLICT (rule_id, event_id) DO NOTHING RETURNING id");
-        insert.bind(1, delivery.rule_id).bind(2, delivery.event_id).bind(3, delivery.event_kind).bind(4, now);
-        if (!insert.step()) continue;
-        const auto id = insert.integer(0);
-        insert.step();
+      for (const auto& [rule_id, group] : by_rule(deliveries)) {
+        std::vector<std::int64_t> ids;
+        for (const auto* delivery : group) {
+          auto insert = db.prepare(
+              "INSERT INTO notification_deliveries (rule_id, event_id, event_kind, created_at, updated_at) "
+              "SELECT ?1, ?2, ?3, ?4, ?4 WHERE EXISTS (SELECT 1 FROM notification_rules WHERE id = ?1) "
+              "ON CONFLICT (rule_id, event_id) DO NOTHING RETURNING id");
+          insert.bind(1, rule_id).bind(2, delivery->event_id).bind(3, delivery->event_kind).bind(4, now);
+          if (!insert.step()) continue;
+          ids.push_back(insert.integer(0));
+          insert.step();
+        }
+        if (ids.empty()) continue;
         db.prepare("INSERT INTO jobs (kind, args, max_attempts, scheduled_at, unique_key) VALUES (?, ?, ?, ?, ?) "
                    "ON CONFLICT (unique_key) DO NOTHING")
-            .bind(1, job.kind).bind(2, delivery_job_args(id)).bind(3, std::int64_t{job.max_attempts})
-            .bind(4, job.scheduled_at).bind(5, delivery_job_key(job.kind, id)).run();
-        ++added;
+            .bind(1, job.kind).bind(2, delivery_job_args(ids)).bind(3, std::int64_t{job.max_attempts})
+            .bind(4, job.scheduled_at).bind(5, delivery_job_key(job.kind, ids)).run();
+        added += ids.size();
       }
       for (const auto id : events) {
         db.prepare("DELETE FROM events WHERE id = ?1 AND NOT EXISTS "
@@ -206,36 +210,42 @@ class SqliteNotificationStore final : public NotificationStore {
     });
   }
 
-  Result<std::optional<DeliveryWork>> delivery(std::int64_t id) override {
-    return db_.read<std::optional<DeliveryWork>>([&](Connection& db) -> Result<std::optional<DeliveryWork>> {
-      static const std::string sql = select_from(kDeliveryColumns, "FROM notification_deliveries WHERE id = ?");
-      auto row = db.prepare(sql);
-      row.bind(1, id);
-      if (!row.step()) return std::optional<DeliveryWork>();
-      DeliveryWork work{delivery_of(row), std::nullopt, std::nullopt};
-      row.step();
-      work.rule = read_rule(db, work.delivery.rule_id);
-      if (work.delivery.event_id) {
-        static const std::string event_sql = select_from(kEventColumns, "FROM events WHERE id = ?");
-        auto event = db.prepare(event_sql);
-        event.bind(1, *work.delivery.event_id);
-        if (event.step()) work.event = event_of(event);
+  Result<std::vector<DeliveryWork>> deliveries(const std::vector<std::int64_t>& ids) override {
+    return db_.read<std::vector<DeliveryWork>>([&](Connection& db) -> Result<std::vector<DeliveryWork>> {
+      std::vector<DeliveryWork> works;
+      for (const auto id : ids) {
+        static const std::string sql = select_from(kDeliveryColumns, "FROM notification_deliveries WHERE id = ?");
+        auto row = db.prepare(sql);
+        row.bind(1, id);
+        if (!row.step()) continue;
+        DeliveryWork work{delivery_of(row), std::nullopt, std::nullopt};
+        row.step();
+        work.rule = read_rule(db, work.delivery.rule_id);
+        if (work.delivery.event_id) {
+          static const std::string event_sql = select_from(kEventColumns, "FROM events WHERE id = ?");
+          auto event = db.prepare(event_sql);
+          event.bind(1, *work.delivery.event_id);
+          if (event.step()) work.event = event_of(event);
+        }
+        works.push_back(std::move(work));
       }
-      return std::optional<DeliveryWork>(std::move(work));
+      return works;
     });
   }
 
-  Result<void> record_attempt(std::int64_t delivery_id, const AttemptOutcome& outcome) override {
+  Result<void> record_attempts(const std::vector<std::pair<std::int64_t, AttemptOutcome>>& outcomes) override {
     return db_.write<void>([&](Connection& db) -> Result<void> {
-      auto updated = db.prepare(
-          "UPDATE notification_deliveries SET state = ?, attempts = ?, status_code = ?, error = ?, updated_at = ? "
-          "WHERE id = ? RETURNING rule_id");
-      updated.bind(1, to_text(outcome.state)).bind(2, std::int64_t{outcome.attempts})
-          .bind(3, std::int64_t{outcome.status_code}).bind(4, outcome.error).bind(5, outcome.now).bind(6, delivery_id);
-      if (!updated.step()) return {};
-      const auto rule_id = updated.integer(0);
-      updated.step();
-      count_against_rule(db, rule_id, outcome);
+      for (const auto& [delivery_id, outcome] : outcomes) {
+        auto updated = db.prepare(
+            "UPDATE notification_deliveries SET state = ?, attempts = ?, status_code = ?, error = ?, updated_at = ? "
+            "WHERE id = ? RETURNING rule_id");
+        updated.bind(1, to_text(outcome.state)).bind(2, std::int64_t{outcome.attempts})
+            .bind(3, std::int64_t{outcome.status_code}).bind(4, outcome.error).bind(5, outcome.now).bind(6, delivery_id);
+        if (!updated.step()) continue;
+        const auto rule_id = updated.integer(0);
+        updated.step();
+        count_against_rule(db, rule_id, outcome);
+      }
       return {};
     });
   }

@@ -298,7 +298,8 @@ class SqliteStore final : public MetadataStore {
     });
   }
 
-  Result<bool> delete_manifest(std::string_view repository, const Digest& digest, std::int64_t now) override {
+  Result<bool> delete_manifest(std::string_view repository, const Digest& digest, std::int64_t now,
+                             std::string_view actor) override {
     return db_.write<bool>([&](Connection& db) -> Result<bool> {
       const auto repo = find_repository_id(db, repository);
       if (!repo) return false;
@@ -314,12 +315,13 @@ class SqliteStore final : public MetadataStore {
       db.prepare("DELETE FROM manifests WHERE repository_id = ? AND digest = ?").bind(1, *repo).bind(2, digest.str()).run();
       if (db.changes() == 0) return false;
       delete_attachments(db, *repo, digest.str(), now);
-      insert_event(db, deletion_event(repository, digest.str(), tags, now));
+      insert_event(db, deletion_event(repository, digest.str(), tags, actor, now));
       return true;
     });
   }
 
-  Result<bool> delete_tag(std::string_view repository, std::string_view tag, std::int64_t now) override {
+  Result<bool> delete_tag(std::string_view repository, std::string_view tag, std::int64_t now,
+                          std::string_view actor) override {
     return db_.write<bool>([&](Connection& db) -> Result<bool> {
       const auto repo = find_repository_id(db, repository);
       if (!repo) return false;
@@ -328,7 +330,7 @@ class SqliteStore final : public MetadataStore {
       if (auto refused = refuse_immutable_deletion(db, *repo, {std::string(tag)})) return *refused;
       db.prepare("DELETE FROM tags WHERE repository_id = ? AND name = ?").bind(1, *repo).bind(2, tag).run();
       record_tag_move(db, *repo, tag, *previous, "", now);
-      insert_event(db, deletion_event(repository, *previous, {std::string(tag)}, now));
+      insert_event(db, deletion_event(repository, *previous, {std::string(tag)}, actor, now));
       return true;
     });
   }
@@ -347,7 +349,7 @@ class SqliteStore final : public MetadataStore {
   }
 
   Result<bool> tag_manifest(std::string_view repository, std::string_view tag, const Digest& digest,
-                            std::int64_t now) override {
+                            std::int64_t now, std::string_view actor) override {
     return db_.write<bool>([&](Connection& db) -> Result<bool> {
       const auto repo = find_repository_id(db, repository);
       if (!repo) return false;
@@ -357,7 +359,7 @@ class SqliteStore final : public MetadataStore {
       const auto media_type = stored.text(0);
       const auto size = static_cast<std::uint64_t>(stored.integer(1));
       if (auto refused = move_tag(db, *repo, tag, digest.str(), now)) return *refused;
-      insert_event(db, push_event(repository, digest.str(), media_type, size, {std::string(tag)}, "", now));
+      insert_event(db, push_event(repository, digest.str(), media_type, size, {std::string(tag)}, actor, now));
       return true;
     });
   }
