@@ -1,6 +1,8 @@
 #include "notify/sender.h"
 
 #include <algorithm>
+#include <map>
+#include <utility>
 
 #include "client/http_client.h"
 #include "common/clock.h"
@@ -51,9 +53,21 @@ class CurlSender final : public Sender {
   }
 
  private:
+  // A client per thread and TLS options (workers send at once; the options are the rule's), so
+  // a receiver's connection is kept from one delivery to the next: a job sends one rule's
+  // deliveries in a row.
+  static client::HttpClient& client_for(const HttpTarget& target) {
+    thread_local std::map<std::pair<std::string, bool>, client::HttpClient> clients;
+    const auto options = std::make_pair(target.ca_file, !target.verify_tls);
+    auto found = clients.find(options);
+    if (found == clients.end()) {
+      found = clients.emplace(options, client::HttpClient(client::TlsOptions{target.ca_file, !target.verify_tls})).first;
+    }
+    return found->second;
+  }
+
   Attempt post(const HttpTarget& target, HttpMessage message) const {
-    // A client per attempt: its TLS options are the rule's, and workers send at once.
-    client::HttpClient http(client::TlsOptions{target.ca_file, !target.verify_tls});
+    auto& http = client_for(target);
     client::HttpRequest request;
     request.method = "POST";
     request.url = target.url;

@@ -18,6 +18,9 @@ namespace pier::services {
 namespace {
 
 constexpr std::size_t kDispatchBatch = 500;
+// After a change wakes the dispatcher, the events that follow within this long go out with it:
+// one delivery job per rule and batch rather than per push.
+constexpr std::chrono::milliseconds kGathering{25};
 constexpr std::size_t kRecentDeliveries = 20;
 constexpr std::size_t kMaxTitle = 200;
 constexpr std::size_t kMaxFindingsListed = 50;
@@ -405,7 +408,9 @@ void NotificationService::run_dispatcher() {
   std::unique_lock lock(mutex_);
   bool first = true;
   while (!stopping_) {
-    if (!first) wake_.wait_for(lock, settings_.poll_interval, [this] { return stopping_ || woken_; });
+    if (!first && wake_.wait_for(lock, settings_.poll_interval, [this] { return stopping_ || woken_; })) {
+      wake_.wait_for(lock, kGathering, [this] { return stopping_; });
+    }
     first = false;
     if (stopping_) break;
     woken_ = false;
