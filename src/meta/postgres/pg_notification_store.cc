@@ -63,7 +63,8 @@ std::optional<NotificationRule> read_rule(Connection& db, std::int64_t id) {
 
 void count_against_rule(Connection& db, std::int64_t rule_id, const AttemptOutcome& outcome) {
   if (outcome.state == DeliveryState::kDelivered) {
-    db.query("UPDATE notification_rules SET failures_in_a_row = 0 WHERE id = $1", {rule_id});
+    // Written only when it changes: a rule's every delivery would rewrite its row otherwise.
+    db.query("UPDATE notification_rules SET failures_in_a_row = 0 WHERE id = $1 AND failures_in_a_row <> 0", {rule_id});
   } else if (outcome.state == DeliveryState::kFailed) {
     db.query("UPDATE notification_rules SET failures_in_a_row = failures_in_a_row + 1, "
              "enabled = CASE WHEN failures_in_a_row + 1 >= $2 THEN FALSE ELSE enabled END, "
@@ -180,7 +181,8 @@ class PostgresNotificationStore final : public NotificationStore {
         if (ids.empty()) continue;
         db.query("INSERT INTO jobs (kind, args, max_attempts, scheduled_at, unique_key) VALUES ($1, $2, $3, $4, $5) "
                  "ON CONFLICT (unique_key) DO NOTHING",
-                 {job.kind, delivery_job_args(ids), job.max_attempts, job.scheduled_at, delivery_job_key(job.kind, ids)});
+                 {job.kind, delivery_job_args(ids), job.max_attempts, job.scheduled_at,
+                  delivery_job_key(job.kind, ids)});
         added += ids.size();
       }
       for (const auto id : events) {

@@ -63,7 +63,9 @@ std::optional<NotificationRule> read_rule(Connection& db, std::int64_t id) {
 // A failed delivery counts against its rule; a delivered one clears the count.
 void count_against_rule(Connection& db, std::int64_t rule_id, const AttemptOutcome& outcome) {
   if (outcome.state == DeliveryState::kDelivered) {
-    db.prepare("UPDATE notification_rules SET failures_in_a_row = 0 WHERE id = ?").bind(1, rule_id).run();
+    // Written only when it changes: a rule's every delivery would rewrite its row otherwise.
+    db.prepare("UPDATE notification_rules SET failures_in_a_row = 0 WHERE id = ? AND failures_in_a_row <> 0")
+        .bind(1, rule_id).run();
   } else if (outcome.state == DeliveryState::kFailed) {
     db.prepare("UPDATE notification_rules SET failures_in_a_row = failures_in_a_row + 1, "
                "enabled = CASE WHEN failures_in_a_row + 1 >= ?2 THEN 0 ELSE enabled END, "
