@@ -10,7 +10,7 @@ build_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 test_packages=(
-  python3 python3-pytest python3-requests python3-aiosmtpd openssl
+  python3 python3-pytest python3-requests python3-aiosmtpd python3-jsonschema openssl
   skopeo podman buildah docker-registry uidmap slapd ldap-utils chromium postgresql-15
   rpm db5.3-util  # tests/vuln/rpm_database_test.cc builds RPM databases of both formats
 )

@@ -19,6 +19,7 @@ import subprocess
 import time
 from datetime import datetime
 
+import jsonschema
 import pytest
 import requests
 
@@ -26,8 +27,9 @@ import yaml_subset
 from api_client import Api, expect, new_organization, new_user, unique
 from notify_receivers import HangingReceiver, Receiver, SmtpReceiver
 from oci_helpers import MANIFEST_ACCEPT, call, push_oci_image
-from servers import ADMIN_PASSWORD, PIER_BINARY, free_port, make_tls_certificate, start_pier
+from servers import ADMIN_PASSWORD, PIER_BINARY, REPO_ROOT, free_port, make_tls_certificate, start_pier
 
+EVENT_SCHEMA = json.loads((REPO_ROOT / "docs" / "events.schema.json").read_text())
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 SECRET_SHOWN = "********"
 ENV = {"PIER_ADMIN_PASSWORD": ADMIN_PASSWORD, "PIER_AUTH_LOGIN_MAX_FAILURES": "100000"}
@@ -512,6 +514,31 @@ def test_the_test_endpoint_sends_now(admin, receiver):
     refused = create_rule(admin, namespace_rules(org), "push", "webhook", {"url": f"http://127.0.0.1:{free_port()}/"})
     answer = admin.ok("POST", f"/notifications/{refused['id']}/test")
     assert answer["delivered"] is False and answer["error"]
+
+
+def test_every_event_body_follows_the_documented_schema(admin, pusher, receiver):
+    """docs/events.schema.json is what receivers are told to expect: every kind this module can
+    cause, as it arrived, validates against it (and against the definition of its own kind)."""
+    org = new_organization(admin)
+    repo = f"{org}/app"
+    for kind in ("push", "delete", "pull"):
+        create_rule(admin, namespace_rules(org), kind, "webhook", {"url": receiver.url})
+    digest, _ = push(pusher, repo, "1.0")
+    assert call(pusher, "GET", f"/v2/{repo}/manifests/1.0", headers={"Accept": MANIFEST_ACCEPT}).status_code == 200
+    assert call(pusher, "DELETE", f"/v2/{repo}/manifests/1.0").status_code == 202
+    assert call(pusher, "DELETE", f"/v2/{repo}/manifests/{digest}").status_code == 202
+    test_rule = create_rule(admin, repository_rules(repo), "push", "webhook", {"url": receiver.url})
+    assert admin.ok("POST", f"/notifications/{test_rule['id']}/test")["delivered"] is True
+    for kind in ("push", "pull", "delete", "test"):
+        receiver.wait_for(is_event(kind), timeout=60, what=f"the {kind} event")
+    validator = jsonschema.Draft202012Validator(EVENT_SCHEMA, format_checker=jsonschema.FormatChecker())
+    for got in receiver.snapshot():
+        event = got.json()
+        errors = [e.message for e in validator.iter_errors(event)]
+        assert not errors, (event, errors)
+        own = {"$ref": f"#/$defs/{event['event']}", "$defs": EVENT_SCHEMA["$defs"]}
+        assert not list(jsonschema.Draft202012Validator(own).iter_errors(event)), event
+    assert len(receiver.matching(is_event("delete"))) == 2, "the tag's deletion, then the manifest's"
 
 
 # ---------------------------------------------------------------- pier notification
