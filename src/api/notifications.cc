@@ -6,13 +6,14 @@
 //   POST /api/v1/notifications/{id}/test -> {delivered, status_code, error}
 // Every rule is shown with its config's secrets redacted and its recent deliveries.
 #include <boost/json.hpp>
-#include <charconv>
+#include <limits>
 
 #include "api/authorize.h"
 #include "api/change_log.h"
 #include "api/handlers.h"
 #include "api/json_body.h"
 #include "api/namespace_scope.h"
+#include "api/numbers.h"
 
 namespace pier::api {
 
@@ -86,13 +87,10 @@ Result<RuleScope> scope_of_path(Call& call) {
 
 // A rule the caller may manage: its namespace's managers, or its repository's admins.
 Result<services::RuleView> managed_rule(Call& call) {
-  const auto& text = call.params["id"];
-  std::int64_t id = 0;
-  const auto* end = text.data() + text.size();
-  if (text.empty() || std::from_chars(text.data(), end, id).ptr != end || id <= 0) {
-    return make_error(ErrorCode::kNameUnknown, "no such notification rule");
-  }
-  auto view = call.services.notifications.get(id);
+  // An id that is no number names no rule either.
+  const auto id = parse_integer("id", call.params["id"], 1, std::numeric_limits<std::int64_t>::max());
+  if (!id) return make_error(ErrorCode::kNameUnknown, "no such notification rule");
+  auto view = call.services.notifications.get(*id);
   if (!view) return view.error();
   if (!*view) return make_error(ErrorCode::kNameUnknown, "no such notification rule");
   const auto& rule = (*view)->rule;

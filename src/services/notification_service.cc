@@ -408,8 +408,15 @@ void NotificationService::run_dispatcher() {
   std::unique_lock lock(mutex_);
   bool first = true;
   while (!stopping_) {
-    if (!first && wake_.wait_for(lock, settings_.poll_interval, [this] { return stopping_ || woken_; })) {
-      wake_.wait_for(lock, kGathering, [this] { return stopping_; });
+    // Rules changed here are read again as they change (rules_changed); the poll reads those
+    // other replicas changed, so a wake by a push reads no rules.
+    bool polled = false;
+    if (!first) {
+      if (wake_.wait_for(lock, settings_.poll_interval, [this] { return stopping_ || woken_; })) {
+        wake_.wait_for(lock, kGathering, [this] { return stopping_; });
+      } else {
+        polled = true;
+      }
     }
     first = false;
     if (stopping_) break;
@@ -423,7 +430,7 @@ void NotificationService::run_dispatcher() {
         log_->error("cannot record a pull of {}: {}", pull.repository, recorded.error().message);
       }
     }
-    if (auto refreshed = refresh_rules(); !refreshed) {
+    if (auto refreshed = polled ? refresh_rules() : Result<void>(); !refreshed) {
       log_->warn("cannot read notification rules: {}", refreshed.error().message);
     }
     std::size_t added = 0;
